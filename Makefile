@@ -1,0 +1,45 @@
+# Two commands set everything up on a fresh machine with python3 and make: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PYTEST_ARGS ?=
+
+export PREFECT_SERVER_ANALYTICS_ENABLED = false
+export DO_NOT_TRACK = 1
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS = 90
+
+.PHONY: demo test lint bench install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## Run the whole nightly pipeline offline against the bundled demo mirror.
+demo: $(VENV)/.installed
+	$(BIN)/pressroom demo
+
+## ruff + mypy + the whole test suite (no network needed).
+test: $(VENV)/.installed-dev lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy flows connectors warehouse expectations infra
+
+## Benchmarks (never part of make test).
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest tests/benchmarks -s -p no:randomly $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,425 @@
+"""The one polite HTTP client every connector fetches through.
+
+Contract of :meth:`PoliteSession.get` (see ARCHITECTURE.md, "Politeness and safety when fetching"):
+
+* only ``http``/``https`` URLs whose netloc is in ``SitePolicy.hosts``; redirects (at most
+  :data:`MAX_REDIRECTS`) are followed by hand and only to those hosts;
+* robots.txt is fetched once per scheme+netloc and obeyed; ``Crawl-delay`` widens the interval;
+* at most one request *start* per effective interval per netloc, across threads (``time.monotonic``);
+* 429/5xx (``HttpSettings.retry_statuses``), timeouts and connection errors are retried with
+  exponential backoff and jitter, never sooner than ``Retry-After`` asks, at most ``max_attempts``
+  times per URL; other non-2xx statuses (except 304) fail at once;
+* bodies are streamed and capped at ``max_bytes``; the encoding is decided by :mod:`connectors.charset`.
+
+Every failure is a :class:`FetchError` with a short stable ``reason`` code.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from urllib3.exceptions import ReadTimeoutError
+
+from connectors.charset import decide_encoding, media_type
+from connectors.robots import RobotsCache, RobotsRules, allow_all, robots_url, rules_from_response
+
+__all__ = ["MAX_REDIRECTS", "FetchError", "HttpSettings", "PoliteSession", "Response", "SitePolicy"]
+
+logger = logging.getLogger("pressroom.http")
+
+MAX_REDIRECTS = 5
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_DEFAULT_PORTS = {"http": ":80", "https": ":443"}
+_CHUNK_BYTES = 64 * 1024
+_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSettings:
+    """Session-wide fetching behaviour. Times are seconds, sizes bytes.
+
+    Before attempt n+1 we wait ``min(max_backoff, backoff * 2**(n-1) * uniform(0.5, 1.5))`` or the
+    server's ``Retry-After``, whichever is longer; a ``Retry-After`` above ``max_retry_after`` ends the
+    fetch ('retry-after-too-long') instead of stalling the run.
+    """
+
+    user_agent: str = "pressroom/0.1 (+https://github.com/pressroom-dev/pressroom)"
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_attempts: int = 4
+    backoff: float = 1.0
+    max_backoff: float = 60.0
+    max_retry_after: float = 300.0
+    max_bytes: int = 20_000_000
+    respect_robots: bool = True
+    retry_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError(f"max_attempts must be >= 1, got {self.max_attempts}")
+        if self.connect_timeout <= 0 or self.read_timeout <= 0:
+            raise ValueError("timeouts must be > 0 seconds")
+        if self.backoff < 0 or self.max_backoff < 0 or self.max_retry_after < 0:
+            raise ValueError("backoff, max_backoff and max_retry_after must be >= 0 seconds")
+        if self.max_bytes < 1:
+            raise ValueError(f"max_bytes must be >= 1, got {self.max_bytes}")
+
+
+@dataclass(frozen=True, slots=True)
+class SitePolicy:
+    """Where one source may be fetched from and how often.
+
+    ``hosts`` are netlocs as they appear in URLs ("host" or "host:port"); compared case-insensitively
+    and with default ports (:80 for http, :443 for https) ignored. ``min_interval`` is the minimum
+    number of seconds between the starts of two requests to the same netloc, robots.txt included.
+    """
+
+    hosts: frozenset[str]
+    min_interval: float = 1.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.hosts, str):
+            raise TypeError("SitePolicy.hosts must be a set of netlocs, not a single string")
+        if self.min_interval < 0:
+            raise ValueError(f"min_interval must be >= 0 seconds, got {self.min_interval}")
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A successful fetch (2xx, or 304 with empty ``content``).
+
+    ``url`` is as requested, ``final_url`` after same-host redirects; ``headers`` has lower-cased
+    names; ``encoding`` is a ``codecs.lookup`` name; ``attempts`` counts tries of the final URL.
+    """
+
+    url: str
+    final_url: str
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+    encoding: str
+    fetched_at: datetime
+    attempts: int
+
+    @property
+    def text(self) -> str:
+        return self.content.decode(self.encoding, errors="replace")
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def content_type(self) -> str:
+        """Media type without parameters, lower-case; "" when the server sent none."""
+        return media_type(self.headers.get("content-type", ""))
+
+
+class FetchError(Exception):
+    """A URL could not be fetched. ``reason`` is a stable code, e.g. 'http-404', 'timeout',
+    'connection', 'robots-disallowed', 'off-host', 'off-host-redirect', 'bad-scheme',
+    'too-many-redirects', 'too-large', 'retry-after-too-long', 'bad-content-encoding'.
+
+    ``attempts`` is how many requests were made to the failing URL (0 if refused before any);
+    ``status`` is the last HTTP status seen, if any.
+    """
+
+    def __init__(
+        self, url: str, reason: str, *, attempts: int = 0, status: int | None = None, detail: str = ""
+    ) -> None:
+        super().__init__(url, reason)
+        self.url = url
+        self.reason = reason
+        self.attempts = attempts
+        self.status = status
+        self.detail = " ".join(detail.split())
+
+    def __str__(self) -> str:
+        status = f", status {self.status}" if self.status is not None else ""
+        detail = f": {self.detail}" if self.detail else ""
+        return f"{self.reason} fetching {self.url} (attempts {self.attempts}{status}){detail}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Raw:
+    status: int
+    headers: dict[str, str]
+    content: bytes
+    fetched_at: datetime
+
+
+class _AttemptFailed(Exception):
+    """One request failed before an HTTP status could be judged."""
+
+    def __init__(self, reason: str, *, retryable: bool, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+        self.status = status
+
+
+class _Throttle:
+    """Start-to-start spacing per netloc, shared by all threads; never sleeps while holding the lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last_start: dict[str, float] = {}
+        self._not_before: dict[str, float] = {}
+
+    def wait(self, netloc: str, interval: float) -> None:
+        """Block until a request to ``netloc`` may start ``interval`` s after the previous start."""
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                ready = max(
+                    self._last_start.get(netloc, -math.inf) + interval,
+                    self._not_before.get(netloc, -math.inf),
+                )
+                if now >= ready:
+                    self._last_start[netloc] = now
+                    return
+            time.sleep(ready - now)
+
+    def defer(self, netloc: str, seconds: float) -> None:
+        """No request to ``netloc`` starts in the next ``seconds`` (a server's Retry-After)."""
+        with self._lock:
+            until = time.monotonic() + seconds
+            self._not_before[netloc] = max(self._not_before.get(netloc, -math.inf), until)
+
+
+def _netloc(url: str) -> str:
+    """Lower-case netloc of ``url`` without its scheme's default port: the throttle and robots key."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.lower()
+    default = _DEFAULT_PORTS.get(parts.scheme.lower())
+    return netloc.removesuffix(default) if default else netloc
+
+
+def _allowed(url: str, hosts: frozenset[str]) -> bool:
+    """http(s) and on one of ``hosts``, with or without the scheme's default port."""
+    default = _DEFAULT_PORTS.get(urlsplit(url).scheme.lower())
+    netloc = _netloc(url)
+    return default is not None and (netloc in hosts or netloc + default in hosts)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds a ``Retry-After`` value asks for (delay-seconds or HTTP-date); None if absent or bad."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def _is_read_timeout(exc: requests.ConnectionError) -> bool:
+    """requests reports a read timeout *while streaming the body* as ConnectionError(ReadTimeoutError)."""
+    return any(isinstance(arg, ReadTimeoutError) for arg in exc.args)
+
+
+class PoliteSession:
+    """One ``requests.Session`` with the politeness rules above; safe to share between threads.
+
+    Use as a context manager or call :meth:`close`.
+    """
+
+    def __init__(self, settings: HttpSettings | None = None) -> None:
+        self._settings = settings or HttpSettings()
+        self._session = requests.Session()
+        self._session.headers.update({"User-Agent": self._settings.user_agent, "Accept": _ACCEPT})
+        self._throttle = _Throttle()
+        self._robots = RobotsCache()
+
+    def __enter__(self) -> PoliteSession:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._session.close()
+
+    def get(
+        self, url: str, *, policy: SitePolicy, etag: str | None = None, last_modified: str | None = None
+    ) -> Response:
+        """Fetch ``url`` politely; returns a 2xx or 304 :class:`Response`, raises :class:`FetchError`.
+
+        ``etag`` / ``last_modified`` are the validators of a previous response, sent as
+        ``If-None-Match`` / ``If-Modified-Since``.
+        """
+        hosts = frozenset(host.lower() for host in policy.hosts)
+        if urlsplit(url).scheme.lower() not in _DEFAULT_PORTS:
+            raise FetchError(url, "bad-scheme")
+        if not _allowed(url, hosts):
+            raise FetchError(url, "off-host", detail=f"allowed hosts: {', '.join(sorted(hosts))}")
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+
+        current = url
+        for _hop in range(MAX_REDIRECTS + 1):
+            try:
+                interval = self._interval(current, policy, hosts)
+                raw, attempts = self._fetch_with_retries(current, interval, headers)
+            except FetchError as exc:
+                if current == url:
+                    raise
+                detail = "; ".join(filter(None, (f"after redirect to {current}", exc.detail)))
+                raise FetchError(
+                    url, exc.reason, attempts=exc.attempts, status=exc.status, detail=detail
+                ) from exc
+            location = raw.headers.get("location")
+            if raw.status in _REDIRECT_STATUSES and location:
+                target = urljoin(current, location.strip())
+                if not _allowed(target, hosts):
+                    raise FetchError(
+                        url, "off-host-redirect", attempts=attempts, status=raw.status, detail=f"to {target}"
+                    )
+                current = target
+                continue
+            if not (200 <= raw.status < 300 or raw.status == 304):
+                detail = f"after redirect to {current}" if current != url else ""
+                raise FetchError(
+                    url, f"http-{raw.status}", attempts=attempts, status=raw.status, detail=detail
+                )
+            content = b"" if raw.status == 304 else raw.content
+            return Response(
+                url=url,
+                final_url=current,
+                status=raw.status,
+                headers=raw.headers,
+                content=content,
+                encoding=decide_encoding(content, raw.headers.get("content-type", "")),
+                fetched_at=raw.fetched_at,
+                attempts=attempts,
+            )
+        raise FetchError(url, "too-many-redirects", detail=f"more than {MAX_REDIRECTS}, last {current}")
+
+    def _interval(self, url: str, policy: SitePolicy, hosts: frozenset[str]) -> float:
+        """Effective seconds between request starts for ``url``'s netloc; raises if robots disallow."""
+        if not self._settings.respect_robots:
+            return policy.min_interval
+        source = robots_url(url, _netloc(url))
+        rules = self._robots.rules_for(source, lambda src: self._fetch_robots(src, policy, hosts))
+        user_agent = self._settings.user_agent
+        if not rules.allows(url, user_agent):
+            raise FetchError(url, "robots-disallowed", detail=f"by {source}")
+        return max(policy.min_interval, rules.crawl_delay(user_agent) or 0.0)
+
+    def _fetch_robots(self, source: str, policy: SitePolicy, hosts: frozenset[str]) -> RobotsRules:
+        """One attempt at robots.txt (redirects followed within ``hosts``); never raises FetchError."""
+        current = source
+        for _hop in range(MAX_REDIRECTS + 1):
+            self._throttle.wait(_netloc(current), policy.min_interval)
+            try:
+                raw = self._send(current, {})
+            except _AttemptFailed as exc:
+                return allow_all(source, f"unavailable: {exc.reason}", expected=False)
+            location = raw.headers.get("location")
+            if raw.status not in _REDIRECT_STATUSES or not location:
+                return rules_from_response(source, raw.status, raw.content)
+            current = urljoin(current, location.strip())
+            if not _allowed(current, hosts):
+                return allow_all(source, f"unavailable: redirect to {current}", expected=False)
+        return allow_all(source, "unavailable: too many redirects", expected=False)
+
+    def _fetch_with_retries(self, url: str, interval: float, headers: dict[str, str]) -> tuple[_Raw, int]:
+        """The first response whose status is not retryable, with the number of attempts it took."""
+        settings = self._settings
+        netloc = _netloc(url)
+        for attempt in range(1, settings.max_attempts + 1):
+            self._throttle.wait(netloc, interval)
+            status: int | None = None
+            retry_after: float | None = None
+            try:
+                raw = self._send(url, headers)
+            except _AttemptFailed as exc:
+                if not exc.retryable:
+                    raise FetchError(url, exc.reason, attempts=attempt, status=exc.status) from exc
+                reason = exc.reason
+            else:
+                if raw.status not in settings.retry_statuses:
+                    return raw, attempt
+                status = raw.status
+                reason = f"http-{status}"
+                retry_after = _retry_after(raw.headers.get("retry-after"))
+            if attempt == settings.max_attempts:
+                break
+            if retry_after is not None and retry_after > settings.max_retry_after:
+                raise FetchError(
+                    url,
+                    "retry-after-too-long",
+                    attempts=attempt,
+                    status=status,
+                    detail=f"server asked for {retry_after:.0f} s (limit {settings.max_retry_after:.0f} s)",
+                )
+            backoff = settings.backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
+            delay = max(min(settings.max_backoff, backoff), retry_after or 0.0)
+            if retry_after:
+                self._throttle.defer(netloc, retry_after)
+            logger.info(
+                "retrying %s after %s (attempt %d of %d) in %.2f s",
+                url,
+                reason,
+                attempt,
+                settings.max_attempts,
+                delay,
+            )
+            time.sleep(delay)
+        raise FetchError(url, reason, attempts=settings.max_attempts, status=status)
+
+    def _send(self, url: str, headers: dict[str, str]) -> _Raw:
+        """One GET without redirects; the body is streamed and capped at ``max_bytes``."""
+        settings = self._settings
+        try:
+            with self._session.get(
+                url,
+                headers=headers,
+                timeout=(settings.connect_timeout, settings.read_timeout),
+                allow_redirects=False,
+                stream=True,
+            ) as resp:
+                fetched_at = datetime.now(UTC)
+                declared = resp.headers.get("content-length", "").strip()
+                if declared.isdigit() and int(declared) > settings.max_bytes:
+                    raise _AttemptFailed("too-large", retryable=False, status=resp.status_code)
+                chunks: list[bytes] = []
+                size = 0
+                for chunk in resp.iter_content(chunk_size=_CHUNK_BYTES):
+                    size += len(chunk)
+                    if size > settings.max_bytes:
+                        raise _AttemptFailed("too-large", retryable=False, status=resp.status_code)
+                    chunks.append(chunk)
+                headers_out = {name.lower(): value for name, value in resp.headers.items()}
+                return _Raw(resp.status_code, headers_out, b"".join(chunks), fetched_at)
+        except requests.Timeout as exc:
+            raise _AttemptFailed("timeout", retryable=True) from exc
+        except requests.ConnectionError as exc:
+            reason = "timeout" if _is_read_timeout(exc) else "connection"
+            raise _AttemptFailed(reason, retryable=True) from exc
+        except requests.exceptions.ChunkedEncodingError as exc:
+            raise _AttemptFailed("connection", retryable=True) from exc
+        except requests.exceptions.ContentDecodingError as exc:
+            raise _AttemptFailed("bad-content-encoding", retryable=False) from exc

@@ -1,0 +1,96 @@
+"""The records connectors produce: windows, listings, raw pages and releases."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A half-open time window ``[since, until)``; ``since=None`` means "from the beginning"."""
+
+    since: datetime | None
+    until: datetime
+
+    def __post_init__(self) -> None:
+        if self.until.tzinfo is None or (self.since is not None and self.since.tzinfo is None):
+            raise ValueError("window bounds must be timezone-aware")
+        if self.since is not None and self.since >= self.until:
+            raise ValueError(f"empty window: since {self.since.isoformat()} >= until {self.until.isoformat()}")
+
+    def contains(self, moment: datetime) -> bool:
+        return (self.since is None or moment >= self.since) and moment < self.until
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        """Whether ``[start, end)`` shares any instant with the window."""
+        return (self.since is None or end > self.since) and start < self.until
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One entry found on a listing page: the URL of a release and what the listing said of it."""
+
+    source_id: str
+    url: str
+    title: str | None = None
+    listed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawPage:
+    """A fetched body exactly as served, with what is needed to parse it again offline."""
+
+    source_id: str
+    url: str
+    final_url: str
+    status: int
+    content_type: str
+    encoding: str
+    content: bytes
+    fetched_at: datetime
+    headers: Mapping[str, str] = field(default_factory=dict)
+    listed_title: str | None = None
+    listed_at: datetime | None = None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+    @property
+    def text(self) -> str:
+        return self.content.decode(self.encoding or "utf-8", errors="replace")
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """A normalised press release. ``published_at`` is timezone-aware (UTC)."""
+
+    release_id: str
+    source_id: str
+    url: str
+    title: str
+    published_at: datetime | None
+    body_text: str
+    language: str
+    extractor: str
+    byline: str | None = None
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of what a reader sees: title, date and body. A change here is a new version."""
+        stamp = self.published_at.isoformat() if self.published_at else ""
+        payload = "\x1f".join((self.title, stamp, self.body_text))
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ParseFailure:
+    """A page that could not be turned into a release: data, not an exception (reason is a stable code)."""
+
+    source_id: str
+    url: str
+    reason: str
+    detail: str = ""

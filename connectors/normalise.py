@@ -1,0 +1,178 @@
+"""Pure helpers that turn scraped HTML and strings into clean, stable values.
+
+- ``extract_text``: block-aware text extraction; paragraphs joined by one blank line, whitespace
+  collapsed, Unicode NFC, page furniture (scripts, styles, forms, navigation) removed.
+- ``parse_date``: dates as ministries write them, made timezone-aware in the source's zone.
+- ``canonical_url`` / ``release_id``: identity that survives tracking parameters, trailing slashes,
+  ``http``/``https`` and host changes (the id is keyed on the source and the path, not the host).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import date, datetime, time
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+
+#: Elements that are never release text.
+FURNITURE_TAGS = (
+    "script", "style", "noscript", "template", "nav", "form", "input", "button", "select", "textarea",
+    "iframe", "svg", "canvas", "video", "audio", "object", "embed", "dialog", "menu",
+)
+#: Elements that start and end a paragraph.
+BLOCK_TAGS = frozenset({
+    "p", "div", "section", "article", "main", "aside", "header", "footer", "blockquote", "pre",
+    "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "td", "th",
+    "h1", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption", "address", "hr", "br", "center",
+    "caption", "details", "summary", "fieldset", "legend",
+})
+_SPACE = re.compile(r"\s+")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "mission", "ref", "src"})
+
+
+def clean_inline(text: str) -> str:
+    """Unescape entities, drop invisible characters, collapse whitespace, NFC."""
+    text = html.unescape(text).translate(_INVISIBLE)
+    return unicodedata.normalize("NFC", _SPACE.sub(" ", text).strip())
+
+
+def remove_furniture(root: Tag, drop: Iterable[str] = ()) -> None:
+    """Remove, in place, the caller's ``drop`` selectors, then tags that are never release text."""
+    for selector in drop:
+        for element in root.select(selector):
+            element.decompose()
+    for element in root.find_all(FURNITURE_TAGS):
+        element.decompose()
+    for element in root.select("[hidden]"):
+        element.decompose()
+    for element in root.find_all(style=re.compile(r"display\s*:\s*none", re.I)):
+        element.decompose()
+    for comment in root.find_all(string=lambda node: isinstance(node, Comment)):
+        comment.extract()
+
+
+def extract_text(root: Tag) -> str:
+    """Paragraphs of ``root`` (already cleaned of furniture), joined by one blank line."""
+    paragraphs: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            paragraph = clean_inline("".join(current))
+            if paragraph:
+                paragraphs.append(paragraph)
+            current.clear()
+
+    def walk(node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, Comment):
+                continue
+            if isinstance(child, NavigableString):
+                current.append(str(child))
+            elif isinstance(child, Tag):
+                if child.name in BLOCK_TAGS:
+                    flush()
+                    walk(child)
+                    flush()
+                else:
+                    walk(child)
+
+    walk(root)
+    flush()
+    return "\n\n".join(paragraphs)
+
+
+def html_fragment_text(fragment: str) -> str:
+    """Text of an HTML fragment (for example a feed's ``content:encoded``)."""
+    soup = BeautifulSoup(fragment, "lxml")
+    root = soup.body or soup
+    remove_furniture(root)
+    return extract_text(root)
+
+
+_ORDINAL = re.compile(r"\b(\d{1,2})(st|nd|rd|th)\b", re.I)
+_WEEKDAY = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+", re.I)
+_LABEL = re.compile(r"^(date|dated|published|posted|issued|released)( on)?\s*[:\-]?\s*", re.I)
+DATE_FORMATS = (
+    "%d %B %Y", "%B %d, %Y", "%B %d %Y", "%d %B, %Y", "%d %b %Y", "%b %d, %Y", "%b %d %Y",
+    "%d.%m.%Y", "%d/%m/%Y", "%Y/%m/%d", "%Y-%m-%d", "%d-%m-%Y",
+    "%d %B %Y %H:%M", "%B %d, %Y %H:%M", "%d %B %Y, %H:%M", "%B %d, %Y %I:%M %p", "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+)
+_DATE_IN_TEXT = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"|\d{1,2}(?:st|nd|rd|th)? [A-Z][a-z]+,? \d{4}"
+    r"|[A-Z][a-z]+\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}"
+    r"|\d{1,2}[./]\d{1,2}[./]\d{4}"
+)
+
+
+def parse_date(text: str | None, *, zone: ZoneInfo, date_format: str | None = None) -> datetime | None:
+    """A timezone-aware datetime from a date as written, or ``None`` when it does not parse.
+
+    An ISO string with an offset keeps it; a naive date or time is read in ``zone`` (the source's own
+    timezone). A date without a time is the start of that day in ``zone``.
+    """
+    if not text:
+        return None
+    cleaned = _LABEL.sub("", _WEEKDAY.sub("", clean_inline(text)))
+    cleaned = _ORDINAL.sub(r"\1", cleaned)
+    candidates = [cleaned] + [m.group(0) for m in _DATE_IN_TEXT.finditer(cleaned) if m.group(0) != cleaned]
+    for candidate in candidates:
+        parsed = _parse_one(_ORDINAL.sub(r"\1", candidate), date_format)
+        if parsed is not None:
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+    return None
+
+
+def _parse_one(text: str, date_format: str | None) -> datetime | None:
+    formats = (date_format,) if date_format else DATE_FORMATS
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The instants that start ``day`` and the next day in ``zone``."""
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    end = datetime.combine(date.fromordinal(day.toordinal() + 1), time(0), tzinfo=zone)
+    return start, end
+
+
+def canonical_url(url: str) -> str:
+    """The URL a release is known by: https, lower-case host, no default port, fragment, tracking
+    parameters (``utm_*``, ``fbclid``, ``mission`` …) or trailing slash; query parameters sorted."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    query = sorted(
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not key.lower().startswith("utm_") and key.lower() not in TRACKING_PARAMS
+    )
+    path = re.sub(r"/{2,}", "/", parts.path).rstrip("/") or "/"
+    # A bare "?dtl/123/slug"-style query (keys only) is kept as written.
+    query_text = urlencode(query) if any(value for _, value in query) else "&".join(key for key, _ in query)
+    return urlunsplit(("https", netloc, path, query_text, ""))
+
+
+def release_id(source_id: str, url: str) -> str:
+    """A stable id for a release: hash of the source id and the canonical path and query."""
+    parts = urlsplit(canonical_url(url))
+    key = f"{source_id}\n{parts.path}?{parts.query}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]

@@ -1,0 +1,32 @@
+"""Test-session setup: Prefect offline and quiet, one ephemeral Prefect server for the whole session."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_HOME = Path(tempfile.mkdtemp(prefix="pressroom-prefect-"))
+os.environ["PREFECT_HOME"] = str(_HOME)
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["DO_NOT_TRACK"] = "1"
+os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "90"
+os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+os.environ["GX_ANALYTICS_ENABLED"] = "false"
+for name in ("PRESSROOM_DATA_DIR", "PRESSROOM_WAREHOUSE", "PRESSROOM_SOURCES", "PRESSROOM_LOCK_TIMEOUT"):
+    os.environ.pop(name, None)
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """A Prefect test server shared by every test that runs a flow (it takes ~15 s to start once)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield

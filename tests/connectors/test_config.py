@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from connectors.config import ConfigError, HtmlSource, load_config, parse_config
+
+GOOD = """
+[[sources]]
+id = "xa-mfa"
+name = "Ministry"
+country = "XA"
+language = "en"
+timezone = "Asia/Karachi"
+kind = "html"
+url = "http://127.0.0.1:8000/press-releases/"
+enabled = true
+min_interval = 0.5
+item = "article"
+body = "div.body"
+drop = [".share"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_bundled_sources_file_is_valid() -> None:
+    config = load_config()
+    ids = [source.id for source in config.sources]
+    assert len(ids) == len(set(ids)) >= 3
+    assert all(source.enabled for source in config.sources)
+
+
+def test_good_source_parses_with_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD))
+    source = config.sources[0]
+    assert isinstance(source, HtmlSource)
+    assert source.link == "a" and source.title == "h1" and source.drop == (".share",)
+    assert source.hosts == frozenset({"127.0.0.1:8000"})
+    assert config.pipeline.lag_days == 2
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('kind = "html"', 'kind = "ftp"', "unknown kind 'ftp'"),
+        ('url = "http://127.0.0.1:8000/press-releases/"\n', "", "missing key 'url'"),
+        ('enabled = true', 'enabled = true\ncolour = "red"', "unknown key 'colour'"),
+        ('timezone = "Asia/Karachi"', 'timezone = "Mars/Olympus"', "'timezone'"),
+        ('country = "XA"', 'country = "Valdoria"', "'country'"),
+        ('id = "xa-mfa"', 'id = "XA MFA"', "'id'"),
+        ('item = "article"', 'item = "article[["', "'item'"),
+        ('url = "http://127.0.0.1:8000/press-releases/"', 'url = "ftp://x/y"', "'url'"),
+        ('min_interval = 0.5', 'min_interval = -1', "'min_interval'"),
+    ],
+)
+def test_bad_source_names_the_key(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    assert old in GOOD
+    with pytest.raises(ConfigError) as raised:
+        load_config(write(tmp_path, GOOD.replace(old, new)))
+    message = str(raised.value)
+    assert expected in message
+    assert "line 2" in message and "\n" not in message
+
+
+def test_duplicate_ids_and_unknown_tables_are_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="duplicate id 'xa-mfa'"):
+        load_config(write(tmp_path, GOOD + GOOD))
+    with pytest.raises(ConfigError, match="unknown top-level key 'sorces'"):
+        parse_config({"sorces": []})
+    with pytest.raises(ConfigError, match=r"\[pipeline\]: unknown key 'lag'"):
+        parse_config({"pipeline": {"lag": 1}})
+
+
+def test_unreadable_and_invalid_toml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "missing.toml")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(write(tmp_path, "[[sources]\nid="))
+
+
+def test_defaults_table_layers_under_each_source(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "[defaults]\nmin_interval = 3.0\nlanguage = \"fr\"\n" + GOOD))
+    assert config.sources[0].min_interval == 0.5
+    assert config.sources[0].language == "en"
+    config = load_config(write(tmp_path, "[defaults]\nmax_pages = 7\n" + GOOD))
+    assert config.sources[0].max_pages == 7
+
+
+def test_select_unknown_source(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD))
+    with pytest.raises(ConfigError, match="unknown source 'nope'"):
+        config.select(["nope"])
+    assert [s.id for s in config.select(None)] == ["xa-mfa"]
