@@ -1,0 +1,244 @@
+"""Reads and writes of the pipeline, each a set-based statement over a batch (never row by row).
+
+All functions take an open connection inside a transaction (see :meth:`Warehouse.transaction`), so a
+batch lands whole or not at all, and the watermark moves in the same transaction as the load.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from connectors.model import RawPage
+from expectations.findings import Finding
+
+UTC_TS = pa.timestamp("us", tz="UTC")
+
+
+@dataclass(frozen=True, slots=True)
+class FailureRecord:
+    source_id: str
+    url: str
+    reason: str
+    attempts: int
+    kind: str = "page"  # listing | page | parse
+    detail: str = ""
+    listed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    release_id: str
+    content_hash: str
+    engine_version: str
+    findings: tuple[Finding, ...]
+    record_failures: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.record_failures and not any(f.severity == "error" for f in self.findings)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    source_id: str
+    watermark: datetime | None
+    last_run_id: str | None
+    last_run_at: datetime | None
+    last_status: str | None
+
+
+# --- runs -------------------------------------------------------------------------------------------
+
+def start_run(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    run_id: str,
+    flow: str,
+    started_at: datetime,
+    window: tuple[datetime | None, datetime | None] = (None, None),
+    prefect_flow_run_id: str | None = None,
+) -> None:
+    con.execute(
+        "INSERT INTO runs (run_id, flow, status, started_at, window_since, window_until, prefect_flow_run_id)"
+        " VALUES (?, ?, 'running', ?, ?, ?, ?)",
+        [run_id, flow, started_at, window[0], window[1], prefect_flow_run_id],
+    )
+
+
+RUN_COUNTS = ("listed", "fetched", "new", "changed", "unchanged", "failed", "published", "held")
+
+
+def finish_run(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    run_id: str,
+    status: str,
+    finished_at: datetime,
+    totals: dict[str, int],
+    sources: list[dict[str, object]],
+    window: tuple[datetime | None, datetime | None] = (None, None),
+    report_path: str | None = None,
+) -> None:
+    assignments = ", ".join(f"{name} = ?" for name in RUN_COUNTS)
+    con.execute(
+        "UPDATE runs SET status = ?, finished_at = ?, sources = ?, report_path = ?, window_since = ?,"
+        f" window_until = ?, {assignments} WHERE run_id = ?",
+        [status, finished_at, json.dumps(sources, default=str), report_path, window[0], window[1],
+         *(int(totals.get(name, 0)) for name in RUN_COUNTS), run_id],
+    )
+
+
+# --- source state -----------------------------------------------------------------------------------
+
+def get_state(con: duckdb.DuckDBPyConnection, source_id: str) -> SourceState | None:
+    row = con.execute(
+        "SELECT source_id, watermark, last_run_id, last_run_at, last_status FROM source_state"
+        " WHERE source_id = ?",
+        [source_id],
+    ).fetchone()
+    return SourceState(*row) if row else None
+
+
+def save_state(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    source_id: str,
+    run_id: str,
+    run_at: datetime,
+    status: str,
+    watermark: datetime | None,
+    error: str | None = None,
+) -> None:
+    """Record a source's run; ``watermark=None`` leaves the stored watermark as it is."""
+    con.execute(
+        """
+        INSERT INTO source_state (source_id, watermark, last_run_id, last_run_at, last_status,
+                                  last_success_at, last_error)
+        VALUES ($source_id, $watermark, $run_id, $run_at, $status,
+                CASE WHEN $status = 'ok' THEN $run_at END, $error)
+        ON CONFLICT (source_id) DO UPDATE SET
+            watermark = coalesce(excluded.watermark, source_state.watermark),
+            last_run_id = excluded.last_run_id,
+            last_run_at = excluded.last_run_at,
+            last_status = excluded.last_status,
+            last_success_at = coalesce(excluded.last_success_at, source_state.last_success_at),
+            last_error = excluded.last_error
+        """,
+        {"source_id": source_id, "watermark": watermark, "run_id": run_id, "run_at": run_at,
+         "status": status, "error": error},
+    )
+
+
+# --- raw pages and failures -------------------------------------------------------------------------
+
+def save_raw_pages(con: duckdb.DuckDBPyConnection, pages: Sequence[RawPage], *, run_id: str) -> None:
+    """Keep every distinct body; a body fetched again only moves ``last_fetched_at``."""
+    if not pages:
+        return
+    unique = {(p.source_id, p.url, p.sha256): p for p in pages}
+    table = pa.table({
+        "source_id": [p.source_id for p in unique.values()],
+        "url": [p.url for p in unique.values()],
+        "sha256": [key[2] for key in unique],
+        "final_url": [p.final_url for p in unique.values()],
+        "status": pa.array([p.status for p in unique.values()], pa.int32()),
+        "content_type": [p.content_type for p in unique.values()],
+        "encoding": [p.encoding for p in unique.values()],
+        "headers": [json.dumps(dict(p.headers)) for p in unique.values()],
+        "body_gzip": pa.array([gzip.compress(p.content, 6) for p in unique.values()], pa.binary()),
+        "size_bytes": pa.array([len(p.content) for p in unique.values()], pa.int64()),
+        "listed_title": pa.array([p.listed_title for p in unique.values()], pa.string()),
+        "listed_at": pa.array([p.listed_at for p in unique.values()], UTC_TS),
+        "fetched_at": pa.array([p.fetched_at for p in unique.values()], UTC_TS),
+    })
+    con.register("incoming_pages", table)
+    try:
+        con.execute(
+            """
+            INSERT INTO raw_pages
+            SELECT source_id, url, sha256, final_url, status, content_type, encoding, headers::JSON,
+                   body_gzip, size_bytes, listed_title, listed_at, fetched_at, fetched_at, $run_id
+            FROM incoming_pages
+            ON CONFLICT (source_id, url, sha256) DO UPDATE SET last_fetched_at = excluded.last_fetched_at
+            """,
+            {"run_id": run_id},
+        )
+    finally:
+        con.unregister("incoming_pages")
+
+
+def load_raw_pages(
+    con: duckdb.DuckDBPyConnection, *, source_id: str | None = None
+) -> Iterable[RawPage]:
+    """The newest body of every page, for re-parsing without the network."""
+    query = """
+        SELECT source_id, url, final_url, status, content_type, encoding, body_gzip, last_fetched_at,
+               headers, listed_title, listed_at
+        FROM raw_pages
+        WHERE status = 200 AND ($source_id IS NULL OR source_id = $source_id)
+        QUALIFY row_number() OVER (PARTITION BY source_id, url ORDER BY last_fetched_at DESC) = 1
+        ORDER BY source_id, url
+    """
+    cursor = con.execute(query, {"source_id": source_id})
+    while rows := cursor.fetchmany(200):
+        for row in rows:
+            yield RawPage(
+                source_id=row[0], url=row[1], final_url=row[2], status=row[3], content_type=row[4] or "",
+                encoding=row[5] or "utf-8", content=gzip.decompress(row[6]), fetched_at=row[7],
+                headers=json.loads(row[8]) if row[8] else {}, listed_title=row[9], listed_at=row[10],
+            )
+
+
+def record_failures(
+    con: duckdb.DuckDBPyConnection, failures: Sequence[FailureRecord], *, run_id: str, now: datetime
+) -> None:
+    """Upsert on ``(source_id, url)``: attempts accumulate, and a failure seen again reopens."""
+    for failure in {(f.source_id, f.url): f for f in failures}.values():
+        con.execute(
+            """
+            INSERT INTO fetch_failures (source_id, url, reason, attempts, first_failed_at, last_failed_at,
+                                        resolved_at, kind, detail, last_run_id)
+            VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)
+            ON CONFLICT (source_id, url) DO UPDATE SET
+                reason = excluded.reason,
+                attempts = fetch_failures.attempts + excluded.attempts,
+                first_failed_at = CASE WHEN fetch_failures.resolved_at IS NULL
+                                       THEN fetch_failures.first_failed_at ELSE excluded.first_failed_at END,
+                last_failed_at = excluded.last_failed_at,
+                resolved_at = NULL,
+                kind = excluded.kind,
+                detail = excluded.detail,
+                last_run_id = excluded.last_run_id
+            """,
+            [failure.source_id, failure.url, failure.reason, failure.attempts, now, now,
+             failure.kind, failure.detail[:1000], run_id],
+        )
+
+
+def resolve_failures(
+    con: duckdb.DuckDBPyConnection, *, source_id: str, urls: Iterable[str], now: datetime
+) -> int:
+    urls = list(urls)
+    if not urls:
+        return 0
+    rows = con.execute(
+        "UPDATE fetch_failures SET resolved_at = ? WHERE source_id = ? AND resolved_at IS NULL"
+        " AND url IN (SELECT unnest(?::VARCHAR[])) RETURNING url",
+        [now, source_id, urls],
+    ).fetchall()
+    return len(rows)
+
+
+def open_failures(con: duckdb.DuckDBPyConnection, source_id: str, *, kind: str = "page") -> list[str]:
+    rows = con.execute(
+        "SELECT url FROM fetch_failures WHERE source_id = ? AND kind = ? AND resolved_at IS NULL ORDER BY url",
+        [source_id, kind],
+    ).fetchall()
+    return [row[0] for row in rows]
