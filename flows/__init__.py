@@ -1,0 +1,1 @@
+"""Prefect flows (nightly, backfill, reparse) and the ``pressroom`` CLI: thin wiring over plain functions."""

@@ -1,0 +1,113 @@
+"""What the CLI shows on a terminal: progress bars, the run summary and the sources table."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from connectors.config import Config
+from flows import progress
+from flows.settings import Settings
+from warehouse import Warehouse, WarehouseError
+
+if TYPE_CHECKING:
+    from flows.nightly import RunSummary
+
+SUMMARY_COUNTS = ("listed", "fetched", "new", "changed", "unchanged", "failed", "published", "held")
+
+
+class RichReporter:
+    """One progress bar per source, on standard error."""
+
+    def __init__(self, console: Console) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=console, transient=False,
+        )
+        self._tasks: dict[str, TaskID] = {}
+        self._lock = threading.Lock()
+
+    def begin(self, source_id: str, *, total: int) -> None:
+        with self._lock:
+            self._tasks[source_id] = self.progress.add_task(source_id, total=total or 1,
+                                                            completed=0 if total else 1)
+
+    def advance(self, source_id: str, *, done: int) -> None:
+        with self._lock:
+            if source_id in self._tasks:
+                self.progress.advance(self._tasks[source_id], done)
+
+    def end(self, source_id: str, *, status: str) -> None:
+        with self._lock:
+            task = self._tasks.get(source_id)
+            if task is not None:
+                self.progress.update(task, description=f"{source_id} [{status}]")
+
+    def note(self, message: str) -> None:
+        self.progress.console.print(message, markup=False, highlight=False)
+
+
+@contextmanager
+def progress_context() -> Iterator[None]:
+    current = progress.reporter()
+    with current.progress if isinstance(current, RichReporter) else nullcontext():
+        yield
+
+
+def print_summary(console: Console, summary: RunSummary) -> None:
+    table = Table(title=f"{summary.flow} run {summary.run_id}: {summary.status}")
+    table.add_column("source")
+    table.add_column("status")
+    for name in SUMMARY_COUNTS:
+        table.add_column(name, justify="right")
+    for source in summary.sources:
+        table.add_row(str(source["source_id"]), str(source["status"]),
+                      *(str(source.get(name, 0)) for name in SUMMARY_COUNTS))
+    table.add_row("total", summary.status, *(str(summary.totals.get(name, 0)) for name in SUMMARY_COUNTS),
+                  style="bold")
+    console.print(table)
+    for source in summary.sources:
+        if source.get("error"):
+            console.print(f"{source['source_id']}: {source['error']}", markup=False, highlight=False)
+    # A plain line per fact, easy to grep in cron mail and CI logs.
+    console.print(" ".join(f"{name}={summary.totals.get(name, 0)}" for name in SUMMARY_COUNTS),
+                  markup=False, highlight=False)
+    if summary.report_path:
+        console.print(f"report: {summary.report_path}", markup=False, highlight=False, soft_wrap=True)
+
+
+def print_sources(console: Console, config: Config, settings: Settings) -> None:
+    state: dict[str, tuple[object, ...]] = {}
+    if settings.warehouse.exists():
+        try:
+            with Warehouse(settings.warehouse, lock_timeout=settings.lock_timeout).reader() as con:
+                rows = con.execute("""
+                    SELECT s.source_id, s.last_run_at, s.last_status, s.watermark,
+                           (SELECT count(*) FROM releases r WHERE r.source_id = s.source_id),
+                           (SELECT count(*) FROM published_releases p WHERE p.source_id = s.source_id),
+                           (SELECT count(*) FROM fetch_failures f WHERE f.source_id = s.source_id
+                                AND f.resolved_at IS NULL)
+                    FROM source_state s""").fetchall()
+            state = {row[0]: row[1:] for row in rows}
+        except WarehouseError as error:
+            console.print(f"(warehouse not read: {error})", markup=False, highlight=False)
+    table = Table(title=f"sources from {config.path}")
+    for column in ("id", "kind", "enabled", "name", "last run (UTC)", "status", "watermark", "releases",
+                   "published", "open failures"):
+        table.add_column(column)
+    for source in config.sources:
+        last_run, status, watermark, releases, published, failures = state.get(source.id, ("",) * 6)
+        table.add_row(source.id, source.kind, "yes" if source.enabled else "no", source.name,
+                      _when(last_run), str(status or ""), _when(watermark), str(releases), str(published),
+                      str(failures))
+    console.print(table)
+
+
+def _when(value: object) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else str(value or "")

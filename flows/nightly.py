@@ -1,0 +1,218 @@
+"""Prefect flows: ``nightly`` and ``backfill``. Thin wiring over :mod:`flows.pipeline`.
+
+Tasks work on batches (one task run per stage per batch, never one per release). Sources run
+concurrently on a thread pool; the warehouse serialises their writes. Heavy arguments are passed with
+``quote`` so Prefect does not walk them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.context import get_run_context
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
+
+from connectors.config import SourceConfig, load_config
+from connectors.http import PoliteSession
+from connectors.model import Listing, Window
+from flows import pipeline
+from flows.pipeline import RunContext, SourceOutcome, Stages
+from flows.report import write_report
+from flows.settings import Settings
+from warehouse import Warehouse, WarehouseBusy, store
+
+log = logging.getLogger("pressroom.flows")
+T = TypeVar("T")
+
+
+def _stage(name: str) -> Any:
+    return task(name=name, cache_policy=NO_CACHE, persist_result=False)
+
+
+discover_task = _stage("discover")(pipeline.discover)
+fetch_task = _stage("fetch-and-parse")(pipeline.fetch_and_parse)
+load_task = _stage("load")(pipeline.load)
+check_task = _stage("check")(pipeline.check)
+
+
+def q(value: T) -> T:
+    """Pass ``value`` to a task as it is: Prefect neither walks, hashes nor copies a quoted argument."""
+    return cast(T, quote(value))
+
+
+def _stages() -> Stages:
+    """Task-wrapped stages; arguments are quoted so Prefect neither hashes nor walks them."""
+
+    def discover(ctx: RunContext, source: SourceConfig, window: Window) -> pipeline.Discovery:
+        return discover_task(q(ctx), q(source), q(window))
+
+    def fetch(ctx: RunContext, source: SourceConfig, listings: Sequence[Listing]) -> pipeline.FetchedBatch:
+        return fetch_task(q(ctx), q(source), q(listings))
+
+    def load(ctx: RunContext, batch: pipeline.FetchedBatch, *, source_id: str) -> pipeline.UpsertResult:
+        return load_task(q(ctx), q(batch), source_id=source_id)
+
+    def check(ctx: RunContext, releases: Sequence[object], *, ids: Sequence[str]) -> list[store.CheckResult]:
+        return check_task(q(ctx), q(releases), ids=q(list(ids)))
+
+    return Stages(discover=discover, fetch_and_parse=fetch, load=load, check=check)
+
+
+#: Sources run concurrently, four at a time; their writes are serialised by the warehouse.
+SOURCE_RUNNER: Any = ThreadPoolTaskRunner(max_workers=4)
+
+WindowFor = Callable[[RunContext, SourceConfig], Window]
+
+
+@task(name="source", cache_policy=NO_CACHE, persist_result=False, task_run_name="source-{source_id}")
+def source_task(ctx: RunContext, source: SourceConfig, window_for: WindowFor, *, source_id: str,
+                move_watermark: bool) -> SourceOutcome:
+    window = None
+    try:
+        window = window_for(ctx, source)
+        return pipeline.run_source(ctx, source, window, move_watermark=move_watermark, stages=_stages())
+    except WarehouseBusy:
+        raise
+    except Exception as error:  # noqa: BLE001 — per-source isolation: record it, the other sources go on
+        get_run_logger().exception("source %s failed", source_id)
+        return pipeline.failed_source(ctx, source, window, error)
+
+
+@task(name="publish", cache_policy=NO_CACHE, persist_result=False)
+def publish_task(ctx: RunContext, source_ids: list[str]) -> pipeline.PublishResult:
+    return pipeline.publish_run(ctx, source_ids)
+
+
+@task(name="report", cache_policy=NO_CACHE, persist_result=False)
+def report_task(warehouse: Warehouse, reports_dir: Path, run_id: str) -> Path:
+    return write_report(warehouse, reports_dir, run_id=run_id)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    flow: str
+    status: str  # completed | partial | failed
+    totals: dict[str, int]
+    sources: list[dict[str, object]]
+    report_path: str | None
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.status == "completed" else 3
+
+
+def execute(
+    flow_name: str,
+    settings: Settings,
+    source_ids: list[str] | None,
+    window_for: WindowFor,
+    *,
+    move_watermark: bool,
+) -> RunSummary:
+    config = load_config(settings.sources)
+    selected = config.select(source_ids)
+    started = datetime.now(UTC)
+    run_id = pipeline.new_run_id(started)
+    warehouse = Warehouse(settings.warehouse, lock_timeout=settings.lock_timeout)
+    try:
+        prefect_id = str(get_run_context().flow_run.id)  # type: ignore[union-attr]
+    except (RuntimeError, AttributeError):
+        prefect_id = None
+    with warehouse.transaction() as con:
+        store.start_run(con, run_id=run_id, flow=flow_name, started_at=started, prefect_flow_run_id=prefect_id)
+    with PoliteSession(config.http.settings()) as session:
+        ctx = RunContext(run_id=run_id, flow=flow_name, started_at=started, config=config,
+                         warehouse=warehouse, session=session)
+        futures = [
+            source_task.submit(q(ctx), q(source), q(window_for), source_id=source.id,
+                               move_watermark=move_watermark)
+            for source in selected
+        ]
+        outcomes: list[SourceOutcome] = [future.result() for future in futures]
+    published = publish_task(q(ctx), [o.source_id for o in outcomes])
+    for outcome in outcomes:
+        outcome.counts["published"], outcome.counts["held"] = published.counts(outcome.source_id)
+    totals: Counter[str] = Counter()
+    for outcome in outcomes:
+        totals.update(outcome.counts)
+    status = "completed" if all(o.status == "ok" for o in outcomes) else "partial"
+    if outcomes and all(o.status == "failed" for o in outcomes):
+        status = "failed"
+    sources = [o.as_dict() for o in outcomes]
+    windows = [o.window for o in outcomes if o.window is not None]
+    span = (
+        None if not windows or any(w.since is None for w in windows) else min(w.since for w in windows if w.since),
+        max((w.until for w in windows), default=None),
+    )
+    with warehouse.transaction() as con:
+        store.finish_run(con, run_id=run_id, status=status, finished_at=datetime.now(UTC),
+                         totals=dict(totals), sources=sources, window=span)
+    report = report_task(q(warehouse), q(settings.reports_dir), run_id)
+    with warehouse.transaction() as con:
+        con.execute("UPDATE runs SET report_path = ? WHERE run_id = ?", [str(report), run_id])
+    return RunSummary(run_id=run_id, flow=flow_name, status=status,
+                      totals={name: int(totals.get(name, 0)) for name in store.RUN_COUNTS},
+                      sources=sources, report_path=str(report.resolve()))
+
+
+def _settings(
+    data_dir: str | None, warehouse: str | None, sources_file: str | None, lock_timeout: float | None
+) -> Settings:
+    return Settings.resolve(
+        data_dir=Path(data_dir) if data_dir else None,
+        warehouse=Path(warehouse) if warehouse else None,
+        sources=Path(sources_file) if sources_file else None,
+        lock_timeout=lock_timeout,
+    )
+
+
+@flow(name="nightly", task_runner=SOURCE_RUNNER, log_prints=False)
+def nightly(
+    sources: list[str] | None = None,
+    data_dir: str | None = None,
+    warehouse: str | None = None,
+    sources_file: str | None = None,
+    lock_timeout: float | None = None,
+) -> RunSummary:
+    """Every enabled source (or those named), each over ``[watermark - lag, now)``."""
+    settings = _settings(data_dir, warehouse, sources_file, lock_timeout)
+
+    def window_for(ctx: RunContext, source: SourceConfig) -> Window:
+        with ctx.warehouse.transaction() as con:
+            state = store.get_state(con, source.id)
+        return pipeline.nightly_window(state, until=ctx.started_at,
+                                       lag=timedelta(days=ctx.config.pipeline.lag_days))
+
+    return execute("nightly", settings, sources, window_for, move_watermark=True)
+
+
+@flow(name="backfill", task_runner=SOURCE_RUNNER, log_prints=False)
+def backfill(
+    sources: list[str],
+    start: date,
+    end: date,
+    data_dir: str | None = None,
+    warehouse: str | None = None,
+    sources_file: str | None = None,
+    lock_timeout: float | None = None,
+) -> RunSummary:
+    """The sources named, over the inclusive dates ``start``..``end`` in each source's timezone.
+    Leaves the nightly watermark alone."""
+    if start > end:
+        raise ValueError(f"start {start} is after end {end}")
+    settings = _settings(data_dir, warehouse, sources_file, lock_timeout)
+
+    def window_for(ctx: RunContext, source: SourceConfig) -> Window:
+        return pipeline.backfill_window(source, start, end)
+
+    return execute("backfill", settings, sources, window_for, move_watermark=False)

@@ -1,0 +1,285 @@
+"""The pipeline as plain functions (no Prefect here): windows, one source's batches, publishing.
+
+A run covers each source in batches: discover → fetch → parse → load → check; then publish and report.
+Per-record problems are data: a page that fails to fetch or parse becomes a ``fetch_failures`` row and
+the run goes on. A source that fails as a whole is recorded and the other sources carry on.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from connectors.config import Config, SourceConfig
+from connectors.http import FetchError, PoliteSession
+from connectors.model import Listing, ParseFailure, RawPage, Release, Window
+from connectors.normalise import day_bounds
+from connectors.registry import Connector, connector_for
+from expectations import ENGINE_VERSION, check_release
+from expectations.records import record_failures
+from flows.progress import reporter
+from warehouse import Warehouse, store
+from warehouse.releases import PublishResult, UpsertResult, publish, save_checks, upsert_releases
+from warehouse.store import CheckResult, FailureRecord
+
+log = logging.getLogger("pressroom.pipeline")
+
+
+def new_run_id(now: datetime) -> str:
+    return f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+@dataclass
+class RunContext:
+    run_id: str
+    flow: str
+    started_at: datetime
+    config: Config
+    warehouse: Warehouse
+    session: PoliteSession
+
+
+@dataclass
+class SourceOutcome:
+    source_id: str
+    status: str = "ok"  # ok | partial | failed
+    window: Window | None = None
+    counts: Counter[str] = field(default_factory=Counter)
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "source_id": self.source_id,
+            "status": self.status,
+            "since": self.window.since.isoformat() if self.window and self.window.since else None,
+            "until": self.window.until.isoformat() if self.window else None,
+            "error": self.error,
+            **{name: int(self.counts.get(name, 0)) for name in store.RUN_COUNTS},
+        }
+
+
+# --- windows ----------------------------------------------------------------------------------------
+
+def nightly_window(state: store.SourceState | None, *, until: datetime, lag: timedelta) -> Window:
+    """``[watermark - lag, until)``; a source never run before starts from the beginning."""
+    if state is None or state.watermark is None:
+        return Window(since=None, until=until)
+    since = min(state.watermark - lag, until - timedelta(microseconds=1))
+    return Window(since=since, until=until)
+
+
+def backfill_window(source: SourceConfig, start: date, end: date) -> Window:
+    """Inclusive dates read in the source's own timezone."""
+    since, _ = day_bounds(start, source.zone)
+    _, until = day_bounds(end, source.zone)
+    return Window(since=since, until=until)
+
+
+# --- one source -------------------------------------------------------------------------------------
+
+@dataclass
+class Discovery:
+    listings: list[Listing]
+    failure: FailureRecord | None = None
+
+
+def discover(ctx: RunContext, source: SourceConfig, window: Window) -> Discovery:
+    """Every listing entry in the window plus pages that failed before; a listing page that fails
+    keeps what was listed before it."""
+    connector = connector_for(source, ctx.session)
+    listings: list[Listing] = []
+    failure = None
+    try:
+        for listing in connector.discover(window):
+            listings.append(listing)
+    except FetchError as error:
+        failure = FailureRecord(source.id, error.url, error.reason, error.attempts, "listing", str(error))
+    listed = {listing.url for listing in listings}
+    with ctx.warehouse.transaction() as con:
+        retry = [url for url in store.open_failures(con, source.id) if url not in listed]
+    listings.extend(Listing(source_id=source.id, url=url) for url in retry)
+    return Discovery(listings=listings, failure=failure)
+
+
+@dataclass
+class FetchedBatch:
+    pages: list[RawPage]
+    releases: list[Release]
+    failures: list[FailureRecord]
+
+
+def fetch_and_parse(ctx: RunContext, source: SourceConfig, listings: Sequence[Listing]) -> FetchedBatch:
+    connector: Connector = connector_for(source, ctx.session)
+    pages: list[RawPage] = []
+    releases: list[Release] = []
+    failures: list[FailureRecord] = []
+    for listing in listings:
+        try:
+            page = connector.fetch(listing)
+        except FetchError as error:
+            failures.append(FailureRecord(
+                source.id, listing.url, error.reason, error.attempts, "page", str(error), listing.listed_at
+            ))
+            continue
+        pages.append(page)
+        parsed = connector.parse(page)
+        if isinstance(parsed, ParseFailure):
+            failures.append(FailureRecord(
+                source.id, listing.url, parsed.reason, 1, "parse", parsed.detail, listing.listed_at
+            ))
+        else:
+            releases.append(parsed)
+    reporter().advance(source.id, done=len(listings))
+    return FetchedBatch(pages=pages, releases=releases, failures=failures)
+
+
+def load(ctx: RunContext, batch: FetchedBatch, *, source_id: str) -> UpsertResult:
+    """Raw pages, releases and failures of one batch in one transaction."""
+    now = datetime.now(UTC)
+    with ctx.warehouse.transaction() as con:
+        store.save_raw_pages(con, batch.pages, run_id=ctx.run_id)
+        result = upsert_releases(con, batch.releases, run_id=ctx.run_id, now=now)
+        store.record_failures(con, batch.failures, run_id=ctx.run_id, now=now)
+        failed = {failure.url for failure in batch.failures}
+        store.resolve_failures(
+            con, source_id=source_id, urls=(p.url for p in batch.pages if p.url not in failed), now=now
+        )
+    return result
+
+
+
+def check(ctx: RunContext, releases: Sequence[Release], *, ids: Iterable[str]) -> list[CheckResult]:
+    """Run the text checks and record-level expectations on the releases named by ``ids``."""
+    wanted = set(ids)
+    now = datetime.now(UTC)
+    results = [
+        CheckResult(
+            release_id=release.release_id,
+            content_hash=release.content_hash,
+            engine_version=ENGINE_VERSION,
+            findings=tuple(check_release(release.title, release.body_text, language=release.language)),
+            record_failures=record_failures(release, now=now),
+        )
+        for release in {r.release_id: r for r in releases}.values()
+        if release.release_id in wanted
+    ]
+    with ctx.warehouse.transaction() as con:
+        save_checks(con, results, run_id=ctx.run_id, now=now)
+    return results
+
+
+def batches(items: Sequence[Listing], size: int) -> Iterator[Sequence[Listing]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+#: Failures that retrying cannot fix; they are kept for a person but do not hold the watermark back.
+PERMANENT = frozenset({"http-404", "http-410", "robots-disallowed", "off-host", "off-host-redirect", "bad-scheme",
+                       "too-large", "not-html", "no-body", "empty-body"})
+
+
+def next_watermark(window: Window, failures: Sequence[FailureRecord]) -> datetime | None:
+    """Where the nightly watermark may move: the window's end, but never past a page that failed
+    for a reason a retry may fix. ``None`` leaves it where it is (a failed listing, or an undated page)."""
+    mark = window.until
+    for failure in failures:
+        if failure.reason in PERMANENT and failure.kind != "listing":
+            continue
+        if failure.kind == "listing" or failure.listed_at is None:
+            return None
+        mark = min(mark, failure.listed_at)
+    return mark
+
+
+def record_source(
+    ctx: RunContext, outcome: SourceOutcome, *, watermark: datetime | None, move_watermark: bool
+) -> None:
+    with ctx.warehouse.transaction() as con:
+        store.save_state(
+            con,
+            source_id=outcome.source_id,
+            run_id=ctx.run_id,
+            run_at=ctx.started_at,
+            status=outcome.status,
+            watermark=watermark if move_watermark else None,
+            error=outcome.error,
+        )
+
+
+def publish_run(ctx: RunContext, source_ids: Sequence[str]) -> PublishResult:
+    with ctx.warehouse.transaction() as con:
+        return publish(con, run_id=ctx.run_id, now=datetime.now(UTC), source_ids=source_ids)
+
+
+
+
+@dataclass(frozen=True)
+class Stages:
+    """The stage functions a source run calls; flows pass Prefect-task versions of the same functions."""
+
+    discover: Callable[[RunContext, SourceConfig, Window], Discovery] = discover
+    fetch_and_parse: Callable[[RunContext, SourceConfig, Sequence[Listing]], FetchedBatch] = fetch_and_parse
+    load: Callable[..., UpsertResult] = load
+    check: Callable[..., list[CheckResult]] = check
+
+
+def run_source(
+    ctx: RunContext,
+    source: SourceConfig,
+    window: Window,
+    *,
+    move_watermark: bool,
+    stages: Stages = Stages(),
+) -> SourceOutcome:
+    """One source, batch by batch. Fetch and parse problems are counted, never raised."""
+    outcome = SourceOutcome(source_id=source.id, window=window)
+    counts = outcome.counts
+    found = stages.discover(ctx, source, window)
+    listings = found.listings
+    counts["listed"] = len(listings)
+    failures: list[FailureRecord] = [found.failure] if found.failure else []
+    reporter().begin(source.id, total=len(listings))
+    for chunk in batches(listings, ctx.config.pipeline.batch_size):
+        batch = stages.fetch_and_parse(ctx, source, chunk)
+        result = stages.load(ctx, batch, source_id=source.id)
+        counts["fetched"] += len(batch.pages)
+        counts["new"] += len(result.new)
+        counts["changed"] += len(result.changed)
+        counts["unchanged"] += len(result.unchanged)
+        counts["failed"] += len(batch.failures)
+        failures.extend(batch.failures)
+        stages.check(ctx, batch.releases, ids=(*result.new, *result.changed))
+    if found.failure is not None:
+        with ctx.warehouse.transaction() as con:
+            store.record_failures(con, [found.failure], run_id=ctx.run_id, now=datetime.now(UTC))
+        counts["failed"] += 1
+        outcome.error = f"listing failed: {found.failure.detail}"
+    else:
+        with ctx.warehouse.transaction() as con:
+            store.resolve_failures(
+                con, source_id=source.id, urls=store.open_failures(con, source.id, kind="listing"),
+                now=datetime.now(UTC),
+            )
+    if failures:
+        outcome.status = "failed" if found.failure is not None and not counts["fetched"] else "partial"
+        outcome.error = outcome.error or f"{len(failures)} page(s) failed, first: {failures[0].detail}"
+    watermark = next_watermark(window, failures)
+    record_source(ctx, outcome, watermark=watermark, move_watermark=move_watermark)
+    reporter().end(source.id, status=outcome.status)
+    return outcome
+
+
+def failed_source(
+    ctx: RunContext, source: SourceConfig, window: Window | None, error: BaseException
+) -> SourceOutcome:
+    """Record a source that failed as a whole (a bug or an unexpected error); the run goes on."""
+    outcome = SourceOutcome(source_id=source.id, status="failed", window=window,
+                            error=f"{type(error).__name__}: {error}")
+    outcome.counts["failed"] += 1
+    record_source(ctx, outcome, watermark=None, move_watermark=False)
+    reporter().end(source.id, status="failed")
+    return outcome

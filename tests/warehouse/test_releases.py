@@ -1,0 +1,93 @@
+"""Upserts, versions, check results and the publish gate, straight against a DuckDB file."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from connectors.model import Release
+from expectations.findings import Finding
+from warehouse import SCHEMA_VERSION, Warehouse, WarehouseError
+from warehouse.releases import publish, save_checks, upsert_releases
+from warehouse.store import CheckResult
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def release(n: int, body: str = "A clean body of a press release that is long enough to be one. " * 2) -> Release:
+    return Release(release_id=f"r{n}", source_id="xa-mfa", url=f"https://x.org/pr/{n}", title=f"Release {n}",
+                   published_at=NOW, body_text=body, language="en", extractor="html/1")
+
+
+def verdict(item: Release, *, error: bool = False) -> CheckResult:
+    findings = (Finding("duplicated-phrase", "error", 0, 1, "A", "doubled"),) if error else ()
+    return CheckResult(item.release_id, item.content_hash, "test", findings, ())
+
+
+@pytest.fixture()
+def warehouse(tmp_path: Path) -> Warehouse:
+    return Warehouse(tmp_path / "w.duckdb")
+
+
+def test_migrations_recorded(warehouse: Warehouse) -> None:
+    assert warehouse.ensure_schema() == SCHEMA_VERSION
+    assert warehouse.ensure_schema() == SCHEMA_VERSION
+    with warehouse.reader() as con:
+        assert con.execute("SELECT count(*) FROM schema_migrations").fetchone() == (SCHEMA_VERSION,)
+
+
+def test_reader_refuses_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(WarehouseError, match="no warehouse"), Warehouse(tmp_path / "none.duckdb").reader():
+        pass
+
+
+def test_upsert_is_idempotent_and_versions_changes(warehouse: Warehouse) -> None:
+    batch = [release(1), release(2), release(2)]
+    with warehouse.transaction() as con:
+        first = upsert_releases(con, batch, run_id="run1", now=NOW)
+    assert sorted(first.new) == ["r1", "r2"] and not first.changed
+    with warehouse.transaction() as con:
+        again = upsert_releases(con, batch, run_id="run2", now=NOW)
+    assert sorted(again.unchanged) == ["r1", "r2"] and not again.new
+    edited = replace(release(1), body_text="An edited body of the release, long enough to count as one. " * 2)
+    with warehouse.transaction() as con:
+        third = upsert_releases(con, [edited], run_id="run3", now=NOW)
+        assert third.changed == ("r1",)
+        assert con.execute("SELECT version, run_id FROM releases WHERE release_id = 'r1'").fetchone() == (2, "run3")
+        old = con.execute("SELECT version, body_text FROM release_versions").fetchall()
+        assert old == [(1, release(1).body_text)]
+
+
+def test_a_failed_transaction_leaves_nothing(warehouse: Warehouse) -> None:
+    warehouse.ensure_schema()
+    with pytest.raises(RuntimeError), warehouse.transaction() as con:
+        upsert_releases(con, [release(1)], run_id="run1", now=NOW)
+        raise RuntimeError("crash between load and commit")
+    with warehouse.reader() as con:
+        assert con.execute("SELECT count(*) FROM releases").fetchone() == (0,)
+
+
+def test_publish_gate(warehouse: Warehouse) -> None:
+    good, bad = release(1), release(2)
+    with warehouse.transaction() as con:
+        upsert_releases(con, [good, bad], run_id="run1", now=NOW)
+        save_checks(con, [verdict(good), verdict(bad, error=True)], run_id="run1", now=NOW)
+        result = publish(con, run_id="run1", now=NOW)
+    assert result.published == {"r1": "xa-mfa"} and result.held == {"r2": "xa-mfa"}
+    with warehouse.transaction() as con:
+        assert publish(con, run_id="run2", now=NOW).published == {}  # publishing again is a no-op
+        # A new version of a published release that fails: the published version stays.
+        broken = replace(good, body_text="A new version of the release that fails its checks badly. " * 2)
+        upsert_releases(con, [broken], run_id="run3", now=NOW)
+        save_checks(con, [verdict(broken, error=True)], run_id="run3", now=NOW)
+        result = publish(con, run_id="run3", now=NOW)
+        assert result.published == {} and set(result.held) == {"r1", "r2"}
+        row = con.execute("SELECT content_hash, published_run_id FROM published_releases").fetchall()
+        assert row == [(good.content_hash, "run1")]
+        findings = con.execute(
+            "SELECT release_id, check_id, span_start, span_end FROM dq_findings ORDER BY 1"
+        ).fetchall()
+        assert findings == [("r1", "duplicated-phrase", 0, 1), ("r2", "duplicated-phrase", 0, 1)]
