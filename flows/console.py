@@ -33,10 +33,9 @@ class RichReporter:
         self._tasks: dict[str, TaskID] = {}
         self._lock = threading.Lock()
 
-    def begin(self, source_id: str, *, total: int) -> None:
+    def begin(self, source_id: str, *, total: int | None) -> None:
         with self._lock:
-            self._tasks[source_id] = self.progress.add_task(source_id, total=total or 1,
-                                                            completed=0 if total else 1)
+            self._tasks[source_id] = self.progress.add_task(source_id, total=total)
 
     def advance(self, source_id: str, *, done: int) -> None:
         with self._lock:
@@ -47,7 +46,9 @@ class RichReporter:
         with self._lock:
             task = self._tasks.get(source_id)
             if task is not None:
-                self.progress.update(task, description=f"{source_id} [{status}]")
+                done = self.progress.tasks[task].completed
+                self.progress.update(task, description=f"{source_id} [{status}]", total=done or 1,
+                                     completed=done or 1)
 
     def note(self, message: str) -> None:
         self.progress.console.print(message, markup=False, highlight=False)

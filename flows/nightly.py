@@ -52,8 +52,8 @@ def q(value: T) -> T:
 def _stages() -> Stages:
     """Task-wrapped stages; arguments are quoted so Prefect neither hashes nor walks them."""
 
-    def discover(ctx: RunContext, source: SourceConfig, window: Window) -> pipeline.Discovery:
-        return discover_task(q(ctx), q(source), q(window))
+    def discover(ctx: RunContext, cursor: pipeline.Discovery, limit: int) -> list[Listing]:
+        return discover_task(q(ctx), q(cursor), limit)
 
     def fetch(ctx: RunContext, source: SourceConfig, listings: Sequence[Listing]) -> pipeline.FetchedBatch:
         return fetch_task(q(ctx), q(source), q(listings))

@@ -81,28 +81,55 @@ def backfill_window(source: SourceConfig, start: date, end: date) -> Window:
 
 # --- one source -------------------------------------------------------------------------------------
 
-@dataclass
 class Discovery:
-    listings: list[Listing]
-    failure: FailureRecord | None = None
+    """A cursor over a source's listings in the window, then over pages that failed in earlier runs.
+
+    Listings are pulled a batch at a time, so a long backfill never holds every entry in memory. A
+    listing page that fails ends discovery but keeps everything listed before it (``failure``).
+    """
+
+    def __init__(self, ctx: RunContext, source: SourceConfig, window: Window) -> None:
+        self.ctx = ctx
+        self.source = source
+        self._listings: Iterator[Listing] | None = connector_for(source, ctx.session).discover(window)
+        self._retries: Iterator[Listing] | None = None
+        self.seen: set[str] = set()
+        self.failure: FailureRecord | None = None
+        self.listed = 0
+
+    def take(self, limit: int) -> list[Listing]:
+        batch: list[Listing] = []
+        while len(batch) < limit:
+            listing = self._next()
+            if listing is None:
+                break
+            if listing.url not in self.seen:
+                self.seen.add(listing.url)
+                batch.append(listing)
+        self.listed += len(batch)
+        return batch
+
+    def _next(self) -> Listing | None:
+        if self._listings is not None:
+            try:
+                return next(self._listings)
+            except StopIteration:
+                self._listings = None
+            except FetchError as error:
+                self._listings = None
+                self.failure = FailureRecord(
+                    self.source.id, error.url, error.reason, error.attempts, "listing", str(error)
+                )
+        if self._retries is None:
+            with self.ctx.warehouse.transaction() as con:
+                urls = store.open_failures(con, self.source.id)
+            self._retries = (Listing(source_id=self.source.id, url=url) for url in urls)
+        return next(self._retries, None)
 
 
-def discover(ctx: RunContext, source: SourceConfig, window: Window) -> Discovery:
-    """Every listing entry in the window plus pages that failed before; a listing page that fails
-    keeps what was listed before it."""
-    connector = connector_for(source, ctx.session)
-    listings: list[Listing] = []
-    failure = None
-    try:
-        for listing in connector.discover(window):
-            listings.append(listing)
-    except FetchError as error:
-        failure = FailureRecord(source.id, error.url, error.reason, error.attempts, "listing", str(error))
-    listed = {listing.url for listing in listings}
-    with ctx.warehouse.transaction() as con:
-        retry = [url for url in store.open_failures(con, source.id) if url not in listed]
-    listings.extend(Listing(source_id=source.id, url=url) for url in retry)
-    return Discovery(listings=listings, failure=failure)
+def discover(ctx: RunContext, cursor: Discovery, limit: int) -> list[Listing]:
+    """The next ``limit`` listings of ``cursor`` (fewer at the end)."""
+    return cursor.take(limit)
 
 
 @dataclass
@@ -221,7 +248,7 @@ def publish_run(ctx: RunContext, source_ids: Sequence[str]) -> PublishResult:
 class Stages:
     """The stage functions a source run calls; flows pass Prefect-task versions of the same functions."""
 
-    discover: Callable[[RunContext, SourceConfig, Window], Discovery] = discover
+    discover: Callable[[RunContext, Discovery, int], list[Listing]] = discover
     fetch_and_parse: Callable[[RunContext, SourceConfig, Sequence[Listing]], FetchedBatch] = fetch_and_parse
     load: Callable[..., UpsertResult] = load
     check: Callable[..., list[CheckResult]] = check
@@ -235,15 +262,14 @@ def run_source(
     move_watermark: bool,
     stages: Stages = Stages(),
 ) -> SourceOutcome:
-    """One source, batch by batch. Fetch and parse problems are counted, never raised."""
+    """One source, batch by batch, streaming: discover → fetch → parse → load → check.
+    Fetch and parse problems are counted and recorded, never raised."""
     outcome = SourceOutcome(source_id=source.id, window=window)
     counts = outcome.counts
-    found = stages.discover(ctx, source, window)
-    listings = found.listings
-    counts["listed"] = len(listings)
-    failures: list[FailureRecord] = [found.failure] if found.failure else []
-    reporter().begin(source.id, total=len(listings))
-    for chunk in batches(listings, ctx.config.pipeline.batch_size):
+    cursor = Discovery(ctx, source, window)
+    failures: list[FailureRecord] = []
+    reporter().begin(source.id, total=None)
+    while chunk := stages.discover(ctx, cursor, ctx.config.pipeline.batch_size):
         batch = stages.fetch_and_parse(ctx, source, chunk)
         result = stages.load(ctx, batch, source_id=source.id)
         counts["fetched"] += len(batch.pages)
@@ -253,19 +279,20 @@ def run_source(
         counts["failed"] += len(batch.failures)
         failures.extend(batch.failures)
         stages.check(ctx, batch.releases, ids=(*result.new, *result.changed))
-    if found.failure is not None:
-        with ctx.warehouse.transaction() as con:
-            store.record_failures(con, [found.failure], run_id=ctx.run_id, now=datetime.now(UTC))
+    counts["listed"] = cursor.listed
+    now = datetime.now(UTC)
+    with ctx.warehouse.transaction() as con:
+        if cursor.failure is not None:
+            store.record_failures(con, [cursor.failure], run_id=ctx.run_id, now=now)
+        else:
+            listing_failures = store.open_failures(con, source.id, kind="listing")
+            store.resolve_failures(con, source_id=source.id, urls=listing_failures, now=now)
+    if cursor.failure is not None:
+        failures.insert(0, cursor.failure)
         counts["failed"] += 1
-        outcome.error = f"listing failed: {found.failure.detail}"
-    else:
-        with ctx.warehouse.transaction() as con:
-            store.resolve_failures(
-                con, source_id=source.id, urls=store.open_failures(con, source.id, kind="listing"),
-                now=datetime.now(UTC),
-            )
+        outcome.error = f"listing failed: {cursor.failure.detail}"
     if failures:
-        outcome.status = "failed" if found.failure is not None and not counts["fetched"] else "partial"
+        outcome.status = "failed" if cursor.failure is not None and not counts["fetched"] else "partial"
         outcome.error = outcome.error or f"{len(failures)} page(s) failed, first: {failures[0].detail}"
     watermark = next_watermark(window, failures)
     record_source(ctx, outcome, watermark=watermark, move_watermark=move_watermark)

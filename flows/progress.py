@@ -10,35 +10,29 @@ log = logging.getLogger("pressroom.progress")
 
 
 class Reporter(Protocol):
-    def begin(self, source_id: str, *, total: int) -> None: ...
+    def begin(self, source_id: str, *, total: int | None) -> None: ...
     def advance(self, source_id: str, *, done: int) -> None: ...
     def end(self, source_id: str, *, status: str) -> None: ...
     def note(self, message: str) -> None: ...
 
 
 class LogReporter:
-    """Plain log lines: one when a source starts, every ~10 % of its pages, and when it ends."""
+    """Plain log lines: when a source starts, after every batch, and when it ends."""
 
     def __init__(self) -> None:
-        self._totals: dict[str, int] = {}
         self._done: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def begin(self, source_id: str, *, total: int) -> None:
+    def begin(self, source_id: str, *, total: int | None) -> None:
         with self._lock:
-            self._totals[source_id] = total
             self._done[source_id] = 0
-        log.info("%s: %d pages to fetch", source_id, total)
+        log.info("%s: started%s", source_id, f" ({total} pages)" if total is not None else "")
 
     def advance(self, source_id: str, *, done: int) -> None:
         with self._lock:
-            before = self._done.get(source_id, 0)
-            after = before + done
-            self._done[source_id] = after
-            total = self._totals.get(source_id, 0) or 1
-        step = max(1, total // 10)
-        if after // step != before // step or after >= total:
-            log.info("%s: %d/%d pages", source_id, min(after, total), total)
+            self._done[source_id] = self._done.get(source_id, 0) + done
+            total = self._done[source_id]
+        log.info("%s: %d pages fetched", source_id, total)
 
     def end(self, source_id: str, *, status: str) -> None:
         log.info("%s: %s", source_id, status)
