@@ -1,0 +1,74 @@
+"""The base class every text check derives from.
+
+A check is a small pure object: a stable `id` (the reason code stored with each finding), a default
+severity, thresholds given as keyword arguments to the constructor, and `find(text)`, which returns spans.
+It keeps no state between calls, so one instance may be shared by threads and runs.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any, ClassVar
+
+from expectations.findings import Finding, Severity
+
+MAX_SPAN = 200
+"""Longest span a finding may cover, in code points; longer defects are reported by their first 200."""
+
+
+class Check(abc.ABC):
+    """A text-quality check.
+
+    Subclasses set `id` and `default_severity`, declare their thresholds as keyword-only constructor
+    parameters (calling `super().__init__(severity=severity)`), and implement `find`.
+
+    Contract of `find(text)`: pure; never raises on any `str` (including lone surrogates, NUL, CRLF);
+    every finding lies inside `text` and carries `excerpt == text[start:end]`.
+
+    `languages` limits a check to texts in those ISO 639-1 languages (None: any language), because word
+    lists such as abbreviations or legitimate reduplications are language-specific. `applies_to_title`
+    says whether `check_release` also runs the check on the title.
+    """
+
+    id: ClassVar[str]
+    default_severity: ClassVar[Severity]
+    languages: ClassVar[frozenset[str] | None] = None
+    applies_to_title: ClassVar[bool] = True
+
+    def __init__(self, *, severity: Severity | None = None, **thresholds: Any) -> None:
+        if thresholds:
+            names = ", ".join(sorted(thresholds))
+            raise TypeError(f"{type(self).__name__} has no threshold named {names}")
+        self.severity: Severity = severity if severity is not None else self.default_severity
+
+    @abc.abstractmethod
+    def find(self, text: str) -> list[Finding]:
+        """Return the defects in `text`, each as a span (see the class docstring for the contract)."""
+
+    def supports(self, language: str) -> bool:
+        """Whether this check is meaningful for texts in `language` (an ISO 639-1 code)."""
+        return self.languages is None or language.casefold() in self.languages
+
+    def finding(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        message: str,
+        *,
+        severity: Severity | None = None,
+    ) -> Finding:
+        """Build a finding on `text[start:end]`, clamped into the text and capped at `MAX_SPAN`."""
+        start = min(max(start, 0), len(text))
+        end = min(max(end, start), len(text), start + MAX_SPAN)
+        return Finding(
+            check=self.id,
+            severity=severity if severity is not None else self.severity,
+            start=start,
+            end=end,
+            excerpt=text[start:end],
+            message=message,
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(severity={self.severity!r})"

@@ -1,0 +1,91 @@
+"""Run text checks over a release and decide whether it may be published.
+
+`check_text` is the one entry point: it runs every check that supports the text's language, puts the
+findings in a stable order and settles overlaps, so one defect yields one blocking finding:
+
+1. Findings with the same field and span are one finding; the most severe is kept (ties: check id).
+2. An `error` lying wholly inside another check's `error` span is the same defect seen twice (the stray
+   ")" inside the stray fragment "Foreign Affairs) said."); it is kept, downgraded to `info`, so reports
+   can still show it and metrics still count it.
+
+A check that raises despite its contract is logged and turned into an `internal-error` finding of
+severity `error` on an empty span at 0: the release is held back (fail closed) and the run goes on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterable, Sequence
+
+from expectations.checks import Check, DuplicatedPhrase, GarbledFragment, UnbalancedPunctuation
+from expectations.findings import SEVERITY_RANK, Finding
+
+ENGINE_VERSION = "1"
+"""Bumped whenever a check, threshold or the overlap policy changes; stored with each result so that
+releases checked by an older engine are checked again."""
+
+INTERNAL_ERROR = "internal-error"
+
+logger = logging.getLogger(__name__)
+
+
+def default_checks() -> list[Check]:
+    """A fresh list of the standard checks with their default thresholds and severities."""
+    return [DuplicatedPhrase(), GarbledFragment(), UnbalancedPunctuation()]
+
+
+def check_text(
+    text: str,
+    *,
+    language: str = "en",
+    checks: Sequence[Check] | None = None,
+    field: str = "body",
+) -> list[Finding]:
+    """All findings of `checks` (default: `default_checks()`) on `text`, tagged with `field`.
+
+    Sorted by `(start, end, check)`; never raises. Checks whose `languages` exclude `language` are
+    skipped.
+    """
+    findings: list[Finding] = []
+    for check in default_checks() if checks is None else checks:
+        if not check.supports(language):
+            continue
+        try:
+            found = check.find(text)
+        except Exception:
+            logger.exception("check %s failed on a text of %d characters", check.id, len(text))
+            found = [Finding(INTERNAL_ERROR, "error", 0, 0, "", f"check {check.id} failed; see the log")]
+        findings.extend(dataclasses.replace(finding, field=field) for finding in found)
+    return _settle_overlaps(findings)
+
+
+def check_release(title: str, body: str, *, language: str = "en") -> list[Finding]:
+    """Findings on the body (`field="body"`) followed by those of title-worthy checks on the title."""
+    title_checks = [check for check in default_checks() if check.applies_to_title]
+    return [
+        *check_text(body, language=language, field="body"),
+        *check_text(title, language=language, checks=title_checks, field="title"),
+    ]
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    """Whether any finding blocks publishing."""
+    return any(finding.severity == "error" for finding in findings)
+
+
+def _settle_overlaps(findings: list[Finding]) -> list[Finding]:
+    best: dict[tuple[str, int, int], Finding] = {}
+    for finding in sorted(findings, key=lambda f: (-SEVERITY_RANK[f.severity], f.check)):
+        best.setdefault((finding.field, finding.start, finding.end), finding)
+    unique = sorted(best.values(), key=lambda f: (f.start, f.end, f.check))
+    errors = sorted((f for f in unique if f.severity == "error"), key=lambda f: (f.field, f.start, -f.end))
+    covered: set[Finding] = set()
+    reach: dict[str, Finding] = {}
+    for finding in errors:
+        widest = reach.get(finding.field)
+        if widest is not None and finding.end <= widest.end and widest.check != finding.check:
+            covered.add(finding)
+        elif widest is None or finding.end > widest.end:
+            reach[finding.field] = finding
+    return [dataclasses.replace(f, severity="info") if f in covered else f for f in unique]

@@ -1,0 +1,40 @@
+"""The record every text check returns: one defect, located by code-point offsets.
+
+A `Finding` is born here and travels unchanged to the warehouse (`dq_findings`) and the reports, so its
+fields are the contract other packages are written against. Offsets count Python code points (not UTF-16
+units, not bytes) into the field text exactly as stored, so an emoji counts as one and CRLF as two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+"""`error` blocks publishing, `warning` is shown to a person, `info` is only counted as a metric."""
+
+SEVERITY_RANK: dict[Severity, int] = {"info": 0, "warning": 1, "error": 2}
+"""Order used when two findings compete for the same span: a higher rank wins."""
+
+
+def milder(first: Severity, second: Severity) -> Severity:
+    """The less severe of two severities."""
+    return first if SEVERITY_RANK[first] <= SEVERITY_RANK[second] else second
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One defect in one field of a release.
+
+    Invariants (checked by the property tests, relied on by the report's highlighter):
+    `0 <= start <= end <= len(text)` and `excerpt == text[start:end]`, where `text` is the field the
+    finding was raised on. Spans are capped at `MAX_SPAN` code points by `Check.finding`.
+    """
+
+    check: str
+    severity: Severity
+    start: int
+    end: int
+    excerpt: str
+    message: str
+    field: str = "body"

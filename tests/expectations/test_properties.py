@@ -1,0 +1,124 @@
+"""Properties every check keeps on any input: no exceptions, spans inside the text, exact excerpts."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from expectations import Check, check_release, check_text
+from expectations.engine import default_checks
+from expectations.findings import Finding
+
+CHECKS = default_checks()
+
+# Text built from the pieces the checks react to, so random inputs reach the interesting branches.
+PIECES = st.sampled_from(
+    [
+        "to",
+        "to ",
+        "the",
+        " ",
+        "  ",
+        ". ",
+        ".",
+        ",",
+        ", ",
+        " and ",
+        " or ",
+        "\n",
+        "\n\n",
+        "\r\n",
+        "\r\n\r\n",
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        "“",
+        "”",
+        "‘",
+        "’",
+        '"',
+        "'",
+        "„",
+        "U.S.",
+        "e.g.",
+        "a)",
+        "1.",
+        "iv)",
+        "Foreign Affairs",
+        "said",
+        "of the Middle",
+        "comprehensive",
+        "😀",
+        "🇵🇰",
+        "𝔘",
+        "é",
+        "ß",
+        "İ",
+        "ﬁ",
+        ":)",
+        "QUESTION:",
+        "www.state.gov",
+        "info@x.org",
+        "…",
+        "...",
+        "\u00a0",
+        "\t",
+        "\x00",
+        "\ud800",
+        "-",
+    ]
+)
+TEXTS = st.one_of(st.text(), st.lists(PIECES, max_size=60).map("".join))
+
+
+def assert_well_formed(text: str, findings: list[Finding]) -> None:
+    for finding in findings:
+        assert 0 <= finding.start <= finding.end <= len(text), finding
+        assert finding.excerpt == text[finding.start : finding.end], finding
+        assert finding.severity in ("error", "warning", "info")
+        assert finding.message
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.id)
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=TEXTS)
+def test_no_check_raises_and_spans_are_exact(check: Check, text: str) -> None:
+    assert_well_formed(text, check.find(text))
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(title=TEXTS, body=TEXTS)
+def test_engine_keeps_the_contract(title: str, body: str) -> None:
+    findings = check_release(title, body)
+    assert_well_formed(body, [f for f in findings if f.field == "body"])
+    assert_well_formed(title, [f for f in findings if f.field == "title"])
+    body_findings = [f for f in findings if f.field == "body"]
+    assert body_findings == sorted(body_findings, key=lambda f: (f.start, f.end, f.check))
+    assert len({(f.start, f.end) for f in body_findings}) == len(body_findings)
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(prefix=st.lists(st.sampled_from(["😀", "🇵🇰", "𝔘", "a", "\r\n", "\n\n", "é", " "]), max_size=20).map("".join))
+def test_offsets_count_code_points_with_emoji_and_crlf(prefix: str) -> None:
+    body = "It threatens peace.\r\n\r\nWe want to to help. security. of the Middle. (open"
+    text = prefix + " " + body
+    offset = len(prefix) + 1
+    found = {(f.check, f.excerpt): f.start - offset for f in check_text(text) if f.severity == "error"}
+    assert found[("duplicated-phrase", "to")] == body.index("to to") + 3
+    assert found[("garbled-fragment", "of the Middle.")] == body.index("of the Middle.")
+    assert found[("unbalanced-punctuation", "(")] == body.index("(")
+
+
+def test_a_megabyte_of_release_text_takes_well_under_a_few_seconds(seed_text: str) -> None:
+    text = "\n\n".join([seed_text] * (1_000_000 // len(seed_text) + 1))[:1_000_000]
+    started = time.perf_counter()
+    findings = check_text(text)
+    elapsed = time.perf_counter() - started
+    assert len([f for f in findings if f.check == "duplicated-phrase"]) >= 200
+    assert elapsed < 3.0, elapsed

@@ -1,0 +1,98 @@
+"""`duplicated-phrase`: one case per reason shape with exact spans, and clean look-alikes."""
+
+from __future__ import annotations
+
+import pytest
+
+from expectations.checks import DuplicatedPhrase
+from expectations.findings import Finding
+
+
+def only(findings: list[Finding]) -> Finding:
+    assert len(findings) == 1, findings
+    return findings[0]
+
+
+def test_word_written_twice_is_reported_on_the_second_copy() -> None:
+    text = "We want to to help."
+    finding = only(DuplicatedPhrase().find(text))
+    assert (finding.check, finding.severity, finding.excerpt) == ("duplicated-phrase", "error", "to")
+    assert (finding.start, finding.end) == (11, 13)
+    assert finding.message == '"to" written twice in a row'
+
+
+def test_phrase_written_twice_is_reported_on_the_second_copy() -> None:
+    text = "to stop the illicit supply of the illicit supply of weapons"
+    finding = only(DuplicatedPhrase().find(text))
+    assert finding.excerpt == "the illicit supply of"
+    assert text[finding.start : finding.end] == "the illicit supply of"
+    assert finding.start == text.rindex("the illicit supply of")
+
+
+def test_three_copies_are_one_finding() -> None:
+    text = "they said no no no to it"
+    finding = only(DuplicatedPhrase().find(text))
+    assert finding.excerpt == "no no"
+
+
+def test_item_repeated_within_a_list() -> None:
+    text = "to ensure a comprehensive, broad-based and comprehensive political solution"
+    finding = only(DuplicatedPhrase().find(text))
+    assert finding.excerpt == "comprehensive"
+    assert finding.start == text.rindex("comprehensive")
+    assert finding.message == '"comprehensive" repeated within a list'
+
+
+def test_middle_item_repeated_whole() -> None:
+    text = "We met officials from Kenya, Ghana, Peru and Ghana last week."
+    finding = only(DuplicatedPhrase().find(text))
+    assert (finding.excerpt, finding.start) == ("Ghana", text.rindex("Ghana"))
+
+
+def test_doubled_capitalised_word_is_only_info() -> None:
+    finding = only(DuplicatedPhrase().find("Dr. Abdullah Abdullah spoke."))
+    assert (finding.severity, finding.excerpt) == ("info", "Abdullah")
+
+
+def test_transcript_caps_severity() -> None:
+    text = "QUESTION: Is it is it true?\n\nMR PRICE: Those are those are the facts."
+    findings = DuplicatedPhrase().find(text)
+    assert [f.excerpt for f in findings] == ["is it", "those are"]
+    assert {f.severity for f in findings} == {"info"}
+
+
+def test_thresholds_and_severity_are_constructor_arguments() -> None:
+    check = DuplicatedPhrase(severity="warning", allowed_doubles=frozenset({"to"}))
+    assert check.find("We want to to help.") == []
+    assert only(check.find("the the")).severity == "warning"
+    assert DuplicatedPhrase(max_phrase_words=2).find("the illicit supply of the illicit supply of") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We tried again and again to reach them.",
+        "Prices rose more and more each year, closer and closer to the limit.",
+        "We move step by step, time and time again.",
+        "He had had enough of it.",
+        "She said that that was wrong.",
+        "They flew to Bora Bora last week.",
+        "The spa town of Baden-Baden hosted talks.",
+        "He waved bye-bye to the crowd.",
+        "Blinken met Lavrov. Blinken said the talks were useful. Blinken left.",
+        "Thank you, thank you, thank you for your work.",
+        "Never again, never again.",
+        "Remarks\n\nRemarks by the Secretary follow.",
+        "The President and President Putin discussed trade.",
+        "LE staff, family members, employees and staff from the Department attended.",
+        "ambulances, laboratory equipment and supplies, test kits and supplies, and masks",
+        "antagonistic elements, competitive elements, and elements of cooperation",
+        "the United States, Canada, and the United Kingdom",
+        "Mr. Thompson: Thanks, Ned, and good afternoon, everyone, and thanks for joining.",
+        "It grew by 10 10 per cent.",
+        "The numbers were 1, 2, and 1.",
+        "where the date comes in in terms of the calendar",
+    ],
+)
+def test_clean_look_alikes_stay_quiet(text: str) -> None:
+    assert DuplicatedPhrase().find(text) == []
