@@ -39,7 +39,8 @@ lint: $(VENV)/.installed-dev
 
 ## Benchmarks (never part of make test).
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest tests/benchmarks -s -p no:randomly $(PYTEST_ARGS)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pytest tests/benchmarks -s -o python_files="bench_*.py" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from connectors.config import Config, ConfigError, load_config
 from flows.settings import Settings, configure_prefect
@@ -79,6 +81,16 @@ def _config(settings: Settings) -> Config:
         raise fail(str(error)) from None
 
 
+def _select(settings: Settings, source_ids: list[str] | None) -> Config:
+    """The configuration, with every named source known (else exit 2 naming it)."""
+    config = _config(settings)
+    try:
+        config.select(source_ids)
+    except ConfigError as error:
+        raise fail(str(error)) from None
+    return config
+
+
 def _parse_day(value: str, option: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -136,11 +148,7 @@ def run(
 ) -> None:
     """The nightly job, now: every enabled source (or those named) since its watermark."""
     settings = state.settings
-    config = _config(settings)
-    try:
-        config.select(source)
-    except ConfigError as error:
-        raise fail(str(error)) from None
+    _select(settings, source)
     summary = _execute("nightly", settings, sources=source or None)
     raise typer.Exit(summary.exit_code)
 
@@ -156,11 +164,7 @@ def backfill(
     start, end = _parse_day(from_, "--from"), _parse_day(to, "--to")
     if start > end:
         raise fail(f"--from {start} is after --to {end}")
-    config = _config(settings)
-    try:
-        config.select(source)
-    except ConfigError as error:
-        raise fail(str(error)) from None
+    _select(settings, source)
     summary = _execute("backfill", settings, sources=source, start=start, end=end)
     raise typer.Exit(summary.exit_code)
 
@@ -192,6 +196,186 @@ def sources() -> None:
     settings = state.settings
     config = _config(settings)
     console.print_sources(out, config, settings)
+
+
+def _maintenance_summary(result: Any) -> None:
+    counts = " ".join(f"{name}={value}" for name, value in result.counts.items())
+    out.print(f"{result.flow} run {result.run_id}: {counts}", markup=False, highlight=False)
+
+
+def _existing_warehouse(settings: Settings) -> None:
+    if not settings.warehouse.exists():
+        raise fail(f"no warehouse at {settings.warehouse}: run `pressroom run` first (or pass --warehouse)")
+
+
+@app.command()
+def reparse(
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable)")] = None,
+) -> None:
+    """Rebuild releases from the stored raw pages with the current extractors; no network."""
+    from flows.maintenance import reparse as run_reparse
+
+    settings = state.settings
+    _select(settings, source)
+    _existing_warehouse(settings)
+    _maintenance_summary(_guarded(lambda: run_reparse(settings, source)))
+
+
+@app.command()
+def recheck(
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable)")] = None,
+    every: Annotated[bool, typer.Option(
+        "--all", help="Check every release, not only those checked by an older engine")] = False,
+) -> None:
+    """Run the current checks again on releases checked by an older engine version, then publish."""
+    from flows.maintenance import recheck as run_recheck
+
+    settings = state.settings
+    _select(settings, source)
+    _existing_warehouse(settings)
+    _maintenance_summary(_guarded(lambda: run_recheck(settings, source, every=every)))
+
+
+@app.command()
+def publish(
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable)")] = None,
+) -> None:
+    """Re-evaluate held releases (after a waiver) and publish those that now pass; update the exports."""
+    from flows.maintenance import publish_now
+
+    settings = state.settings
+    _select(settings, source)
+    _existing_warehouse(settings)
+    result = _guarded(lambda: publish_now(settings, source))
+    out.print(f"published {len(result.published.published)} release(s); {len(result.published.held)} held",
+              markup=False, highlight=False)
+
+
+@app.command()
+def waive(
+    release_id: Annotated[str, typer.Argument(help="The release to publish despite its finding")],
+    check: Annotated[str, typer.Option("--check", help="The check id (or record expectation) to waive")],
+    reason: Annotated[str, typer.Option("--reason", help="Why: recorded with the waiver")],
+    by: Annotated[str | None, typer.Option("--by", help="Who decides [default: $USER]")] = None,
+) -> None:
+    """Record a person's decision to publish a held release despite one check; `pressroom publish` then
+    publishes it. A waiver covers the release's current version only."""
+    from datetime import UTC, datetime
+
+    from warehouse import Warehouse
+    from warehouse.releases import WaiverError
+    from warehouse.releases import waive as record_waiver
+
+    settings = state.settings
+    _existing_warehouse(settings)
+    who = by or os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
+
+    def record() -> str:
+        with Warehouse(settings.warehouse, lock_timeout=settings.lock_timeout).transaction() as con:
+            return record_waiver(con, release_id=release_id, check_id=check, reason=reason, by=who,
+                                 now=datetime.now(UTC))
+
+    try:
+        version = _guarded(record)
+    except WaiverError as error:
+        raise fail(str(error)) from None
+    out.print(f"waived {check} on {release_id} (version {version[:12]}) by {who}; run `pressroom publish`",
+              markup=False, highlight=False)
+
+
+@app.command()
+def held(
+    source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines instead of a table")] = False,
+) -> None:
+    """What is held back and why."""
+    import json
+
+    from warehouse import Warehouse
+    from warehouse.releases import held_releases
+
+    settings = state.settings
+    _existing_warehouse(settings)
+
+    def read() -> list[Any]:
+        with Warehouse(settings.warehouse, lock_timeout=settings.lock_timeout).reader() as con:
+            return held_releases(con, source_id=source)
+
+    items = _guarded(read)
+    if as_json:
+        for item in items:
+            out.print(json.dumps({"release_id": item.release_id, "source_id": item.source_id, "title": item.title,
+                                  "url": item.url, "published_at": str(item.published_at),
+                                  "checks": list(item.open_checks)}, ensure_ascii=False),
+                      markup=False, highlight=False, soft_wrap=True)
+        return
+    table = Table(title=f"{len(items)} held release(s)")
+    for column in ("release_id", "source", "published", "blocking checks", "title"):
+        table.add_column(column)
+    for item in items:
+        table.add_row(item.release_id, item.source_id, str(item.published_at or "")[:10],
+                      ", ".join(item.open_checks), item.title)
+    out.print(table)
+
+
+@app.command()
+def report(
+    run_id: Annotated[str | None, typer.Option("--run", help="The run to report [default: the latest]")] = None,
+    open_browser: Annotated[bool, typer.Option("--open", help="Open it in a browser")] = False,
+    serve: Annotated[bool, typer.Option("--serve", help="Serve the reports on loopback until Ctrl-C")] = False,
+    port: Annotated[int, typer.Option("--port", help="Port for --serve (0: a free one)")] = 8765,
+) -> None:
+    """Write the HTML data-quality report under <data-dir>/reports/ and print its path."""
+    from flows.report import write_report
+    from warehouse import Warehouse
+
+    settings = state.settings
+    _existing_warehouse(settings)
+    try:
+        path = _guarded(lambda: write_report(Warehouse(settings.warehouse, lock_timeout=settings.lock_timeout),
+                                             settings.reports_dir, run_id=run_id))
+    except ValueError as error:
+        raise fail(str(error)) from None
+    out.print(f"report: {path.resolve()}", markup=False, highlight=False, soft_wrap=True)
+    if open_browser and not serve:
+        import webbrowser
+
+        webbrowser.open(path.resolve().as_uri())
+    if serve:
+        from flows.report import serve_reports
+
+        serve_reports(settings.reports_dir, port=port, page=path, announce=lambda url: out.print(
+            f"serving {url} (Ctrl-C to stop)", markup=False, highlight=False), open_browser=open_browser)
+
+
+@app.command()
+def check(
+    paths: Annotated[list[str], typer.Argument(help="Text files to check; - reads standard input")],
+    output_format: Annotated[str, typer.Option("--format", help="text or json (JSON Lines)")] = "text",
+) -> None:
+    """Check plain-text files for the defects pressroom holds releases back for.
+    Exit 0: no error-level finding; 1: some; 2: usage or I/O error."""
+    from expectations.cli import run_check
+
+    if output_format not in ("text", "json"):
+        raise fail(f"--format: {output_format!r} is not one of text, json")
+    raise typer.Exit(run_check(paths, fmt=output_format, stdout=sys.stdout, stderr=sys.stderr, stdin=sys.stdin))
+
+
+T = TypeVar("T")
+
+
+def _guarded(action: Callable[[], T]) -> T:
+    """Run a warehouse action; a lock held too long is exit 4, an unusable warehouse exit 2."""
+    from connectors.config import ConfigError
+    from warehouse import WarehouseBusy, WarehouseError
+
+    try:
+        return action()
+    except WarehouseBusy as error:
+        raise fail(str(error), EXIT_BUSY) from None
+    except (WarehouseError, ConfigError) as error:
+        raise fail(str(error)) from None
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -88,8 +89,8 @@ def source_task(ctx: RunContext, source: SourceConfig, window_for: WindowFor, *,
 
 
 @task(name="publish", cache_policy=NO_CACHE, persist_result=False)
-def publish_task(ctx: RunContext, source_ids: list[str]) -> pipeline.PublishResult:
-    return pipeline.publish_run(ctx, source_ids)
+def publish_task(ctx: RunContext, source_ids: list[str], export_root: Path) -> pipeline.PublishResult:
+    return pipeline.publish_run(ctx, source_ids, export_root=export_root)
 
 
 @task(name="report", cache_policy=NO_CACHE, persist_result=False)
@@ -139,9 +140,12 @@ def execute(
             for source in selected
         ]
         outcomes: list[SourceOutcome] = [future.result() for future in futures]
-    published = publish_task(q(ctx), [o.source_id for o in outcomes])
+    published = publish_task(q(ctx), [o.source_id for o in outcomes], q(settings.exports_dir))
+    with warehouse.transaction() as con:
+        totals_by_source = dict(con.execute("SELECT source_id, count(*) FROM releases GROUP BY 1").fetchall())
     for outcome in outcomes:
         outcome.counts["published"], outcome.counts["held"] = published.counts(outcome.source_id)
+        outcome.total = int(totals_by_source.get(outcome.source_id, 0))
     totals: Counter[str] = Counter()
     for outcome in outcomes:
         totals.update(outcome.counts)
@@ -160,9 +164,31 @@ def execute(
     report = report_task(q(warehouse), q(settings.reports_dir), run_id)
     with warehouse.transaction() as con:
         con.execute("UPDATE runs SET report_path = ? WHERE run_id = ?", [str(report), run_id])
-    return RunSummary(run_id=run_id, flow=flow_name, status=status,
-                      totals={name: int(totals.get(name, 0)) for name in store.RUN_COUNTS},
-                      sources=sources, report_path=str(report.resolve()))
+    summary = RunSummary(run_id=run_id, flow=flow_name, status=status,
+                         totals={name: int(totals.get(name, 0)) for name in store.RUN_COUNTS},
+                         sources=sources, report_path=str(report.resolve()))
+    artifacts_task(q(summary))
+    return summary
+
+
+@task(name="artifacts", cache_policy=NO_CACHE, persist_result=False)
+def artifacts_task(summary: RunSummary) -> None:
+    """A markdown summary and one table per source, with stable keys so the Prefect UI keeps history."""
+    columns = ("status", *store.RUN_COUNTS)
+    lines = [
+        f"# pressroom {summary.flow} run `{summary.run_id}`: **{summary.status}**", "",
+        "| source | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|",
+    ]
+    for source in summary.sources:
+        lines.append(f"| {source['source_id']} | " + " | ".join(str(source.get(c, "")) for c in columns) + " |")
+        create_table_artifact(
+            key=f"pressroom-source-{source['source_id']}",
+            table=[{"run_id": summary.run_id, **{c: source.get(c) for c in (*columns, "error")}}],
+            description=f"pressroom {summary.flow} run {summary.run_id}, source {source['source_id']}",
+        )
+    lines += ["", f"Report: `{summary.report_path}`"]
+    create_markdown_artifact(key="pressroom-run-summary", markdown="\n".join(lines),
+                             description=f"pressroom {summary.flow} run {summary.run_id}")
 
 
 def _settings(

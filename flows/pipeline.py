@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from connectors.config import Config, SourceConfig
 from connectors.http import FetchError, PoliteSession
@@ -23,6 +24,7 @@ from expectations import ENGINE_VERSION, check_release
 from expectations.records import record_failures
 from flows.progress import reporter
 from warehouse import Warehouse, store
+from warehouse.exports import export_published
 from warehouse.releases import PublishResult, UpsertResult, publish, save_checks, upsert_releases
 from warehouse.store import CheckResult, FailureRecord
 
@@ -50,6 +52,8 @@ class SourceOutcome:
     window: Window | None = None
     counts: Counter[str] = field(default_factory=Counter)
     error: str | None = None
+    total: int = 0  # releases of the source in the warehouse after the run
+
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -58,6 +62,7 @@ class SourceOutcome:
             "since": self.window.since.isoformat() if self.window and self.window.since else None,
             "until": self.window.until.isoformat() if self.window else None,
             "error": self.error,
+            "total": self.total,
             **{name: int(self.counts.get(name, 0)) for name in store.RUN_COUNTS},
         }
 
@@ -237,9 +242,13 @@ def record_source(
         )
 
 
-def publish_run(ctx: RunContext, source_ids: Sequence[str]) -> PublishResult:
+def publish_run(ctx: RunContext, source_ids: Sequence[str], *, export_root: Path) -> PublishResult:
+    """Publish in one transaction (all or nothing), then bring the exports in line with it."""
     with ctx.warehouse.transaction() as con:
-        return publish(con, run_id=ctx.run_id, now=datetime.now(UTC), source_ids=source_ids)
+        result = publish(con, run_id=ctx.run_id, now=datetime.now(UTC), source_ids=source_ids)
+    with ctx.warehouse.transaction() as con:
+        export_published(con, export_root, run_id=ctx.run_id)
+    return result
 
 
 

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterable, Sequence
+import webbrowser
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,7 @@ from urllib.parse import urlsplit
 import duckdb
 
 from warehouse import Warehouse
+from warehouse.releases import gate_query as _gate
 
 CSS = """
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1d1d1f}
@@ -80,25 +85,26 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Iterable[Any] = ()) 
 
 
 COUNTS = ("listed", "fetched", "new", "changed", "failed", "published", "held")
+PALETTE = ("#1a73e8", "#d93025", "#188038", "#f9ab00", "#9334e6", "#e8710a", "#12b5cb", "#5f6368")
 
 
 def write_report(warehouse: Warehouse, out: Path, *, run_id: str | None = None) -> Path:
     """Write the index, the page of ``run_id`` (default: the latest run) and the pages of the releases
     it shows; return the path of that run page."""
     with warehouse.reader() as con:
-        runs = _rows(con, "SELECT * FROM runs ORDER BY started_at DESC LIMIT 200")
+        runs = _rows(con, "SELECT * FROM runs ORDER BY started_at DESC LIMIT 500")
         if not runs:
             raise ValueError("no runs in the warehouse yet")
         run = next((r for r in runs if r["run_id"] == run_id), None) if run_id else runs[0]
         if run is None:
             raise ValueError(f"no run {run_id!r} in the warehouse")
         sources = json.loads(run["sources"]) if run["sources"] else []
-        ids = [s["source_id"] for s in sources]
-        held = _rows(con, """
-            SELECT r.release_id, r.source_id, r.title, r.url, r.published_at, r.body_text, d.record_failures
-            FROM releases r JOIN dq_runs d USING (release_id, content_hash)
-            WHERE NOT d.passed AND r.source_id IN (SELECT unnest(?::VARCHAR[]))
-            ORDER BY r.source_id, r.published_at DESC""", [ids])
+        ids = [s["source_id"] for s in sources] or [r[0] for r in con.execute("SELECT source_id FROM source_state").fetchall()]
+        held = _rows(con, f"""
+            SELECT g.release_id, g.source_id, g.title, g.url, g.published_at, g.body_text, g.open_checks,
+                   g.first_seen_at, g.last_seen_at, g.version
+            FROM ({_gate("r.source_id IN (SELECT unnest(?::VARCHAR[]))")}) g
+            WHERE NOT g.publishable ORDER BY g.source_id, g.published_at DESC NULLS LAST""", [ids])
         findings = _rows(con, """
             SELECT f.* FROM dq_findings f JOIN releases r USING (release_id, content_hash)
             WHERE f.release_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY f.release_id, f.field, f.span_start""",
@@ -116,24 +122,63 @@ def write_report(warehouse: Warehouse, out: Path, *, run_id: str | None = None) 
         by_release.setdefault(finding["release_id"], []).append(finding)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     (out / "releases").mkdir(parents=True, exist_ok=True)
-    (out / "index.html").write_text(render_index(runs), encoding="utf-8")
+    _write(out / "index.html", render_index(runs))
     for release in held:
-        path = out / "releases" / f"{release['release_id']}.html"
-        path.write_text(render_release(release, by_release.get(release["release_id"], [])), encoding="utf-8")
+        _write(out / "releases" / f"{release['release_id']}.html",
+               render_release(release, by_release.get(release["release_id"], [])))
     run_path = out / "runs" / f"{run['run_id']}.html"
-    run_path.write_text(render_run(run, sources, held, by_release, failures, check_counts), encoding="utf-8")
+    _write(run_path, render_run(run, sources, held, by_release, failures, check_counts))
     return run_path
+
+
+def _write(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+def held_share_chart(runs: Sequence[dict[str, Any]], *, last: int = 30) -> str:
+    """Inline SVG: the share of each source's releases held back, over its last ``last`` runs."""
+    series: dict[str, list[float]] = {}
+    for run in reversed(runs):
+        for source in json.loads(run["sources"]) if run["sources"] else []:
+            total = source.get("total") or 0
+            if total:
+                series.setdefault(source["source_id"], []).append(float(source.get("held", 0)) / total)
+    series = {k: v[-last:] for k, v in sorted(series.items()) if v}
+    if not series:
+        return "<p class=\"muted\">No history yet.</p>"
+    width, height, pad = 640, 180, 30
+    top = max(0.1, max(max(v) for v in series.values()))
+    lines, legend = [], []
+    for index, (source_id, values) in enumerate(series.items()):
+        colour = PALETTE[index % len(PALETTE)]
+        step = (width - 2 * pad) / max(1, last - 1)
+        points = " ".join(
+            f"{pad + i * step:.1f},{height - pad - (v / top) * (height - 2 * pad):.1f}" for i, v in enumerate(values)
+        )
+        lines.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}">'
+                     f"<title>{esc(source_id)}: {values[-1]:.0%} held in the latest run</title></polyline>")
+        legend.append(f'<span style="color:{colour}">■</span> {esc(source_id)} ({values[-1]:.0%})')
+    axis = (f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#999"/>'
+            f'<text x="2" y="{pad}" font-size="11">{top:.0%}</text>'
+            f'<text x="2" y="{height - pad}" font-size="11">0%</text>'
+            f'<text x="{pad}" y="{height - 8}" font-size="11">oldest of the last {last} runs → newest</text>')
+    return (f'<svg role="img" aria-label="held share per source" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}">{axis}{"".join(lines)}</svg><p>{" · ".join(legend)}</p>')
 
 
 def render_index(runs: Sequence[dict[str, Any]]) -> str:
     head = "".join(f"<th>{name}</th>" for name in ("run", "flow", "started (UTC)", "status", *COUNTS))
     rows = "".join(
         f"<tr><td><a href=\"runs/{esc(r['run_id'])}.html\">{esc(r['run_id'])}</a></td><td>{esc(r['flow'])}</td>"
-        f"<td>{esc(r['started_at'])}</td><td class=\"{esc(r['status'])}\">{esc(r['status'])}</td>"
+        f"<td>{esc(str(r['started_at'])[:19])}</td><td class=\"{esc(r['status'])}\">{esc(r['status'])}</td>"
         + "".join(f"<td class=\"n\">{esc(r[name])}</td>" for name in COUNTS) + "</tr>"
         for r in runs
     )
-    return page("pressroom runs", f"<table><tr>{head}</tr>{rows}</table>", depth=0)
+    body = (f"<h2>Held back, share of each source's releases</h2>{held_share_chart(runs)}"
+            f"<h2>Runs</h2><table><tr>{head}</tr>{rows}</table>")
+    return page("pressroom runs", body, depth=0)
 
 
 def render_run(
@@ -164,14 +209,16 @@ def render_run(
     if held:
         items = []
         for release in held:
-            reasons = [f"{f['check_id']}: “{f['excerpt']}”" for f in by_release.get(release["release_id"], [])
-                       if f["severity"] == "error"] + list(release["record_failures"] or [])
+            excerpts = {f["check_id"]: f["excerpt"] for f in by_release.get(release["release_id"], [])
+                        if f["severity"] == "error"}
+            reasons = [f"{check}: “{excerpts[check]}”" if check in excerpts else check
+                       for check in release["open_checks"] or []]
             items.append(
-                f"<tr><td><a href=\"../releases/{esc(release['release_id'])}.html\">{esc(release['title'])}</a></td>"
-                f"<td>{esc(release['source_id'])}</td><td>{esc(release['published_at'])}</td>"
+                f"<tr><td><a href=\"../releases/{esc(release['release_id'])}.html\">{esc(release['title'] or release['release_id'])}</a></td>"
+                f"<td>{esc(release['source_id'])}</td><td>{esc(str(release['published_at'] or '')[:16])}</td>"
                 f"<td>{'<br>'.join(esc(reason) for reason in reasons)}</td></tr>"
             )
-        parts.append("<table><tr><th>release</th><th>source</th><th>published</th><th>why</th></tr>"
+        parts.append("<table><tr><th>release</th><th>source</th><th>published (UTC)</th><th>why</th></tr>"
                      + "".join(items) + "</table>")
     else:
         parts.append("<p class=\"muted\">Nothing is held back.</p>")
@@ -185,22 +232,44 @@ def render_run(
 
 
 def render_release(release: dict[str, Any], findings: Sequence[dict[str, Any]]) -> str:
-    body_spans = [(f["span_start"], f["span_end"], f["severity"], f"{f['check_id']}: {f['message']}")
-                  for f in findings if f["field"] == "body"]
-    title_spans = [(f["span_start"], f["span_end"], f["severity"], f"{f['check_id']}: {f['message']}")
-                   for f in findings if f["field"] == "title"]
+    def spans(field: str) -> list[tuple[int, int, str, str]]:
+        return [(f["span_start"], f["span_end"], f["severity"], f"{f['check_id']}: {f['message']}")
+                for f in findings if f["field"] == field]
+
     rows = "".join(
-        f"<li class=\"finding\"><b>{esc(f['severity'])}</b> <code>{esc(f['check_id'])}</code> "
-        f"({esc(f['field'])} {f['span_start']}–{f['span_end']}): {esc(f['message'])} — “{esc(f['excerpt'])}”</li>"
-        for f in findings
+        f"<li class=\"finding\"><b class=\"{esc(f['severity'])}\">{esc(f['severity'])}</b> <code>{esc(f['check_id'])}</code> "
+        f"({esc(f['field'])} {f['span_start']}–{f['span_end']}): {esc(f['message'])} — “<mark class=\"{esc(f['severity'])}\">"
+        f"{esc(f['excerpt'])}</mark>”</li>"
+        for f in findings if f["severity"] != "info"
     )
-    record = release.get("record_failures") or []
+    info = [f for f in findings if f["severity"] == "info"]
+    if info:
+        rows += "".join(f"<li class=\"finding muted\">info <code>{esc(f['check_id'])}</code>: {esc(f['message'])}</li>"
+                        for f in info)
+    commands = "\n".join(
+        f"pressroom waive {release['release_id']} --check {check} --reason \"…\"" for check in release["open_checks"] or []
+    ) + "\npressroom publish"
     body = (
-        f"<p><b>Title:</b> {highlight(release['title'] or '', title_spans)}</p>"
+        f"<p class=\"title\"><b>Title:</b> {highlight(release['title'] or '', spans('title'))}</p>"
         f"<p><b>Source:</b> {esc(release['source_id'])} · <b>Published:</b> {esc(release['published_at'])}"
+        f" · <b>First seen:</b> {esc(str(release['first_seen_at'])[:19])} · <b>Version:</b> {esc(release['version'])}"
         f" · {link(release['url'], 'original page')}</p>"
-        + (f"<p class=\"held\">Record checks failed: {esc(', '.join(record))}</p>" if record else "")
-        + f"<h2>Findings</h2><ul>{rows}</ul>"
-        + f"<h2>Body</h2><div class=\"body\">{highlight(release['body_text'] or '', body_spans)}</div>"
+        f"<p class=\"held\">Held back by: {esc(', '.join(release['open_checks'] or []))}</p>"
+        f"<h2>Findings</h2><ul>{rows}</ul>"
+        f"<h2>Body</h2><div class=\"body\" id=\"body\">{highlight(release['body_text'] or '', spans('body'))}</div>"
+        f"<h2>To publish it anyway</h2><p>After reading the findings, a person may waive each blocking check:</p>"
+        f"<pre class=\"cmd\">{esc(commands)}</pre>"
     )
     return page(release["title"] or release["release_id"], body, depth=1)
+
+
+def serve_reports(root: Path, *, port: int, page: Path, announce: Callable[[str], None], open_browser: bool) -> None:
+    """Serve ``root`` on 127.0.0.1 until interrupted."""
+    handler = partial(SimpleHTTPRequestHandler, directory=str(root))
+    with ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        url = f"http://127.0.0.1:{server.server_address[1]}/{page.resolve().relative_to(root.resolve()).as_posix()}"
+        announce(url)
+        if open_browser:
+            webbrowser.open(url)
+        with suppress(KeyboardInterrupt):
+            server.serve_forever()

@@ -29,6 +29,10 @@ class Settings:
         return self.data_dir / "reports"
 
     @property
+    def exports_dir(self) -> Path:
+        return self.data_dir / "published"
+
+    @property
     def prefect_home(self) -> Path:
         return self.data_dir / "prefect"
 

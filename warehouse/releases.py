@@ -177,38 +177,121 @@ class PublishResult:
         return published, sum(1 for sid in self.held.values() if sid == source_id)
 
 
-_CURRENT_VERDICT = """
-    SELECT r.*, d.passed
-    FROM releases r JOIN dq_runs d ON d.release_id = r.release_id AND d.content_hash = r.content_hash
-"""
+def gate_query(scope: str) -> str:
+    """Every checked current version in ``scope`` with ``publishable`` (no blocking finding or failed
+    record check left unwaived) and ``waived_checks`` (the waivers it relies on)."""
+    return f"""
+    WITH current AS (
+        SELECT r.*, d.record_failures
+        FROM releases r JOIN dq_runs d ON d.release_id = r.release_id AND d.content_hash = r.content_hash
+        WHERE {scope}
+    ),
+    blocking AS (
+        SELECT f.release_id, f.check_id, c.content_hash
+        FROM dq_findings f JOIN current c ON c.release_id = f.release_id AND c.content_hash = f.content_hash
+        WHERE f.severity = 'error'
+        UNION
+        SELECT release_id, unnest(record_failures) AS check_id, content_hash FROM current
+    ),
+    judged AS (
+        SELECT b.release_id, b.check_id, w.release_id IS NOT NULL AS waived
+        FROM blocking b LEFT JOIN waivers w
+          ON w.release_id = b.release_id AND w.check_id = b.check_id AND w.content_hash = b.content_hash
+    ),
+    verdict AS (
+        SELECT release_id,
+               bool_and(waived) AS all_waived,
+               list(check_id ORDER BY check_id) FILTER (WHERE waived) AS waived_checks,
+               list(check_id ORDER BY check_id) FILTER (WHERE NOT waived) AS open_checks
+        FROM judged GROUP BY release_id
+    )
+    SELECT c.*, coalesce(v.all_waived, true) AS publishable, v.waived_checks, v.open_checks
+    FROM current c LEFT JOIN verdict v USING (release_id)
+    """
 
 
 def publish(
     con: duckdb.DuckDBPyConnection, *, run_id: str, now: datetime, source_ids: Sequence[str] | None = None
 ) -> PublishResult:
-    """Publish every passing release not yet published as it is; return what was published now and
-    what is held (current version failed) among ``source_ids`` (all sources when ``None``)."""
+    """Publish every publishable release not yet published as it is, in the caller's transaction;
+    return what was published now and what is held after it among ``source_ids`` (all when ``None``).
+    A release whose new version is held keeps its published version."""
     scope = "($sources IS NULL OR r.source_id IN (SELECT unnest($sources::VARCHAR[])))"
     params = {"sources": list(source_ids) if source_ids is not None else None}
     published = con.execute(
         f"""
         INSERT INTO published_releases
-        SELECT r.release_id, r.source_id, r.url, r.title, r.published_at, r.body_text, r.language,
-               r.content_hash, r.version, $run_id, $now
-        FROM ({_CURRENT_VERDICT}) r
-        LEFT JOIN published_releases p ON p.release_id = r.release_id
-        WHERE r.passed AND (p.release_id IS NULL OR p.content_hash <> r.content_hash) AND {scope}
+        SELECT g.release_id, g.source_id, g.url, g.title, g.published_at, g.body_text, g.language,
+               g.content_hash, g.version, $run_id, $now, g.waived_checks
+        FROM ({gate_query(scope)}) g
+        LEFT JOIN published_releases p ON p.release_id = g.release_id
+        WHERE g.publishable AND (p.release_id IS NULL OR p.content_hash <> g.content_hash)
         ON CONFLICT (release_id) DO UPDATE SET
             url = excluded.url, title = excluded.title, published_at = excluded.published_at,
             body_text = excluded.body_text, language = excluded.language,
             content_hash = excluded.content_hash, version = excluded.version,
-            published_run_id = excluded.published_run_id, published_at_utc = excluded.published_at_utc
+            published_run_id = excluded.published_run_id, published_at_utc = excluded.published_at_utc,
+            waived_checks = excluded.waived_checks
         RETURNING release_id, source_id
         """,
         {**params, "run_id": run_id, "now": now},
     ).fetchall()
     held = con.execute(
-        f"SELECT r.release_id, r.source_id FROM ({_CURRENT_VERDICT}) r WHERE NOT r.passed AND {scope} ORDER BY 1",
-        params,
+        f"SELECT release_id, source_id FROM ({gate_query(scope)}) WHERE NOT publishable ORDER BY 1", params
     ).fetchall()
     return PublishResult(dict(published), dict(held))
+
+
+@dataclass(frozen=True, slots=True)
+class HeldRelease:
+    release_id: str
+    source_id: str
+    title: str
+    url: str
+    published_at: datetime | None
+    open_checks: tuple[str, ...]
+
+
+def held_releases(con: duckdb.DuckDBPyConnection, *, source_id: str | None = None) -> list[HeldRelease]:
+    """Releases whose current version is held, with the checks still blocking them."""
+    rows = con.execute(
+        f"""SELECT release_id, source_id, title, url, published_at, open_checks
+            FROM ({gate_query("($source IS NULL OR r.source_id = $source)")}) WHERE NOT publishable
+            ORDER BY source_id, published_at DESC NULLS LAST, release_id""",
+        {"source": source_id},
+    ).fetchall()
+    return [HeldRelease(r[0], r[1], r[2] or "", r[3], r[4], tuple(r[5] or ())) for r in rows]
+
+
+class WaiverError(ValueError):
+    """A waiver that cannot be recorded (unknown release, or a check that does not block it)."""
+
+
+def waive(
+    con: duckdb.DuckDBPyConnection, *, release_id: str, check_id: str, reason: str, by: str, now: datetime
+) -> str:
+    """Record that ``by`` waives ``check_id`` on the current version of ``release_id``; return that
+    version's content hash. The release is published by the next publish."""
+    if not reason.strip():
+        raise WaiverError("a waiver needs a reason (--reason)")
+    row = con.execute(
+        f"SELECT content_hash, publishable, open_checks, waived_checks FROM ({gate_query('r.release_id = $id')})",
+        {"id": release_id},
+    ).fetchone()
+    if row is None:
+        known = con.execute("SELECT count(*) FROM releases WHERE release_id = ?", [release_id]).fetchone()
+        if known and known[0]:
+            raise WaiverError(f"release {release_id} has not been checked yet: run `pressroom run` first")
+        raise WaiverError(f"no release {release_id!r} in the warehouse")
+    content_hash, _, open_checks, waived_checks = row
+    blocking = sorted({*(open_checks or ()), *(waived_checks or ())})
+    if check_id not in blocking:
+        listed = ", ".join(blocking) or "none: it is not held"
+        raise WaiverError(f"check {check_id!r} does not block release {release_id} (blocking checks: {listed})")
+    con.execute(
+        """INSERT INTO waivers VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (release_id, check_id, content_hash) DO UPDATE SET
+               reason = excluded.reason, waived_by = excluded.waived_by, waived_at = excluded.waived_at""",
+        [release_id, check_id, content_hash, reason.strip(), by, now],
+    )
+    return str(content_hash)

@@ -174,26 +174,45 @@ def save_raw_pages(con: duckdb.DuckDBPyConnection, pages: Sequence[RawPage], *, 
         con.unregister("incoming_pages")
 
 
-def load_raw_pages(
-    con: duckdb.DuckDBPyConnection, *, source_id: str | None = None
-) -> Iterable[RawPage]:
-    """The newest body of every page, for re-parsing without the network."""
-    query = """
-        SELECT source_id, url, final_url, status, content_type, encoding, body_gzip, last_fetched_at,
-               headers, listed_title, listed_at
-        FROM raw_pages
-        WHERE status = 200 AND ($source_id IS NULL OR source_id = $source_id)
-        QUALIFY row_number() OVER (PARTITION BY source_id, url ORDER BY last_fetched_at DESC) = 1
-        ORDER BY source_id, url
-    """
-    cursor = con.execute(query, {"source_id": source_id})
-    while rows := cursor.fetchmany(200):
-        for row in rows:
-            yield RawPage(
-                source_id=row[0], url=row[1], final_url=row[2], status=row[3], content_type=row[4] or "",
-                encoding=row[5] or "utf-8", content=gzip.decompress(row[6]), fetched_at=row[7],
-                headers=json.loads(row[8]) if row[8] else {}, listed_title=row[9], listed_at=row[10],
-            )
+def raw_page_urls(con: duckdb.DuckDBPyConnection, *, source_id: str | None = None) -> list[tuple[str, str]]:
+    """``(source_id, url)`` of every page with a stored 200 body, for re-parsing without the network."""
+    return [
+        (row[0], row[1])
+        for row in con.execute(
+            "SELECT DISTINCT source_id, url FROM raw_pages WHERE status = 200"
+            " AND ($source_id IS NULL OR source_id = $source_id) ORDER BY 1, 2",
+            {"source_id": source_id},
+        ).fetchall()
+    ]
+
+
+def load_raw_pages(con: duckdb.DuckDBPyConnection, keys: Sequence[tuple[str, str]]) -> list[RawPage]:
+    """The newest stored body of each ``(source_id, url)``."""
+    if not keys:
+        return []
+    table = pa.table({"source_id": [k[0] for k in keys], "url": [k[1] for k in keys]})
+    con.register("wanted_pages", table)
+    try:
+        rows = con.execute(
+            """
+            SELECT p.source_id, p.url, p.final_url, p.status, p.content_type, p.encoding, p.body_gzip,
+                   p.last_fetched_at, p.headers, p.listed_title, p.listed_at
+            FROM raw_pages p SEMI JOIN wanted_pages w ON w.source_id = p.source_id AND w.url = p.url
+            WHERE p.status = 200
+            QUALIFY row_number() OVER (PARTITION BY p.source_id, p.url ORDER BY p.last_fetched_at DESC) = 1
+            ORDER BY p.source_id, p.url
+            """
+        ).fetchall()
+    finally:
+        con.unregister("wanted_pages")
+    return [
+        RawPage(
+            source_id=row[0], url=row[1], final_url=row[2], status=row[3], content_type=row[4] or "",
+            encoding=row[5] or "utf-8", content=gzip.decompress(row[6]), fetched_at=row[7],
+            headers=json.loads(row[8]) if row[8] else {}, listed_title=row[9], listed_at=row[10],
+        )
+        for row in rows
+    ]
 
 
 def record_failures(

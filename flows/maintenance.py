@@ -1,0 +1,125 @@
+"""Work on what is already in the warehouse, with no network: reparse, recheck, publish.
+
+- :func:`reparse` rebuilds releases from ``raw_pages`` with the current extractors (after a parser fix),
+  checks what changed, and publishes.
+- :func:`recheck` runs the current checks again on releases checked by an older engine version.
+- :func:`publish_now` re-evaluates held releases (after a waiver) and exports.
+
+Each records a row in ``runs`` (flow ``reparse`` / ``recheck`` / ``publish``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from connectors.config import Config, load_config
+from connectors.http import PoliteSession
+from connectors.model import ParseFailure, Release
+from connectors.registry import connector_for
+from expectations import ENGINE_VERSION
+from flows import pipeline
+from flows.pipeline import FetchedBatch, RunContext
+from flows.settings import Settings
+from warehouse import Warehouse, store
+from warehouse.releases import PublishResult
+from warehouse.store import FailureRecord
+
+CHUNK = 200
+
+
+@dataclass(frozen=True)
+class MaintenanceResult:
+    run_id: str
+    flow: str
+    counts: dict[str, int]
+    published: PublishResult
+
+
+def _context(settings: Settings, flow: str, config: Config, session: PoliteSession) -> RunContext:
+    started = datetime.now(UTC)
+    warehouse = Warehouse(settings.warehouse, lock_timeout=settings.lock_timeout)
+    ctx = RunContext(run_id=pipeline.new_run_id(started), flow=flow, started_at=started, config=config,
+                     warehouse=warehouse, session=session)
+    with warehouse.transaction() as con:
+        store.start_run(con, run_id=ctx.run_id, flow=flow, started_at=started)
+    return ctx
+
+
+def _finish(ctx: RunContext, counts: Counter[str], source_ids: Sequence[str], settings: Settings) -> MaintenanceResult:
+    published = pipeline.publish_run(ctx, source_ids, export_root=settings.exports_dir)
+    counts["published"] = len(published.published)
+    counts["held"] = len(published.held)
+    with ctx.warehouse.transaction() as con:
+        store.finish_run(con, run_id=ctx.run_id, status="completed", finished_at=datetime.now(UTC),
+                         totals=dict(counts), sources=[])
+    return MaintenanceResult(ctx.run_id, ctx.flow, {k: int(v) for k, v in counts.items()}, published)
+
+
+def reparse(settings: Settings, source_ids: Sequence[str] | None = None) -> MaintenanceResult:
+    """Parse every stored page again; releases whose text changed become new versions."""
+    config = load_config(settings.sources)
+    sources = {s.id: s for s in (config.select(list(source_ids)) if source_ids else config.sources)}
+    counts: Counter[str] = Counter()
+    with PoliteSession(config.http.settings()) as session:
+        ctx = _context(settings, "reparse", config, session)
+        with ctx.warehouse.transaction() as con:
+            keys = [key for source_id in sources for key in store.raw_page_urls(con, source_id=source_id)]
+        for start in range(0, len(keys), CHUNK):
+            with ctx.warehouse.transaction() as con:
+                pages = store.load_raw_pages(con, keys[start : start + CHUNK])
+            releases: list[Release] = []
+            failures: list[FailureRecord] = []
+            for page in pages:
+                parsed = connector_for(sources[page.source_id], session).parse(page)
+                if isinstance(parsed, ParseFailure):
+                    failures.append(FailureRecord(page.source_id, page.url, parsed.reason, 1, "parse", parsed.detail))
+                else:
+                    releases.append(parsed)
+            counts["listed"] += len(pages)
+            for source_id in {p.source_id for p in pages}:
+                batch = FetchedBatch(pages=[], releases=[r for r in releases if r.source_id == source_id],
+                                     failures=[f for f in failures if f.source_id == source_id])
+                result = pipeline.load(ctx, batch, source_id=source_id)
+                counts["new"] += len(result.new)
+                counts["changed"] += len(result.changed)
+                counts["unchanged"] += len(result.unchanged)
+                counts["failed"] += len(batch.failures)
+                pipeline.check(ctx, batch.releases, ids=(*result.new, *result.changed))
+        return _finish(ctx, counts, list(sources), settings)
+
+
+def recheck(settings: Settings, source_ids: Sequence[str] | None = None, *, every: bool = False) -> MaintenanceResult:
+    """Check again the releases last checked by another engine version (or all, with ``every``)."""
+    config = load_config(settings.sources)
+    selected = [s.id for s in (config.select(list(source_ids)) if source_ids else config.sources)]
+    counts: Counter[str] = Counter()
+    with PoliteSession(config.http.settings()) as session:
+        ctx = _context(settings, "recheck", config, session)
+        with ctx.warehouse.transaction() as con:
+            rows = con.execute(
+                """SELECT r.release_id, r.source_id, r.url, r.title, r.published_at, r.body_text, r.language,
+                          r.extractor, r.byline
+                   FROM releases r LEFT JOIN dq_runs d USING (release_id, content_hash)
+                   WHERE r.source_id IN (SELECT unnest(?::VARCHAR[]))
+                     AND (? OR d.engine_version IS DISTINCT FROM ?)""",
+                [selected, every, ENGINE_VERSION],
+            ).fetchall()
+        releases = [Release(release_id=r[0], source_id=r[1], url=r[2], title=r[3] or "", published_at=r[4],
+                            body_text=r[5] or "", language=r[6] or "en", extractor=r[7] or "", byline=r[8])
+                    for r in rows]
+        for start in range(0, len(releases), CHUNK):
+            chunk = releases[start : start + CHUNK]
+            pipeline.check(ctx, chunk, ids=[r.release_id for r in chunk])
+        counts["checked"] = len(releases)
+        return _finish(ctx, counts, selected, settings)
+
+
+def publish_now(settings: Settings, source_ids: Sequence[str] | None = None) -> MaintenanceResult:
+    config = load_config(settings.sources)
+    selected = [s.id for s in (config.select(list(source_ids)) if source_ids else config.sources)]
+    with PoliteSession(config.http.settings()) as session:
+        ctx = _context(settings, "publish", config, session)
+        return _finish(ctx, Counter(), selected, settings)

@@ -1,0 +1,83 @@
+"""Exports of what is published: Parquet partitions and one JSON Lines file per run.
+
+Layout under the export root (default ``<data dir>/published``)::
+
+    source=<id>/date=<YYYY-MM-DD>/part-0.parquet   every published release of that source and day
+    runs/<run_id>.jsonl                             the releases a run published (only when it did)
+
+A partition is rewritten only when its content changed: each holds a ``_fingerprint`` file (count and a
+hash of its releases' content hashes), so exporting unchanged content writes nothing. Files are written
+to a temporary name and renamed, so a crash leaves either the old file or the new one. The day is the
+release's ``published_at`` in UTC.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+COLUMNS = ("release_id, source_id, url, title, published_at, body_text, language, content_hash, version,"
+           " published_run_id, published_at_utc, waived_checks")
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    partitions_written: int
+    partitions_unchanged: int
+    run_file: Path | None
+
+
+def export_published(con: duckdb.DuckDBPyConnection, root: Path, *, run_id: str | None = None) -> ExportResult:
+    """Bring ``root`` in line with ``published_releases``; write ``runs/<run_id>.jsonl`` when that run
+    published anything."""
+    partitions = con.execute(
+        """SELECT source_id, coalesce(strftime(published_at AT TIME ZONE 'UTC', '%Y-%m-%d'), 'unknown') AS day,
+                  count(*) AS n, md5(string_agg(release_id || ':' || content_hash, ',' ORDER BY release_id)) AS fp
+           FROM published_releases GROUP BY ALL ORDER BY ALL"""
+    ).fetchall()
+    written = unchanged = 0
+    for source_id, day, count, fingerprint in partitions:
+        folder = root / f"source={source_id}" / f"date={day}"
+        stamp = f"{count}:{fingerprint}"
+        marker = folder / "_fingerprint"
+        if marker.exists() and marker.read_text(encoding="utf-8") == stamp and (folder / "part-0.parquet").exists():
+            unchanged += 1
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / ".part-0.parquet.tmp"
+        day_filter = ("published_at IS NULL" if day == "unknown"
+                      else "strftime(published_at AT TIME ZONE 'UTC', '%Y-%m-%d') = $day")
+        con.execute(
+            f"COPY (SELECT {COLUMNS} FROM published_releases WHERE source_id = $source AND {day_filter}"
+            f" ORDER BY release_id) TO '{_sql_path(temporary)}' (FORMAT parquet)",
+            {"source": source_id, "day": day} if day != "unknown" else {"source": source_id},
+        )
+        os.replace(temporary, folder / "part-0.parquet")
+        _write_atomic(marker, stamp)
+        written += 1
+    run_file = None
+    if run_id is not None:
+        rows = con.execute(
+            f"SELECT {COLUMNS} FROM published_releases WHERE published_run_id = ? ORDER BY release_id", [run_id]
+        )
+        names = [column[0] for column in rows.description]
+        records = [dict(zip(names, row, strict=True)) for row in rows.fetchall()]
+        if records:
+            run_file = root / "runs" / f"{run_id}.jsonl"
+            run_file.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomic(run_file, "".join(json.dumps(r, default=str, ensure_ascii=False) + "\n" for r in records))
+    return ExportResult(written, unchanged, run_file)
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
