@@ -63,7 +63,7 @@ class SourceOutcome:
             "until": self.window.until.isoformat() if self.window else None,
             "error": self.error,
             "total": self.total,
-            **{name: int(self.counts.get(name, 0)) for name in store.RUN_COUNTS},
+            **{name: int(self.counts.get(name, 0)) for name in (*store.RUN_COUNTS, "parse_failed")},
         }
 
 
@@ -286,6 +286,7 @@ def run_source(
         counts["changed"] += len(result.changed)
         counts["unchanged"] += len(result.unchanged)
         counts["failed"] += len(batch.failures)
+        counts["parse_failed"] += sum(1 for failure in batch.failures if failure.kind == "parse")
         failures.extend(batch.failures)
         stages.check(ctx, batch.releases, ids=(*result.new, *result.changed))
     counts["listed"] = cursor.listed
