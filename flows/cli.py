@@ -158,6 +158,7 @@ def backfill(
     source: Annotated[list[str], typer.Option("--source", "-s", help="Source id (repeatable)")],
     from_: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD, in the source's timezone")],
     to: Annotated[str, typer.Option("--to", help="Last day (inclusive), YYYY-MM-DD")],
+    force: Annotated[bool, typer.Option("--force", help="Redo chunks an earlier backfill completed")] = False,
 ) -> None:
     """Fetch the releases of the sources named between two dates; the nightly watermark is left alone."""
     settings = state.settings
@@ -165,7 +166,7 @@ def backfill(
     if start > end:
         raise fail(f"--from {start} is after --to {end}")
     _select(settings, source)
-    summary = _execute("backfill", settings, sources=source, start=start, end=end)
+    summary = _execute("backfill", settings, sources=source, start=start, end=end, force=force)
     raise typer.Exit(summary.exit_code)
 
 

@@ -26,6 +26,7 @@ from connectors.config import SourceConfig, load_config
 from connectors.http import PoliteSession
 from connectors.model import Listing, Window
 from flows import pipeline
+from flows.chunks import RANGED_KINDS, Chunk, completed_chunks, merge, month_chunks, record_chunk
 from flows.pipeline import RunContext, SourceOutcome, Stages
 from flows.report import write_report
 from flows.settings import Settings
@@ -74,18 +75,34 @@ SOURCE_RUNNER: Any = ThreadPoolTaskRunner(max_workers=4)
 WindowFor = Callable[[RunContext, SourceConfig], Window]
 
 
-@task(name="source", cache_policy=NO_CACHE, persist_result=False, task_run_name="source-{source_id}")
-def source_task(ctx: RunContext, source: SourceConfig, window_for: WindowFor, *, source_id: str,
-                move_watermark: bool) -> SourceOutcome:
+@dataclass(frozen=True)
+class Job:
+    """One source over one window: a whole nightly window, or one backfill chunk."""
+
+    source: SourceConfig
+    window_for: WindowFor
+    chunk: Chunk | None = None
+
+    @property
+    def name(self) -> str:
+        return self.source.id if self.chunk is None else f"{self.source.id} {self.chunk.label}"
+
+
+@task(name="source", cache_policy=NO_CACHE, persist_result=False, task_run_name="source-{label}")
+def source_task(ctx: RunContext, job: Job, *, label: str, move_watermark: bool) -> SourceOutcome:
     window = None
     try:
-        window = window_for(ctx, source)
-        return pipeline.run_source(ctx, source, window, move_watermark=move_watermark, stages=_stages())
+        window = job.window_for(ctx, job.source)
+        outcome = pipeline.run_source(ctx, job.source, window, move_watermark=move_watermark, stages=_stages())
     except WarehouseBusy:
         raise
     except Exception as error:  # noqa: BLE001 — per-source isolation: record it, the other sources go on
-        get_run_logger().exception("source %s failed", source_id)
-        return pipeline.failed_source(ctx, source, window, error)
+        get_run_logger().exception("%s failed", label)
+        outcome = pipeline.failed_source(ctx, job.source, window, error)
+    if job.chunk is not None:
+        with ctx.warehouse.transaction() as con:
+            record_chunk(con, job.chunk, outcome, run_id=ctx.run_id)
+    return outcome
 
 
 @task(name="publish", cache_policy=NO_CACHE, persist_result=False)
@@ -112,11 +129,14 @@ class RunSummary:
         return 0 if self.status == "completed" else 3
 
 
+JobsFor = Callable[[RunContext, SourceConfig], list[Job]]
+
+
 def execute(
     flow_name: str,
     settings: Settings,
     source_ids: list[str] | None,
-    window_for: WindowFor,
+    jobs_for: JobsFor,
     *,
     move_watermark: bool,
 ) -> RunSummary:
@@ -134,12 +154,16 @@ def execute(
     with PoliteSession(config.http.settings()) as session:
         ctx = RunContext(run_id=run_id, flow=flow_name, started_at=started, config=config,
                          warehouse=warehouse, session=session)
-        futures = [
-            source_task.submit(q(ctx), q(source), q(window_for), source_id=source.id,
-                               move_watermark=move_watermark)
-            for source in selected
-        ]
-        outcomes: list[SourceOutcome] = [future.result() for future in futures]
+        jobs = {source.id: jobs_for(ctx, source) for source in selected}
+        futures = {
+            source_id: [source_task.submit(q(ctx), q(job), label=job.name, move_watermark=move_watermark)
+                        for job in source_jobs]
+            for source_id, source_jobs in jobs.items()
+        }
+        outcomes: list[SourceOutcome] = []
+        for source, source_futures in zip(selected, futures.values(), strict=True):
+            done = [future.result() for future in source_futures]
+            outcomes.append(merge(done) if done else pipeline.skipped_source(source))
     published = publish_task(q(ctx), [o.source_id for o in outcomes], q(settings.exports_dir))
     with warehouse.transaction() as con:
         totals_by_source = dict(con.execute("SELECT source_id, count(*) FROM releases GROUP BY 1").fetchall())
@@ -219,7 +243,8 @@ def nightly(
         return pipeline.nightly_window(state, until=ctx.started_at,
                                        lag=timedelta(days=ctx.config.pipeline.lag_days))
 
-    return execute("nightly", settings, sources, window_for, move_watermark=True)
+    return execute("nightly", settings, sources, lambda ctx, source: [Job(source, window_for)],
+                   move_watermark=True)
 
 
 @flow(name="backfill", task_runner=SOURCE_RUNNER, log_prints=False)
@@ -231,14 +256,32 @@ def backfill(
     warehouse: str | None = None,
     sources_file: str | None = None,
     lock_timeout: float | None = None,
+    force: bool = False,  # noqa: FBT001, FBT002 — a deployment parameter, passed by name
 ) -> RunSummary:
-    """The sources named, over the inclusive dates ``start``..``end`` in each source's timezone.
-    Leaves the nightly watermark alone."""
+    """The sources named, over the inclusive dates ``start``..``end`` in each source's timezone, in
+    chunks (per month for kinds that can ask for a date range); chunks completed by an earlier backfill
+    are skipped unless ``force``. Leaves the nightly watermark alone."""
     if start > end:
         raise ValueError(f"start {start} is after end {end}")
     settings = _settings(data_dir, warehouse, sources_file, lock_timeout)
 
-    def window_for(ctx: RunContext, source: SourceConfig) -> Window:
-        return pipeline.backfill_window(source, start, end)
+    def jobs_for(ctx: RunContext, source: SourceConfig) -> list[Job]:
+        chunks = month_chunks(start, end) if source.kind in RANGED_KINDS else [Chunk(start, end)]
+        if not force:
+            with ctx.warehouse.transaction() as con:
+                done = completed_chunks(con, source.id)
+            skipped = [chunk for chunk in chunks if chunk in done]
+            if skipped:
+                get_run_logger().info("%s: %d chunk(s) already done, skipped (use force to redo them)",
+                                      source.id, len(skipped))
+            chunks = [chunk for chunk in chunks if chunk not in done]
+        return [Job(source, _chunk_window(chunk), chunk) for chunk in chunks]
 
-    return execute("backfill", settings, sources, window_for, move_watermark=False)
+    return execute("backfill", settings, sources, jobs_for, move_watermark=False)
+
+
+def _chunk_window(chunk: Chunk) -> WindowFor:
+    def window_for(ctx: RunContext, source: SourceConfig) -> Window:
+        return pipeline.backfill_window(source, chunk.start, chunk.end)
+
+    return window_for

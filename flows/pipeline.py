@@ -310,6 +310,11 @@ def run_source(
     return outcome
 
 
+def skipped_source(source: SourceConfig) -> SourceOutcome:
+    """A source with nothing left to do in this run (every backfill chunk done before)."""
+    return SourceOutcome(source_id=source.id, status="ok", error=None)
+
+
 def failed_source(
     ctx: RunContext, source: SourceConfig, window: Window | None, error: BaseException
 ) -> SourceOutcome:

@@ -1,0 +1,78 @@
+"""Backfill chunks: a long window is cut per source and per calendar month, so progress and failures
+show per chunk and a rerun skips what is done.
+
+Only kinds whose listing can be asked for a date range (WordPress, GOV.UK: ``RANGED_KINDS``) are
+cut: an ``html`` listing is read newest-first from its first page, so cutting it would re-read the
+newer pages once per month; those sources run as one chunk.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import duckdb
+
+from connectors.model import Window
+from flows.pipeline import SourceOutcome
+
+RANGED_KINDS = frozenset({"wordpress", "govuk"})
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    start: date
+    end: date  # inclusive
+
+    @property
+    def label(self) -> str:
+        return f"{self.start.isoformat()}..{self.end.isoformat()}"
+
+
+def month_chunks(start: date, end: date) -> list[Chunk]:
+    """``[start, end]`` cut at month boundaries (inclusive dates)."""
+    chunks: list[Chunk] = []
+    cursor = start
+    while cursor <= end:
+        following = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
+        last = min(end, following - timedelta(days=1))
+        chunks.append(Chunk(cursor, last))
+        cursor = last + timedelta(days=1)
+    return chunks
+
+
+def completed_chunks(con: duckdb.DuckDBPyConnection, source_id: str) -> set[Chunk]:
+    rows = con.execute(
+        "SELECT chunk_start, chunk_end FROM backfill_chunks WHERE source_id = ? AND status = 'ok'", [source_id]
+    ).fetchall()
+    return {Chunk(row[0], row[1]) for row in rows}
+
+
+def record_chunk(con: duckdb.DuckDBPyConnection, chunk: Chunk, outcome: SourceOutcome, *, run_id: str) -> None:
+    con.execute(
+        """INSERT INTO backfill_chunks VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (source_id, chunk_start, chunk_end) DO UPDATE SET status = excluded.status,
+               run_id = excluded.run_id, finished_at = excluded.finished_at, counts = excluded.counts""",
+        [outcome.source_id, chunk.start, chunk.end, outcome.status, run_id, datetime.now(UTC),
+         json.dumps(dict(outcome.counts))],
+    )
+
+
+def merge(outcomes: list[SourceOutcome]) -> SourceOutcome:
+    """One source's chunk outcomes as one: counts summed, the worst status, the first error."""
+    rank = {"ok": 0, "partial": 1, "failed": 2}
+    merged = SourceOutcome(source_id=outcomes[0].source_id)
+    for outcome in outcomes:
+        merged.counts.update(outcome.counts)
+        if rank.get(outcome.status, 2) > rank.get(merged.status, 0):
+            merged.status = outcome.status
+        merged.error = merged.error or outcome.error
+    windows = [o.window for o in outcomes if o.window is not None]
+    if windows:
+        sinces = [w.since for w in windows]
+        merged.window = Window(since=None if None in sinces else min(s for s in sinces if s),
+                               until=max(w.until for w in windows))
+    if merged.status == "failed" and any(o.status != "failed" for o in outcomes):
+        merged.status = "partial"
+    return merged
