@@ -363,6 +363,48 @@ def check(
     raise typer.Exit(run_check(paths, fmt=output_format, stdout=sys.stdout, stderr=sys.stderr, stdin=sys.stdin))
 
 
+@app.command()
+def vacuum(
+    keep_versions: Annotated[int, typer.Option("--keep-versions", help="Bodies kept per page at least")] = 3,
+    older_than_days: Annotated[float, typer.Option(
+        "--older-than-days", help="Only bodies older than this are removed")] = 90.0,
+) -> None:
+    """Trim old raw pages (the newest body of each page is always kept) and checkpoint the warehouse."""
+    from flows.housekeeping import vacuum as run_vacuum
+
+    settings = state.settings
+    _existing_warehouse(settings)
+    try:
+        result = _guarded(lambda: run_vacuum(settings, keep_versions=keep_versions, older_than_days=older_than_days))
+    except ValueError as error:
+        raise fail(str(error)) from None
+    out.print(f"deleted {result.deleted_pages} old page bodies, kept {result.kept_pages}; "
+              f"warehouse {result.bytes_before / 1e6:.1f} MB → {result.bytes_after / 1e6:.1f} MB",
+              markup=False, highlight=False)
+
+
+@app.command()
+def doctor(
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for each source's host")] = 5.0,
+) -> None:
+    """Check configuration, warehouse schema, Prefect settings, disk space and each source's reachability.
+    Unreachable sites are reported, not failed (the machine may be offline). Exit 2 when something is broken."""
+    from flows.housekeeping import doctor as run_doctor
+
+    settings = state.settings
+    configure_prefect(settings)
+    findings = run_doctor(settings, timeout=timeout)
+    table = Table(title="pressroom doctor")
+    for column in ("area", "status", "detail"):
+        table.add_column(column)
+    colours = {"ok": "green", "warn": "yellow", "fail": "red"}
+    for item in findings:
+        table.add_row(item.area, f"[{colours[item.status]}]{item.status}[/]", item.detail.replace("[", "\\["))
+    out.print(table)
+    if any(item.status == "fail" for item in findings):
+        raise typer.Exit(EXIT_USAGE)
+
+
 T = TypeVar("T")
 
 
