@@ -23,6 +23,7 @@ from expectations import ENGINE_VERSION
 from flows import pipeline
 from flows.pipeline import FetchedBatch, RunContext
 from flows.settings import Settings
+from flows.validation import validate_run
 from warehouse import Warehouse, store
 from warehouse.releases import PublishResult
 from warehouse.store import FailureRecord
@@ -48,7 +49,13 @@ def _context(settings: Settings, flow: str, config: Config, session: PoliteSessi
     return ctx
 
 
-def _finish(ctx: RunContext, counts: Counter[str], source_ids: Sequence[str], settings: Settings) -> MaintenanceResult:
+def _finish(
+    ctx: RunContext, counts: Counter[str], source_ids: Sequence[str], settings: Settings, *, validate: bool = True
+) -> MaintenanceResult:
+    if validate:  # Great Expectations over what this run checked again, as after a nightly run
+        validate_run(ctx.warehouse, [ctx.config.source(sid) for sid in source_ids], run_id=ctx.run_id,
+                     now=ctx.started_at, results_dir=settings.gx_results_dir, docs_dir=settings.gx_docs_dir,
+                     with_history=False)
     published = pipeline.publish_run(ctx, source_ids, export_root=settings.exports_dir)
     counts["published"] = len(published.published)
     counts["held"] = len(published.held)
@@ -122,4 +129,4 @@ def publish_now(settings: Settings, source_ids: Sequence[str] | None = None) -> 
     selected = [s.id for s in (config.select(list(source_ids)) if source_ids else config.sources)]
     with PoliteSession(config.http.settings()) as session:
         ctx = _context(settings, "publish", config, session)
-        return _finish(ctx, Counter(), selected, settings)
+        return _finish(ctx, Counter(), selected, settings, validate=False)

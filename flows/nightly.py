@@ -30,6 +30,7 @@ from flows.chunks import RANGED_KINDS, Chunk, completed_chunks, merge, month_chu
 from flows.pipeline import RunContext, SourceOutcome, Stages
 from flows.report import write_report
 from flows.settings import Settings
+from flows.validation import validate_run
 from warehouse import Warehouse, WarehouseBusy, store
 
 log = logging.getLogger("pressroom.flows")
@@ -105,6 +106,18 @@ def source_task(ctx: RunContext, job: Job, *, label: str, move_watermark: bool) 
     return outcome
 
 
+@task(name="validate", cache_policy=NO_CACHE, persist_result=False)
+def validate_task(ctx: RunContext, sources: list[SourceConfig], settings: Settings, *, with_history: bool) -> None:
+    """Great Expectations over what this run checked; record-level failures hold releases back."""
+    outcome = validate_run(ctx.warehouse, sources, run_id=ctx.run_id, now=ctx.started_at,
+                           results_dir=settings.gx_results_dir, docs_dir=settings.gx_docs_dir,
+                           with_history=with_history)
+    logger = get_run_logger()
+    for warning in outcome.batch_warnings:
+        logger.warning("data quality: %s", warning)
+    logger.info("great expectations: %s", outcome.statistics)
+
+
 @task(name="publish", cache_policy=NO_CACHE, persist_result=False)
 def publish_task(ctx: RunContext, source_ids: list[str], export_root: Path) -> pipeline.PublishResult:
     return pipeline.publish_run(ctx, source_ids, export_root=export_root)
@@ -164,6 +177,7 @@ def execute(
         for source, source_futures in zip(selected, futures.values(), strict=True):
             done = [future.result() for future in source_futures]
             outcomes.append(merge(done) if done else pipeline.skipped_source(source))
+    validate_task(q(ctx), q(selected), q(settings), with_history=flow_name == "nightly")
     published = publish_task(q(ctx), [o.source_id for o in outcomes], q(settings.exports_dir))
     with warehouse.transaction() as con:
         totals_by_source = dict(con.execute("SELECT source_id, count(*) FROM releases GROUP BY 1").fetchall())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import webbrowser
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
@@ -127,8 +128,22 @@ def write_report(warehouse: Warehouse, out: Path, *, run_id: str | None = None) 
         _write(out / "releases" / f"{release['release_id']}.html",
                render_release(release, by_release.get(release["release_id"], [])))
     run_path = out / "runs" / f"{run['run_id']}.html"
-    _write(run_path, render_run(run, sources, held, by_release, failures, check_counts))
+    _write(run_path, render_run(run, sources, held, by_release, failures, check_counts, gx=gx_links(run, run_path)))
     return run_path
+
+
+def gx_links(run: dict[str, Any], page_path: Path) -> str:
+    """The run's Great Expectations results and Data Docs, linked relative to ``page_path``."""
+    if not run.get("gx_results"):
+        return "<p class=\"muted\">This run has no Great Expectations results.</p>"
+    links = []
+    for label, target in (("validation results (JSON)", run.get("gx_results")), ("Data Docs", run.get("gx_docs"))):
+        if target:
+            relative = Path(os.path.relpath(Path(target).resolve(), page_path.parent.resolve())).as_posix()
+            links.append(f'<a href="{esc(relative)}">{esc(label)}</a>')
+    warnings = "".join(f"<li>{esc(w)}</li>" for w in run.get("gx_warnings") or [])
+    return (f"<p>{' · '.join(links)} (Data Docs use local copies of their scripts and styles: readable offline)</p>"
+            + (f"<p>Batch-level warnings:</p><ul>{warnings}</ul>" if warnings else "<p>No batch-level warnings.</p>"))
 
 
 def _write(path: Path, text: str) -> None:
@@ -188,6 +203,8 @@ def render_run(
     by_release: dict[str, list[dict[str, Any]]],
     failures: Sequence[dict[str, Any]],
     check_counts: Sequence[dict[str, Any]],
+    *,
+    gx: str = "",
 ) -> str:
     parts = [f"<p>{esc(run['flow'])} run, started {esc(run['started_at'])}, finished {esc(run['finished_at'])}: "
              f"<span class=\"{esc(run['status'])}\">{esc(run['status'])}</span></p>"]
@@ -222,6 +239,7 @@ def render_run(
                      + "".join(items) + "</table>")
     else:
         parts.append("<p class=\"muted\">Nothing is held back.</p>")
+    parts.append(f"<h2>Great Expectations</h2>{gx}")
     parts.append(f"<h2>Open fetch failures ({len(failures)})</h2>")
     if failures:
         rows = "".join(f"<tr><td>{esc(f['source_id'])}</td><td>{link(f['url'])}</td><td>{esc(f['kind'])}</td>"

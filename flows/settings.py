@@ -29,6 +29,14 @@ class Settings:
         return self.data_dir / "reports"
 
     @property
+    def gx_results_dir(self) -> Path:
+        return self.data_dir / "gx"
+
+    @property
+    def gx_docs_dir(self) -> Path:
+        return self.reports_dir / "gx-docs"
+
+    @property
     def exports_dir(self) -> Path:
         return self.data_dir / "published"
 
