@@ -301,8 +301,9 @@ def assess_run(
     transaction. Sends nothing (call :func:`deliver` once the report exists)."""
     with warehouse.transaction() as con:
         health = compute_health(con, run_id=run_id, now=now, source_ids=source_ids, rules=rules or HealthRules())
-        save_health(con, health)
+        # Judge against the stored previous health first: saving may fold this run into that row.
         alerts = evaluate_alerts(con, health, run_id=run_id, now=now, held_share_jump=settings.held_share_jump)
+        save_health(con, health)
     return Assessment(tuple(health), tuple(alerts))
 
 

@@ -75,10 +75,14 @@ def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
 
 
 def _config(settings: Settings) -> Config:
+    from flows.alerts import load_alert_settings
+
     try:
-        return load_config(settings.sources)
+        config = load_config(settings.sources)
+        load_alert_settings(settings.sources)
     except ConfigError as error:
         raise fail(str(error)) from None
+    return config
 
 
 def _select(settings: Settings, source_ids: list[str] | None) -> Config:
@@ -361,6 +365,31 @@ def check(
     if output_format not in ("text", "json"):
         raise fail(f"--format: {output_format!r} is not one of text, json")
     raise typer.Exit(run_check(paths, fmt=output_format, stdout=sys.stdout, stderr=sys.stderr, stdin=sys.stdin))
+
+
+@app.command()
+def serve(
+    cron: Annotated[str, typer.Option("--cron", help="When the nightly run starts (cron, 5 fields)")] = "0 2 * * *",
+    timezone: Annotated[str, typer.Option("--timezone", help="IANA zone the cron is read in")] = "UTC",
+    limit: Annotated[int, typer.Option("--limit", help="Runs executing at once")] = 1,
+) -> None:
+    """Serve the nightly (on a schedule) and backfill deployments from this process until Ctrl-C. Needs
+    PREFECT_API_URL pointing at a Prefect server; see infra/README.md."""
+    from flows.serve import check_schedule, serve_deployments
+
+    settings = state.settings
+    _config(settings)
+    try:
+        check_schedule(cron, timezone)
+    except ValueError as error:
+        raise fail(f"--cron/--timezone: {error}") from None
+    if limit < 1:
+        raise fail(f"--limit: must be at least 1, not {limit}")
+    _prepare(settings)
+    defaults = {"data_dir": str(settings.data_dir.resolve()), "warehouse": str(settings.warehouse.resolve()),
+                "sources_file": str(settings.sources.resolve()), "lock_timeout": settings.lock_timeout}
+    err.print(f"serving nightly ({cron}, {timezone}) and backfill; Ctrl-C to stop", highlight=False)
+    serve_deployments(cron=cron, timezone=timezone, limit=limit, defaults=defaults)
 
 
 @app.command()

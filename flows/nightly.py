@@ -26,6 +26,7 @@ from connectors.config import SourceConfig, load_config
 from connectors.http import PoliteSession
 from connectors.model import Listing, Window
 from flows import pipeline
+from flows.alerts import AlertSettings, Assessment, assess_run, deliver, load_alert_settings, report_link
 from flows.chunks import RANGED_KINDS, Chunk, completed_chunks, merge, month_chunks, record_chunk
 from flows.pipeline import RunContext, SourceOutcome, Stages
 from flows.report import write_report
@@ -123,6 +124,26 @@ def publish_task(ctx: RunContext, source_ids: list[str], export_root: Path) -> p
     return pipeline.publish_run(ctx, source_ids, export_root=export_root)
 
 
+@task(name="health", cache_policy=NO_CACHE, persist_result=False)
+def health_task(warehouse: Warehouse, run_id: str, source_ids: list[str], settings: AlertSettings) -> Assessment:
+    """Source health of this run's sources, saved; alert episodes opened or cleared (nothing sent yet)."""
+    assessment = assess_run(warehouse, run_id=run_id, source_ids=source_ids, now=datetime.now(UTC),
+                            settings=settings)
+    if assessment.health:
+        create_table_artifact(key="pressroom-source-health", table=[h.figures() for h in assessment.health],
+                              description=f"pressroom source health after run {run_id}")
+    return assessment
+
+
+@task(name="alerts", cache_policy=NO_CACHE, persist_result=False)
+def alerts_task(warehouse: Warehouse, assessment: Assessment, settings: AlertSettings, run_id: str,
+                report_path: str) -> int:
+    """Send the alerts of ``assessment``; return how many deliveries succeeded. Never raises for a receiver."""
+    link = report_link(settings, run_id=run_id, report_path=report_path)
+    results = deliver(warehouse, assessment.alerts, settings, report_url=link, now=datetime.now(UTC))
+    return sum(result.ok for result in results)
+
+
 @task(name="report", cache_policy=NO_CACHE, persist_result=False)
 def report_task(warehouse: Warehouse, reports_dir: Path, run_id: str) -> Path:
     return write_report(warehouse, reports_dir, run_id=run_id)
@@ -154,6 +175,7 @@ def execute(
     move_watermark: bool,
 ) -> RunSummary:
     config = load_config(settings.sources)
+    alert_settings = load_alert_settings(settings.sources)
     selected = config.select(source_ids)
     started = datetime.now(UTC)
     run_id = pipeline.new_run_id(started)
@@ -199,9 +221,11 @@ def execute(
     with warehouse.transaction() as con:
         store.finish_run(con, run_id=run_id, status=status, finished_at=datetime.now(UTC),
                          totals=dict(totals), sources=sources, window=span)
+    assessment = health_task(q(warehouse), run_id, [o.source_id for o in outcomes], q(alert_settings))
     report = report_task(q(warehouse), q(settings.reports_dir), run_id)
     with warehouse.transaction() as con:
         con.execute("UPDATE runs SET report_path = ? WHERE run_id = ?", [str(report), run_id])
+    alerts_task(q(warehouse), q(assessment), q(alert_settings), run_id, str(report.resolve()))
     summary = RunSummary(run_id=run_id, flow=flow_name, status=status,
                          totals={name: int(totals.get(name, 0)) for name in store.RUN_COUNTS},
                          sources=sources, report_path=str(report.resolve()))

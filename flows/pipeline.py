@@ -304,7 +304,9 @@ def run_source(
     if failures:
         outcome.status = "failed" if cursor.failure is not None and not counts["fetched"] else "partial"
         outcome.error = outcome.error or f"{len(failures)} page(s) failed, first: {failures[0].detail}"
-    watermark = next_watermark(window, failures)
+    # An empty listing teaches nothing (a quiet week, or a redesign the selectors no longer match):
+    # keep the watermark so the next run looks at this window again.
+    watermark = next_watermark(window, failures) if counts["listed"] else None
     record_source(ctx, outcome, watermark=watermark, move_watermark=move_watermark)
     reporter().end(source.id, status=outcome.status)
     return outcome

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import duckdb
 
 from warehouse import Warehouse
+from warehouse.health import SourceHealth, health_for_run
 from warehouse.releases import gate_query as _gate
 
 CSS = """
@@ -114,6 +115,7 @@ def write_report(warehouse: Warehouse, out: Path, *, run_id: str | None = None) 
             SELECT source_id, url, reason, attempts, kind, detail, last_failed_at FROM fetch_failures
             WHERE resolved_at IS NULL AND source_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY source_id, url""",
             [ids])
+        health = health_for_run(con, run["run_id"])
         check_counts = _rows(con, """
             SELECT check_id, severity, count(*) AS n, count(DISTINCT release_id) AS releases
             FROM dq_findings f JOIN releases r USING (release_id, content_hash)
@@ -128,8 +130,31 @@ def write_report(warehouse: Warehouse, out: Path, *, run_id: str | None = None) 
         _write(out / "releases" / f"{release['release_id']}.html",
                render_release(release, by_release.get(release["release_id"], [])))
     run_path = out / "runs" / f"{run['run_id']}.html"
-    _write(run_path, render_run(run, sources, held, by_release, failures, check_counts, gx=gx_links(run, run_path)))
+    _write(run_path, render_run(run, sources, held, by_release, failures, check_counts, gx=gx_links(run, run_path),
+                                health=render_health(health)))
     return run_path
+
+
+_HEALTH_CLASS = {"ok": "ok", "unknown": "muted", "degraded": "partial", "stale": "partial", "broken": "failed"}
+
+
+def _num(value: float | None, spec: str = "g") -> str:
+    return "–" if value is None else format(value, spec)
+
+
+def render_health(rows: Sequence[SourceHealth]) -> str:
+    if not rows:
+        return ""
+    body = "".join(
+        f'<tr><td>{esc(h.source_id)}</td><td class="{_HEALTH_CLASS.get(h.status, "")}">{esc(h.status)}</td>'
+        f'<td class="n">{_num(h.days_since_newest, ".1f")} / {_num(h.stale_after_days)}</td>'
+        f"<td>{esc(h.volume)} ({_num(h.listed)} vs {_num(h.typical_listed)})</td>"
+        f'<td class="n">{_num(h.parse_failed)} / {_num(h.fetched)} {esc(h.parse_reasons or "")}</td>'
+        f'<td class="n">{h.held} / {h.releases} ({_num(None if h.held_share is None else 100 * h.held_share, ".0f")} %)</td>'
+        f"<td>{esc(h.reasons)}</td></tr>" for h in rows)
+    return ("<h2>Source health</h2><table><tr><th>source</th><th>status</th><th>days since newest / stale after</th>"
+            "<th>volume (listed vs typical)</th><th>not parsed / fetched</th><th>held</th><th>why</th></tr>"
+            f"{body}</table>")
 
 
 def gx_links(run: dict[str, Any], page_path: Path) -> str:
@@ -205,6 +230,7 @@ def render_run(
     check_counts: Sequence[dict[str, Any]],
     *,
     gx: str = "",
+    health: str = "",
 ) -> str:
     parts = [f"<p>{esc(run['flow'])} run, started {esc(run['started_at'])}, finished {esc(run['finished_at'])}: "
              f"<span class=\"{esc(run['status'])}\">{esc(run['status'])}</span></p>"]
@@ -217,6 +243,7 @@ def render_run(
         for s in sources
     )
     parts.append(f"<h2>Sources</h2><table><tr>{head}</tr>{rows}</table>")
+    parts.append(health)
     if check_counts:
         rows = "".join(f"<tr><td>{esc(c['check_id'])}</td><td>{esc(c['severity'])}</td><td class=\"n\">{c['n']}</td>"
                        f"<td class=\"n\">{c['releases']}</td></tr>" for c in check_counts)

@@ -276,13 +276,27 @@ def _judge(
     )
 
 
+#: What a health row says about a source; figures may move within the same judgement.
+JUDGEMENT = ("status", "reasons", "freshness", "volume")
+
+
 def save_health(con: duckdb.DuckDBPyConnection, rows: Sequence[SourceHealth]) -> None:
-    """Store ``rows`` in ``source_health``; a row for the same (source, run) is replaced."""
+    """Store ``rows`` in ``source_health`` as a record of changes: when a source's judgement
+    (``JUDGEMENT``) is the same as in its latest row, that row moves to this run with the new figures;
+    otherwise a new row is added. So a rerun on unchanged sites adds no row, and the table's rows are
+    the episodes of each source's health. A row for the same (source, run) is replaced."""
     if not rows:
         return
     table = pa.Table.from_pylist([asdict(row) for row in rows], schema=_SCHEMA)
+    same = " AND ".join(f"l.{name} = i.{name}" for name in JUDGEMENT)
     con.register("incoming_health", table)
     try:
+        con.execute(f"""
+            DELETE FROM source_health WHERE (source_id, run_id) IN (
+                SELECT l.source_id, l.run_id
+                FROM (SELECT * FROM source_health
+                      QUALIFY row_number() OVER (PARTITION BY source_id ORDER BY computed_at DESC, run_id DESC) = 1) l
+                JOIN incoming_health i ON i.source_id = l.source_id AND {same})""")
         con.execute("INSERT OR REPLACE INTO source_health SELECT * FROM incoming_health")
     finally:
         con.unregister("incoming_health")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -190,9 +190,17 @@ def test_save_replaces_and_latest_skips_the_current_run(con: duckdb.DuckDBPyConn
     second = compute_health(con, run_id="r2", now=NOW, source_ids=["a"])
     save_health(con, second)
     save_health(con, second)
-    assert con.execute("SELECT run_id FROM source_health ORDER BY computed_at").fetchall() == [("r1",), ("r2",)]
+    # The same judgement in r2: r1's row moved to r2 with the new figures (a rerun adds no row).
+    assert con.execute("SELECT run_id FROM source_health ORDER BY computed_at").fetchall() == [("r2",)]
     assert latest_health(con, ["a"])["a"] == second[0]
-    assert latest_health(con, ["a"], exclude_run="r2")["a"].run_id == "r1"
+    assert latest_health(con, ["a"], exclude_run="r2") == {}
+    changed = replace(second[0], run_id="r3", computed_at=NOW + timedelta(days=9), status="stale", freshness="stale",
+                      reasons="a: stale")
+    save_health(con, [changed])
+    assert con.execute("SELECT run_id, status FROM source_health ORDER BY computed_at").fetchall() == [
+        ("r2", "unknown" if second[0].status == "unknown" else second[0].status), ("r3", "stale")
+    ]
+    assert latest_health(con, ["a"], exclude_run="r3")["a"].run_id == "r2"
     assert second[0].figures()["computed_at"] == NOW.isoformat()
 
 
