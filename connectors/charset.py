@@ -25,7 +25,7 @@ import re
 
 import charset_normalizer
 
-__all__ = ["SNIFF_BYTES", "decide_encoding", "header_charset", "markup_charset", "media_type"]
+__all__ = ["SNIFF_BYTES", "decide_encoding", "header_charset", "markup_charset", "media_type", "trusted_encoding"]
 
 SNIFF_BYTES = 4096
 """How far into the body ``<meta>`` / XML declarations are looked for (HTML spec prescans 1024;
@@ -129,3 +129,25 @@ def decide_encoding(content: bytes, content_type: str) -> str:
         if detected:
             return detected
     return _FALLBACK
+
+
+def trusted_encoding(content: bytes, declared: str) -> str:
+    """``declared`` unless the bytes contradict it (sites such as China's MFA mislabel pages).
+
+    Bytes with non-ASCII characters that decode strictly as UTF-8 are UTF-8 whatever the label says
+    (text in a legacy single- or double-byte encoding is almost never valid UTF-8 by chance); a label
+    that cannot decode the bytes at all gives way to detection. Never raises.
+    """
+    if not content or content.isascii():
+        return declared
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "utf-8-sig" if content.startswith(codecs.BOM_UTF8) else "utf-8"
+    try:
+        content.decode(declared)
+    except (UnicodeDecodeError, LookupError):
+        return _detect(content) or declared
+    return declared

@@ -6,21 +6,18 @@ Every error names the file, the source and the key at fault, and is raised as :c
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any, TypeVar
 
-import soupsieve
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connectors.http import HttpSettings
+from connectors.kinds import KIND_MODELS, FeedSource, GovukSource, HtmlSource, WordpressSource
+from connectors.source import SourceConfig
 
-SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -32,108 +29,7 @@ def default_sources_path() -> Path:
     return Path(str(resources.files("connectors").joinpath("sources.toml")))
 
 
-class SourceConfig(BaseModel):
-    """Keys every source has, whatever its kind."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    kind_name: ClassVar[str] = ""
-
-    id: str
-    name: str
-    country: str
-    language: str = "en"
-    timezone: str = "UTC"
-    kind: str
-    url: str
-    enabled: bool = True
-    min_interval: float = Field(default=1.0, ge=0)
-    max_pages: int = Field(default=200, ge=1, description="listing pages followed at most in one run")
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, value: str) -> str:
-        if not SOURCE_ID.match(value):
-            raise ValueError(f"{value!r} must match [a-z0-9-]+")
-        return value
-
-    @field_validator("country")
-    @classmethod
-    def _country(cls, value: str) -> str:
-        if not re.fullmatch(r"[A-Z]{2}", value):
-            raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 code")
-        return value
-
-    @field_validator("language")
-    @classmethod
-    def _language(cls, value: str) -> str:
-        if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
-            raise ValueError(f"{value!r} is not a language code such as 'en'")
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA timezone") from None
-        return value
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    @property
-    def hosts(self) -> frozenset[str]:
-        return frozenset({urlsplit(self.url).netloc.lower()})
-
-
-class HtmlSource(SourceConfig):
-    """A listing page with CSS selectors for entries, links, dates and the next page."""
-
-    kind_name: ClassVar[str] = "html"
-
-    item: str
-    link: str = "a"
-    date: str | None = None
-    next: str | None = None
-    title: str = "h1"
-    published: str | None = None
-    body: str
-    drop: tuple[str, ...] = ()
-    date_format: str | None = None
-
-    @field_validator("item", "link", "date", "next", "title", "published", "body")
-    @classmethod
-    def _selector(cls, value: str | None) -> str | None:
-        if value is not None:
-            _compile(value)
-        return value
-
-    @field_validator("drop")
-    @classmethod
-    def _drop(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for selector in value:
-            _compile(selector)
-        return value
-
-
-def _compile(selector: str) -> None:
-    try:
-        soupsieve.compile(selector)
-    except (soupsieve.SelectorSyntaxError, TypeError) as error:
-        raise ValueError(f"{selector!r} is not a CSS selector ({str(error).splitlines()[0]})") from None
-
-
-KINDS: dict[str, type[SourceConfig]] = {HtmlSource.kind_name: HtmlSource}
+KINDS: dict[str, type[SourceConfig]] = {model.kind_name: model for model in KIND_MODELS}
 
 
 class PipelineSettings(BaseModel):
@@ -200,7 +96,7 @@ def load_config(path: Path | None = None) -> Config:
 
 
 def parse_config(data: Mapping[str, Any], *, path: str = "<sources>", text: str = "") -> Config:
-    unknown = set(data) - {"sources", "defaults", "pipeline", "http"}
+    unknown = set(data) - {"sources", "defaults", "pipeline", "http", "alerts"}  # [alerts]: flows.alerts
     if unknown:
         raise ConfigError(f"{path}: unknown top-level key {sorted(unknown)[0]!r}")
     entries = data.get("sources", [])
@@ -255,6 +151,8 @@ def _describe(error: ValidationError) -> str:
     if kind == "missing":
         return f"missing key {key!r}"
     message = str(first["msg"]).removeprefix("Value error, ")
+    if not first["loc"]:
+        return message
     return f"invalid value for {key!r}: {message} (got {first.get('input')!r})"
 
 
@@ -262,9 +160,12 @@ __all__ = [
     "KINDS",
     "Config",
     "ConfigError",
+    "FeedSource",
+    "GovukSource",
     "HtmlSource",
     "PipelineSettings",
     "SourceConfig",
+    "WordpressSource",
     "default_sources_path",
     "load_config",
     "parse_config",

@@ -6,9 +6,9 @@ Contract of :meth:`PoliteSession.get` (see ARCHITECTURE.md, "Politeness and safe
   :data:`MAX_REDIRECTS`) are followed by hand and only to those hosts;
 * robots.txt is fetched once per scheme+netloc and obeyed; ``Crawl-delay`` widens the interval;
 * at most one request *start* per effective interval per netloc, across threads (``time.monotonic``);
-* 429/5xx (``HttpSettings.retry_statuses``), timeouts and connection errors are retried with
-  exponential backoff and jitter, never sooner than ``Retry-After`` asks, at most ``max_attempts``
-  times per URL; other non-2xx statuses (except 304) fail at once;
+* 429/5xx (``HttpSettings.retry_statuses``, plus the site's ``SitePolicy.retry_statuses``), timeouts
+  and connection errors are retried with exponential backoff and jitter, never sooner than
+  ``Retry-After`` asks, at most ``max_attempts`` times per URL; other non-2xx statuses (except 304) fail at once;
 * bodies are streamed and capped at ``max_bytes``; the encoding is decided by :mod:`connectors.charset`.
 
 Every failure is a :class:`FetchError` with a short stable ``reason`` code.
@@ -83,10 +83,13 @@ class SitePolicy:
     ``hosts`` are netlocs as they appear in URLs ("host" or "host:port"); compared case-insensitively
     and with default ports (:80 for http, :443 for https) ignored. ``min_interval`` is the minimum
     number of seconds between the starts of two requests to the same netloc, robots.txt included.
+    ``retry_statuses`` are retried for this site on top of the session's own (a site that throttles
+    with 403 rather than 429, as the US State Department does, lists 403 here).
     """
 
     hosts: frozenset[str]
     min_interval: float = 1.0
+    retry_statuses: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         if isinstance(self.hosts, str):
@@ -268,6 +271,7 @@ class PoliteSession:
         ``If-None-Match`` / ``If-Modified-Since``.
         """
         hosts = frozenset(host.lower() for host in policy.hosts)
+        settings = self._settings
         if urlsplit(url).scheme.lower() not in _DEFAULT_PORTS:
             raise FetchError(url, "bad-scheme")
         if not _allowed(url, hosts):
@@ -282,7 +286,9 @@ class PoliteSession:
         for _hop in range(MAX_REDIRECTS + 1):
             try:
                 interval = self._interval(current, policy, hosts)
-                raw, attempts = self._fetch_with_retries(current, interval, headers)
+                raw, attempts = self._fetch_with_retries(
+                    current, interval, headers, settings.retry_statuses | policy.retry_statuses
+                )
             except FetchError as exc:
                 if current == url:
                     raise
@@ -345,8 +351,10 @@ class PoliteSession:
                 return allow_all(source, f"unavailable: redirect to {current}", expected=False)
         return allow_all(source, "unavailable: too many redirects", expected=False)
 
-    def _fetch_with_retries(self, url: str, interval: float, headers: dict[str, str]) -> tuple[_Raw, int]:
-        """The first response whose status is not retryable, with the number of attempts it took."""
+    def _fetch_with_retries(
+        self, url: str, interval: float, headers: dict[str, str], retry_statuses: frozenset[int]
+    ) -> tuple[_Raw, int]:
+        """The first response whose status is not in ``retry_statuses``, with the attempts it took."""
         settings = self._settings
         netloc = _netloc(url)
         for attempt in range(1, settings.max_attempts + 1):
@@ -360,7 +368,7 @@ class PoliteSession:
                     raise FetchError(url, exc.reason, attempts=attempt, status=exc.status) from exc
                 reason = exc.reason
             else:
-                if raw.status not in settings.retry_statuses:
+                if raw.status not in retry_statuses:
                     return raw, attempt
                 status = raw.status
                 reason = f"http-{status}"

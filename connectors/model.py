@@ -31,12 +31,20 @@ class Window:
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    """One entry found on a listing page: the URL of a release and what the listing said of it."""
+    """One entry found on a listing page: the URL of a release and what the listing said of it.
+
+    ``payload`` is the whole record when the listing already carries it (a WordPress REST post, a
+    feed item with ``content:encoded``), of media type ``payload_type``: ``fetch`` then makes no
+    request and stores it as the page's content. A listing rebuilt from a URL alone (a page that
+    failed in an earlier run) has no payload and is fetched.
+    """
 
     source_id: str
     url: str
     title: str | None = None
     listed_at: datetime | None = None
+    payload: bytes | None = None
+    payload_type: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +70,25 @@ class RawPage:
     @property
     def text(self) -> str:
         return self.content.decode(self.encoding or "utf-8", errors="replace")
+
+
+def payload_page(listing: Listing, *, fetched_at: datetime, final_url: str | None = None) -> RawPage:
+    """The raw page of a listing that carries its record (``listing.payload`` must be set)."""
+    if listing.payload is None:
+        raise ValueError(f"listing {listing.url} carries no payload")
+    return RawPage(
+        source_id=listing.source_id,
+        url=listing.url,
+        final_url=final_url or listing.url,
+        status=200,
+        content_type=listing.payload_type,
+        encoding="utf-8",
+        content=listing.payload,
+        fetched_at=fetched_at,
+        headers={"content-type": f"{listing.payload_type}; charset=utf-8", "x-pressroom-origin": "listing"},
+        listed_title=listing.title,
+        listed_at=listing.listed_at,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -176,3 +176,8 @@ def release_id(source_id: str, url: str) -> str:
     parts = urlsplit(canonical_url(url))
     key = f"{source_id}\n{parts.path}?{parts.query}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
+
+
+def keyed_release_id(source_id: str, key: str) -> str:
+    """A stable id for a release an API identifies itself (e.g. GOV.UK ``content_id`` + locale)."""
+    return hashlib.sha256(f"{source_id}\nkey:{key}".encode()).hexdigest()[:20]

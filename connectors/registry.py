@@ -5,13 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-from connectors.config import HtmlSource, SourceConfig
+from connectors.config import FeedSource, GovukSource, HtmlSource, SourceConfig, WordpressSource
+from connectors.feed import FeedConnector
+from connectors.govuk import GovukConnector
 from connectors.html import HtmlConnector
 from connectors.http import PoliteSession
 from connectors.model import Listing, ParseFailure, RawPage, Release, Window
+from connectors.wordpress import WordpressConnector
 
 
 class Connector(Protocol):
+    """``discover`` lists (raising FetchError when a listing page fails), ``fetch`` gets one page
+    (no request when the listing carries its record), ``parse`` is pure and works on a saved page."""
+
     extractor: str
 
     def discover(self, window: Window) -> Iterator[Listing]: ...
@@ -24,4 +30,10 @@ class Connector(Protocol):
 def connector_for(source: SourceConfig, session: PoliteSession) -> Connector:
     if isinstance(source, HtmlSource):
         return HtmlConnector(source, session)
+    if isinstance(source, WordpressSource):
+        return WordpressConnector(source, session)
+    if isinstance(source, FeedSource):
+        return FeedConnector(source, session)
+    if isinstance(source, GovukSource):
+        return GovukConnector(source, session)
     raise TypeError(f"no connector for kind {source.kind!r}")

@@ -211,7 +211,8 @@ def batches(items: Sequence[Listing], size: int) -> Iterator[Sequence[Listing]]:
 
 #: Failures that retrying cannot fix; they are kept for a person but do not hold the watermark back.
 PERMANENT = frozenset({"http-404", "http-410", "robots-disallowed", "off-host", "off-host-redirect", "bad-scheme",
-                       "too-large", "not-html", "no-body", "empty-body"})
+                       "too-large", "not-html", "no-body", "empty-body", "attachment", "withdrawn", "protected",
+                       "not-json", "bad-json"})
 
 
 def next_watermark(window: Window, failures: Sequence[FailureRecord]) -> datetime | None:

@@ -81,4 +81,6 @@ def test_parse_is_pure_and_reports_missing_body(connectors: dict[str, HtmlConnec
     result = connector.parse(page)
     assert isinstance(result, ParseFailure) and result.reason == "no-body"
     pdf = replace(page, content_type="application/pdf")
-    assert connector.parse(pdf) == ParseFailure("xa-mfa", page.url, "not-html", "content type 'application/pdf'")
+    assert connector.parse(pdf) == ParseFailure(
+        "xa-mfa", page.url, "attachment", f"content type 'application/pdf', {len(page.content)} bytes"
+    )

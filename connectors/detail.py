@@ -1,0 +1,113 @@
+"""Reading one saved detail page (a full HTML page) with CSS selectors: the html kind's rules, also used
+by feeds whose items carry no full text.
+
+Pure: works on a :class:`RawPage` alone, so it re-runs over ``raw_pages`` without the network.
+Anything that is not an HTML page (a PDF, a Word file, an image) is an *attachment*: it is kept in
+``raw_pages`` and reported as ``ParseFailure(reason="attachment")``, never parsed as a release.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bs4 import BeautifulSoup, Tag
+
+from connectors.charset import trusted_encoding
+from connectors.extract import drop_leading
+from connectors.model import ParseFailure, RawPage, Release
+from connectors.normalise import clean_inline, extract_text, parse_date, release_id, remove_furniture
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})
+
+
+@dataclass(frozen=True, slots=True)
+class DetailRules:
+    """Selectors for a detail page. ``body`` selectors are tried in order; the first that matches is
+    the body. ``encoding`` (a codec name) overrides the page's own, however it was labelled."""
+
+    title: str = "h1"
+    published: str | None = None
+    body: tuple[str, ...] = ("article", "main", "body")
+    drop: tuple[str, ...] = ()
+    drop_leading: tuple[re.Pattern[str], ...] = ()
+    date_format: str | None = None
+    encoding: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Who the page belongs to: the source's id, language and timezone, and the extractor's name."""
+
+    source_id: str
+    language: str
+    zone: ZoneInfo
+    extractor: str
+
+
+def attachment(raw: RawPage) -> ParseFailure | None:
+    """The failure to report for a page that is not HTML, or ``None`` for an HTML page."""
+    if raw.content_type in HTML_TYPES:
+        return None
+    return ParseFailure(
+        raw.source_id, raw.url, "attachment", f"content type {raw.content_type!r}, {len(raw.content)} bytes"
+    )
+
+
+def date_text(element: Tag) -> str:
+    """A ``datetime``/``content`` attribute when the element has one, else its text."""
+    for attribute in ("datetime", "content"):
+        value = element.get(attribute)
+        if isinstance(value, str) and value.strip():
+            return value
+    return element.get_text(" ")
+
+
+def parse_detail(raw: RawPage, rules: DetailRules, origin: Origin) -> Release | ParseFailure:
+    """A release from a saved detail page, or the reason it is not one."""
+    failure = attachment(raw)
+    if failure is not None:
+        return failure
+    encoding = rules.encoding or trusted_encoding(raw.content, raw.encoding or "utf-8")
+    soup = BeautifulSoup(raw.content, "lxml", from_encoding=encoding)
+    title_element = soup.select_one(rules.title)
+    title = clean_inline(title_element.get_text(" ")) if title_element is not None else ""
+    title = title or (raw.listed_title or "")
+    published_at = None
+    if rules.published:
+        element = soup.select_one(rules.published)
+        if element is not None:
+            published_at = parse_date(date_text(element), zone=origin.zone, date_format=rules.date_format)
+    published_at = published_at or raw.listed_at
+    body_element = _first(soup, rules.body)
+    if body_element is None:
+        wanted = ", ".join(rules.body)
+        return ParseFailure(origin.source_id, raw.url, "no-body", f"selector {wanted!r} matched nothing")
+    remove_furniture(body_element, rules.drop)
+    if title_element is not None and any(parent is body_element for parent in title_element.parents):
+        title_element.decompose()
+    body = extract_text(body_element)
+    if rules.drop_leading and body:
+        body = "\n\n".join(drop_leading(body.split("\n\n"), rules.drop_leading))
+    if not body:
+        return ParseFailure(origin.source_id, raw.url, "empty-body", f"body {body_element.name!r} has no text")
+    return Release(
+        release_id=release_id(origin.source_id, raw.url),
+        source_id=origin.source_id,
+        url=raw.url,
+        title=title,
+        published_at=published_at,
+        body_text=body,
+        language=origin.language,
+        extractor=origin.extractor,
+    )
+
+
+def _first(soup: BeautifulSoup, selectors: Sequence[str]) -> Tag | None:
+    for selector in selectors:
+        element = soup.select_one(selector)
+        if element is not None:
+            return element
+    return None

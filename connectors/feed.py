@@ -1,0 +1,189 @@
+"""The ``feed`` connector kind: one RSS 2.0 or Atom document (:class:`connectors.paging.SinglePage`).
+
+An item with its full text (RSS ``content:encoded``, Atom ``<content type="html">``) is a listing
+that carries the item's own XML as its payload: :meth:`FeedConnector.fetch` makes no request and the
+stored raw page (``application/rss+xml`` or ``application/atom+xml``, one ``<item>``/``<entry>``)
+is parsed alone. Other items are fetched from their link and read with the html kind's detail rules
+(``body``/``title``/``published``/``drop`` of the feed source); a link to a PDF is an attachment.
+Dates: RSS ``pubDate`` (RFC 822) or ``dc:date``, Atom ``published`` then ``updated``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+from connectors.config import FeedSource
+from connectors.detail import DetailRules, Origin, attachment, parse_detail
+from connectors.extract import fragment_paragraphs, fragment_text
+from connectors.http import FetchError, PoliteSession
+from connectors.model import Listing, ParseFailure, RawPage, Release, Window, payload_page
+from connectors.normalise import release_id
+from connectors.source import alternatives
+
+log = logging.getLogger("pressroom.connectors.feed")
+ATOM = "{http://www.w3.org/2005/Atom}"
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
+DC = "{http://purl.org/dc/elements/1.1/}"
+RSS_ITEM, ATOM_ENTRY = "application/rss+xml", "application/atom+xml"
+XML_TYPES = frozenset({RSS_ITEM, ATOM_ENTRY, "application/xml", "text/xml"})
+_XML = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, remove_comments=True)
+
+
+class FeedConnector:
+    extractor = "feed/1"
+
+    def __init__(self, source: FeedSource, session: PoliteSession) -> None:
+        self.source = source
+        self.session = session
+        self.policy = source.policy
+        body = (*alternatives(source.body), "article", "main", "body") if source.body else ("article", "main", "body")
+        self.rules = DetailRules(title=source.title, published=source.published, body=body, drop=source.drop)
+        self.origin = Origin(source.id, source.language, source.zone, self.extractor)
+
+    def discover(self, window: Window) -> Iterator[Listing]:
+        """Items of the feed dated in ``window`` (undated items always); raises FetchError."""
+        response = self.session.get(self.source.url, policy=self.policy)
+        root = etree.fromstring(response.content, _XML)
+        if root is None:
+            raise FetchError(self.source.url, "bad-xml", status=response.status, detail="not an RSS or Atom feed")
+        entries = root.iter("item", f"{ATOM}entry")
+        for entry in entries:
+            item = read_item(entry, base=response.final_url)
+            if item.link is None:
+                continue
+            if urlsplit(item.link).netloc.lower() not in self.source.hosts:
+                log.info("%s: feed links off the source's hosts, not followed: %s", self.source.id, item.link)
+                continue
+            if item.published is not None and not window.contains(item.published):
+                continue
+            full = item.content is not None
+            yield Listing(
+                source_id=self.source.id,
+                url=item.link,
+                title=item.title or None,
+                listed_at=item.published,
+                payload=etree.tostring(entry, encoding="utf-8") if full else None,
+                payload_type=(ATOM_ENTRY if entry.tag.startswith(ATOM) else RSS_ITEM) if full else "",
+            )
+
+    def fetch(self, listing: Listing) -> RawPage:
+        if listing.payload is not None:
+            return payload_page(listing, fetched_at=datetime.now(UTC))
+        response = self.session.get(listing.url, policy=self.policy)
+        return RawPage(
+            source_id=self.source.id,
+            url=listing.url,
+            final_url=response.final_url,
+            status=response.status,
+            content_type=response.content_type,
+            encoding=response.encoding,
+            content=response.content,
+            fetched_at=response.fetched_at,
+            headers=dict(response.headers),
+            listed_title=listing.title,
+            listed_at=listing.listed_at,
+        )
+
+    def parse(self, raw: RawPage) -> Release | ParseFailure:
+        """Pure: a release from one saved feed item, or from a saved linked page."""
+        if raw.content_type not in XML_TYPES:
+            return attachment(raw) or parse_detail(raw, self.rules, self.origin)
+        entry = etree.fromstring(raw.content, _XML)
+        if entry is None:
+            return ParseFailure(self.source.id, raw.url, "bad-xml", "the saved item does not parse")
+        item = read_item(entry, base=raw.url)
+        if item.content is None:
+            return ParseFailure(self.source.id, raw.url, "no-body", "the item carries no full text")
+        extracted = fragment_text(item.content, byline=self.source.byline, creator=item.creator)
+        if not extracted.body:
+            return ParseFailure(self.source.id, raw.url, "empty-body", "the item's content has no text")
+        return Release(
+            release_id=release_id(self.source.id, raw.url),
+            source_id=self.source.id,
+            url=raw.url,
+            title=item.title or (raw.listed_title or ""),
+            published_at=item.published or raw.listed_at,
+            body_text=extracted.body,
+            language=self.source.language,
+            extractor=self.extractor,
+            byline=extracted.byline,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """What one ``<item>`` or ``<entry>`` says; ``content`` is ``None`` when it carries no full text."""
+
+    title: str
+    link: str | None
+    published: datetime | None
+    content: str | None
+    creator: str | None
+
+
+def read_item(entry: etree._Element, *, base: str) -> Item:
+    atom = entry.tag.startswith(ATOM)
+    title = " ".join(fragment_paragraphs(_text(entry, f"{ATOM}title" if atom else "title") or ""))
+    link = _link(entry, base=base, atom=atom)
+    if not atom:
+        return Item(
+            title=title,
+            link=link,
+            published=_rfc822(_text(entry, "pubDate")) or _iso(_text(entry, f"{DC}date")),
+            content=_text(entry, CONTENT) or None,
+            creator=_text(entry, f"{DC}creator"),
+        )
+    element = entry.find(f"{ATOM}content")
+    full = element is not None and element.get("type", "text") in ("html", "xhtml") and bool(element.text)
+    return Item(
+        title=title,
+        link=link,
+        published=_iso(_text(entry, f"{ATOM}published") or _text(entry, f"{ATOM}updated")),
+        content=element.text if full and element is not None else None,
+        creator=_text(entry, f"{ATOM}author/{ATOM}name"),
+    )
+
+
+def _text(entry: etree._Element, path: str) -> str | None:
+    element = entry.find(path)
+    return element.text.strip() if element is not None and element.text else None
+
+
+def _link(entry: etree._Element, *, base: str, atom: bool) -> str | None:
+    if atom:
+        links = entry.findall(f"{ATOM}link")
+        chosen = next((e for e in links if e.get("rel", "alternate") == "alternate"), links[0] if links else None)
+        href = chosen.get("href") if chosen is not None else None
+    else:
+        href = _text(entry, "link")
+        guid = entry.find("guid")
+        if not href and guid is not None and guid.get("isPermaLink", "true") == "true":
+            href = guid.text
+    return urljoin(base, href.strip()) if href and href.strip() else None
+
+
+def _rfc822(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

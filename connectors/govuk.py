@@ -1,0 +1,168 @@
+"""The ``govuk`` connector kind: GOV.UK's search API for discovery, its content API for bodies.
+
+Discovery: ``/api/search.json`` with only documented parameters (an unknown one answers 422):
+``filter_organisations``, ``filter_content_store_document_type``,
+``filter_public_timestamp=from:YYYY-MM-DD,to:YYYY-MM-DD`` (whole UTC days covering the window; the
+window is then applied exactly on ``public_timestamp``), ``order=-public_timestamp``, and
+``start``/``count`` paging (:class:`connectors.paging.Offset`, until ``total``).
+
+Fetch: ``/api/content<base_path>`` (JSON, stored as the raw page of the item's www URL). The content
+API allows 10 requests a second, hence the kind's default ``min_interval`` of 0.1 s.
+
+Parse (pure, on that JSON):
+
+- ``release_id`` is keyed on ``content_id`` **and** ``locale``: translations share a content_id,
+  so an English release and its Urdu translation are two releases, never one overwriting the other.
+- ``published_at`` is ``details.first_public_at``, else ``first_published_at``, else
+  ``public_updated_at``; body from ``details.body`` (HTML), read with :mod:`connectors.extract`.
+- A withdrawn item (a non-empty ``withdrawn_notice``) is kept in ``raw_pages`` and reported as
+  ``ParseFailure(reason="withdrawn")`` whose detail carries the date and the notice, so it is never
+  published and the run's report lists it with its reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode, urljoin, urlsplit
+
+from connectors.config import GovukSource
+from connectors.detail import attachment
+from connectors.extract import fragment_paragraphs, fragment_text
+from connectors.http import FetchError, PoliteSession
+from connectors.model import Listing, ParseFailure, RawPage, Release, Window
+from connectors.normalise import clean_inline, keyed_release_id
+from connectors.paging import Offset, Page, Seen, walk
+
+JSON = "application/json"
+
+
+class GovukConnector:
+    extractor = "govuk/1"
+
+    def __init__(self, source: GovukSource, session: PoliteSession) -> None:
+        self.source = source
+        self.session = session
+        self.policy = source.policy
+        self.root = source.url.rstrip("/")
+
+    def query(self, window: Window, start: int) -> str:
+        """The search URL of the results from ``start`` for ``window``."""
+        stamp = f"to:{(window.until.astimezone(UTC) + timedelta(days=1)).date().isoformat()}"
+        if window.since is not None:
+            stamp = f"from:{window.since.astimezone(UTC).date().isoformat()},{stamp}"
+        params = {
+            "filter_organisations": self.source.organisation,
+            "filter_content_store_document_type": self.source.document_type,
+            "filter_public_timestamp": stamp,
+            "order": "-public_timestamp",
+            "start": start,
+            "count": self.source.count,
+        }
+        return f"{self.root}/api/search.json?{urlencode(params, safe=':,')}"
+
+    def discover(self, window: Window) -> Iterator[Listing]:
+        """Items whose ``public_timestamp`` falls in ``window``, newest first; raises FetchError."""
+        pagination = Offset(lambda start: self.query(window, start), self.source.count)
+        for page in walk(pagination, self._read_page, max_pages=self.source.max_pages):
+            for result in page.content:
+                link = result.get("link")
+                if not isinstance(link, str) or not link.startswith("/"):
+                    continue
+                listed_at = _timestamp(result.get("public_timestamp"))
+                if listed_at is not None and not window.contains(listed_at):
+                    continue
+                title = result.get("title")
+                yield Listing(
+                    source_id=self.source.id,
+                    url=urljoin(self.root + "/", link.lstrip("/")),
+                    title=clean_inline(title) if isinstance(title, str) else None,
+                    listed_at=listed_at,
+                )
+
+    def _read_page(self, url: str, number: int) -> Page[list[Mapping[str, Any]]]:
+        response = self.session.get(url, policy=self.policy)
+        try:
+            answer = json.loads(response.content)
+        except ValueError:
+            raise FetchError(url, "bad-json", attempts=response.attempts, status=response.status) from None
+        results = answer.get("results") if isinstance(answer, dict) else None
+        if not isinstance(results, list):
+            raise FetchError(url, "bad-json", status=response.status, detail="no 'results' list")
+        total = answer.get("total")
+        seen = Seen(url=url, number=number, items=len(results), total_items=total if isinstance(total, int) else None)
+        return Page(seen=seen, content=[r for r in results if isinstance(r, dict)])
+
+    def fetch(self, listing: Listing) -> RawPage:
+        """The content item of the listing's page, from ``/api/content<base_path>``."""
+        api = f"{self.root}/api/content{urlsplit(listing.url).path}"
+        response = self.session.get(api, policy=self.policy)
+        return RawPage(
+            source_id=self.source.id,
+            url=listing.url,
+            final_url=response.final_url,
+            status=response.status,
+            content_type=response.content_type,
+            encoding=response.encoding,
+            content=response.content,
+            fetched_at=response.fetched_at,
+            headers=dict(response.headers),
+            listed_title=listing.title,
+            listed_at=listing.listed_at,
+        )
+
+    def parse(self, raw: RawPage) -> Release | ParseFailure:
+        """Pure: a release from a saved content item, or the reason it is not one."""
+        def fail(reason: str, detail: str) -> ParseFailure:
+            return ParseFailure(self.source.id, raw.url, reason, detail)
+
+        if raw.content_type != JSON:
+            return attachment(raw) or fail("not-json", f"content type {raw.content_type!r}")
+        try:
+            item = json.loads(raw.content.decode(raw.encoding or "utf-8", errors="replace"))
+        except ValueError as error:
+            return fail("bad-json", str(error))
+        if not isinstance(item, dict):
+            return fail("bad-json", "expected a content item")
+        details = item.get("details")
+        if not isinstance(details, dict):
+            details = {}
+        notice = item.get("withdrawn_notice")
+        if isinstance(notice, dict) and (notice.get("explanation") or notice.get("withdrawn_at")):
+            explanation = " ".join(fragment_paragraphs(str(notice.get("explanation") or "")))
+            return fail("withdrawn", f"withdrawn at {notice.get('withdrawn_at') or '?'}: {explanation}")
+        content_id, locale = item.get("content_id"), item.get("locale") or "en"
+        if not isinstance(content_id, str) or not content_id:
+            return fail("no-id", "content item without content_id")
+        body = fragment_text(str(details.get("body") or "")).body
+        if not body:
+            return fail("empty-body", "details.body has no text")
+        published = (
+            _timestamp(details.get("first_public_at"))
+            or _timestamp(item.get("first_published_at"))
+            or _timestamp(item.get("public_updated_at"))
+            or raw.listed_at
+        )
+        title = item.get("title")
+        return Release(
+            release_id=keyed_release_id(self.source.id, f"{content_id}:{locale}"),
+            source_id=self.source.id,
+            url=raw.url,
+            title=clean_inline(title) if isinstance(title, str) else (raw.listed_title or ""),
+            published_at=published,
+            body_text=body,
+            language=locale if isinstance(locale, str) else self.source.language,
+            extractor=self.extractor,
+        )
+
+
+def _timestamp(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,112 @@
+"""The feed kind on the real State Department RSS capture, served by a local server (no mocks)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from connectors.config import FeedSource, parse_config
+from connectors.feed import FeedConnector
+from connectors.http import HttpSettings, PoliteSession
+from connectors.model import Release, Window
+
+RSS = Path(__file__).resolve().parents[1] / "fixtures" / "state-dept" / "feed-2021-05-23.rss"
+EVERYTHING = Window(since=None, until=datetime(2030, 1, 1, tzinfo=UTC))
+ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Ministry</title>
+<entry><title>Statement on the summit</title><link href="{base}/news/summit"/>
+<published>2024-03-01T10:00:00+01:00</published></entry>
+<entry><title>Annual report</title><link href="{base}/files/report.pdf"/><updated>2024-02-01T00:00:00Z</updated></entry>
+</feed>"""
+PAGE = """<html><body><nav>Home | News</nav><main><h1>Statement on the summit</h1>
+<div class="text"><p>The Minister welcomed the summit&#8217;s outcome.</p><div class="share">Share</div></div></main>
+<footer>Copyright</footer></body></html>"""
+
+
+def source_for(server: HTTPServer, path: str, **keys: object) -> FeedSource:
+    entry = {"id": "us-state-rss", "name": "State", "country": "US", "timezone": "America/New_York",
+             "kind": "feed", "url": server.url_for(path), "min_interval": 0, **keys}
+    source = parse_config({"sources": [entry]}).sources[0]
+    assert isinstance(source, FeedSource)
+    return source
+
+
+@pytest.fixture()
+def session() -> Iterator[PoliteSession]:
+    with PoliteSession(HttpSettings(backoff=0.01, max_attempts=2)) as made:
+        yield made
+
+
+def rss_for(server: HTTPServer) -> bytes:
+    """The real capture with its links moved to the test server (a feed's links are on its host)."""
+    return RSS.read_bytes().replace(b"https://www.state.gov/", server.url_for("/").encode())
+
+
+def test_real_state_feed_items_carry_full_text_and_need_no_request(
+    httpserver: HTTPServer, session: PoliteSession
+) -> None:
+    path = "/rss-feed/press-releases/feed/"
+    httpserver.expect_request(path).respond_with_data(rss_for(httpserver), content_type="application/rss+xml")
+    connector = FeedConnector(source_for(httpserver, path, byline="leading-speaker"), session)
+    listings = list(connector.discover(EVERYTHING))
+    assert len(listings) == 10 and all(listing.payload for listing in listings)
+    before = len(httpserver.log)
+    releases = [connector.parse(connector.fetch(listing)) for listing in listings]
+    assert len(httpserver.log) == before  # fetch made no request
+    assert all(isinstance(release, Release) for release in releases)
+    first = releases[0]
+    assert isinstance(first, Release)
+    assert first.title == "Secretary Antony J. Blinken On ABC’s This Week with George Stephanopoulos"
+    assert first.byline == "Antony J. Blinken, Secretary of State"
+    assert first.body_text.startswith("Washington, D.C.\n\nQUESTION: Good morning, Mr. Secretary.")
+    assert first.published_at == datetime(2021, 5, 23, 15, 30, 7, tzinfo=UTC)
+    for release in releases:
+        assert isinstance(release, Release)
+        assert release.byline and not release.body_text.startswith(release.byline)
+        assert "&#8217;" not in release.body_text and "data-filter" not in release.body_text
+        assert "\n\n\n" not in release.body_text and "  " not in release.body_text
+
+
+def test_window_filters_items(httpserver: HTTPServer, session: PoliteSession) -> None:
+    httpserver.expect_request("/feed/").respond_with_data(rss_for(httpserver), content_type="application/rss+xml")
+    connector = FeedConnector(source_for(httpserver, "/feed/"), session)
+    window = Window(since=datetime(2021, 5, 22, tzinfo=UTC), until=datetime(2021, 5, 23, tzinfo=UTC))
+    listed = list(connector.discover(window))
+    assert listed and all(listing.listed_at and window.contains(listing.listed_at) for listing in listed)
+    assert len(listed) < 10
+
+
+def test_saved_item_parses_alone(httpserver: HTTPServer, session: PoliteSession) -> None:
+    httpserver.expect_request("/feed/").respond_with_data(rss_for(httpserver), content_type="application/rss+xml")
+    connector = FeedConnector(source_for(httpserver, "/feed/", byline="leading-speaker"), session)
+    raw = connector.fetch(next(iter(connector.discover(EVERYTHING))))
+    assert raw.content_type == "application/rss+xml" and raw.content.startswith(b"<item")
+    httpserver.clear()
+    offline = FeedConnector(connector.source, session)
+    assert offline.parse(raw) == connector.parse(raw)
+
+
+def test_atom_items_without_content_are_fetched_and_pdfs_are_attachments(
+    httpserver: HTTPServer, session: PoliteSession
+) -> None:
+    base = httpserver.url_for("").rstrip("/")
+    atom = ATOM.format(base=base)
+    httpserver.expect_request("/atom.xml").respond_with_data(atom, content_type="application/atom+xml")
+    httpserver.expect_request("/news/summit").respond_with_data(PAGE, content_type="text/html; charset=utf-8")
+    httpserver.expect_request("/files/report.pdf").respond_with_data(b"%PDF-1.7 ...", content_type="application/pdf")
+    connector = FeedConnector(source_for(httpserver, "/atom.xml", body=".text", drop=[".share"]), session)
+    listings = list(connector.discover(EVERYTHING))
+    assert [listing.payload for listing in listings] == [None, None]
+    release = connector.parse(connector.fetch(listings[0]))
+    assert isinstance(release, Release)
+    assert release.title == "Statement on the summit"
+    assert release.body_text == "The Minister welcomed the summit’s outcome."
+    assert release.published_at == datetime(2024, 3, 1, 9, 0, tzinfo=UTC)  # from the feed
+    attachment = connector.parse(connector.fetch(listings[1]))
+    assert not isinstance(attachment, Release) and attachment.reason == "attachment"
+    assert not isinstance(connector.parse(replace(connector.fetch(listings[0]), content=b"")), Release)
