@@ -38,7 +38,7 @@ class PipelineSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     lag_days: float = Field(default=2.0, ge=0, description="nightly window starts this long before the watermark")
-    batch_size: int = Field(default=50, ge=1, le=5000, description="pages fetched and loaded per task run")
+    batch_size: int = Field(default=100, ge=1, le=5000, description="pages fetched and loaded per task run")
 
 
 class HttpTable(BaseModel):

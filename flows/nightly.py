@@ -1,7 +1,10 @@
 """Prefect flows: ``nightly`` and ``backfill``. Thin wiring over :mod:`flows.pipeline`.
 
-Tasks work on batches (one task run per stage per batch, never one per release). Sources run
-concurrently on a thread pool; the warehouse serialises their writes. Heavy arguments are passed with
+Tasks work on batches, never one per release: per source (or backfill chunk) a ``source`` task, inside
+it one ``batch`` task run per batch (discover → fetch → parse → load → check, so fetched bodies never
+become task results), then ``validate``, ``publish``, ``health``, ``report``, ``alerts`` and
+``artifacts`` once per run. Sources run concurrently on a thread pool; the warehouse serialises their
+writes. Heavy arguments are passed with
 ``quote`` so Prefect does not walk them.
 """
 
@@ -9,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -24,7 +27,7 @@ from prefect.utilities.annotations import quote
 
 from connectors.config import SourceConfig, load_config
 from connectors.http import PoliteSession
-from connectors.model import Listing, Window
+from connectors.model import Window
 from flows import pipeline
 from flows.alerts import AlertSettings, Assessment, assess_run, deliver, load_alert_settings, report_link
 from flows.chunks import RANGED_KINDS, Chunk, completed_chunks, merge, month_chunks, record_chunk
@@ -42,10 +45,7 @@ def _stage(name: str) -> Any:
     return task(name=name, cache_policy=NO_CACHE, persist_result=False)
 
 
-discover_task = _stage("discover")(pipeline.discover)
-fetch_task = _stage("fetch-and-parse")(pipeline.fetch_and_parse)
-load_task = _stage("load")(pipeline.load)
-check_task = _stage("check")(pipeline.check)
+batch_task = _stage("batch")(pipeline.process_batch)
 
 
 def q(value: T) -> T:
@@ -54,21 +54,12 @@ def q(value: T) -> T:
 
 
 def _stages() -> Stages:
-    """Task-wrapped stages; arguments are quoted so Prefect neither hashes nor walks them."""
+    """The batch stage as a task; arguments are quoted so Prefect neither hashes nor walks them."""
 
-    def discover(ctx: RunContext, cursor: pipeline.Discovery, limit: int) -> list[Listing]:
-        return discover_task(q(ctx), q(cursor), limit)
+    def batch(ctx: RunContext, source: SourceConfig, cursor: pipeline.Discovery) -> pipeline.BatchResult | None:
+        return batch_task(q(ctx), q(source), q(cursor))
 
-    def fetch(ctx: RunContext, source: SourceConfig, listings: Sequence[Listing]) -> pipeline.FetchedBatch:
-        return fetch_task(q(ctx), q(source), q(listings))
-
-    def load(ctx: RunContext, batch: pipeline.FetchedBatch, *, source_id: str) -> pipeline.UpsertResult:
-        return load_task(q(ctx), q(batch), source_id=source_id)
-
-    def check(ctx: RunContext, releases: Sequence[object], *, ids: Sequence[str]) -> list[store.CheckResult]:
-        return check_task(q(ctx), q(releases), ids=q(list(ids)))
-
-    return Stages(discover=discover, fetch_and_parse=fetch, load=load, check=check)
+    return Stages(batch=batch)
 
 
 #: Sources run concurrently, four at a time; their writes are serialised by the warehouse.

@@ -254,14 +254,38 @@ def publish_run(ctx: RunContext, source_ids: Sequence[str], *, export_root: Path
 
 
 
+@dataclass
+class BatchResult:
+    """What one batch did: counts and the failures (small; the pages themselves stay in the task)."""
+
+    counts: Counter[str]
+    failures: list[FailureRecord]
+
+
+def process_batch(ctx: RunContext, source: SourceConfig, cursor: Discovery) -> BatchResult | None:
+    """The next batch of ``cursor``: fetch → parse → load → check. ``None`` when nothing is left.
+
+    One task run per batch: the fetched bodies never leave it, so a long backfill holds one batch of
+    pages at a time whatever orchestrates it."""
+    listings = discover(ctx, cursor, ctx.config.pipeline.batch_size)
+    if not listings:
+        return None
+    batch = fetch_and_parse(ctx, source, listings)
+    result = load(ctx, batch, source_id=source.id)
+    check(ctx, batch.releases, ids=(*result.new, *result.changed))
+    counts: Counter[str] = Counter(
+        fetched=len(batch.pages), new=len(result.new), changed=len(result.changed),
+        unchanged=len(result.unchanged), failed=len(batch.failures),
+        parse_failed=sum(1 for failure in batch.failures if failure.kind == "parse"),
+    )
+    return BatchResult(counts=counts, failures=batch.failures)
+
+
 @dataclass(frozen=True)
 class Stages:
-    """The stage functions a source run calls; flows pass Prefect-task versions of the same functions."""
+    """The stage a source run calls per batch; flows pass a Prefect-task version of the same function."""
 
-    discover: Callable[[RunContext, Discovery, int], list[Listing]] = discover
-    fetch_and_parse: Callable[[RunContext, SourceConfig, Sequence[Listing]], FetchedBatch] = fetch_and_parse
-    load: Callable[..., UpsertResult] = load
-    check: Callable[..., list[CheckResult]] = check
+    batch: Callable[[RunContext, SourceConfig, Discovery], BatchResult | None] = process_batch
 
 
 def run_source(
@@ -279,17 +303,9 @@ def run_source(
     cursor = Discovery(ctx, source, window)
     failures: list[FailureRecord] = []
     reporter().begin(source.id, total=None)
-    while chunk := stages.discover(ctx, cursor, ctx.config.pipeline.batch_size):
-        batch = stages.fetch_and_parse(ctx, source, chunk)
-        result = stages.load(ctx, batch, source_id=source.id)
-        counts["fetched"] += len(batch.pages)
-        counts["new"] += len(result.new)
-        counts["changed"] += len(result.changed)
-        counts["unchanged"] += len(result.unchanged)
-        counts["failed"] += len(batch.failures)
-        counts["parse_failed"] += sum(1 for failure in batch.failures if failure.kind == "parse")
-        failures.extend(batch.failures)
-        stages.check(ctx, batch.releases, ids=(*result.new, *result.changed))
+    while (result := stages.batch(ctx, source, cursor)) is not None:
+        counts.update(result.counts)
+        failures.extend(result.failures)
     counts["listed"] = cursor.listed
     now = datetime.now(UTC)
     with ctx.warehouse.transaction() as con:
