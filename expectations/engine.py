@@ -1,12 +1,14 @@
 """Run text checks over a release and decide whether it may be published.
 
-`check_text` is the one entry point: it runs every check that supports the text's language, puts the
-findings in a stable order and settles overlaps, so one defect yields one blocking finding:
+`check_text` is the one entry point (`check_release` applies it to a title and a body): it runs every check that
+supports the text's language, puts the findings in a stable order and settles overlaps, so one defect yields one
+blocking finding:
 
 1. Findings with the same field and span are one finding; the most severe is kept (ties: check id).
 2. An `error` lying wholly inside another check's `error` span is the same defect seen twice (the stray
    ")" inside the stray fragment "Foreign Affairs) said."); it is kept, downgraded to `info`, so reports
-   can still show it and metrics still count it.
+   can still show it and metrics still count it. Findings of `whole_text` checks (too short, wrong
+   language, metrics, near-duplicate) are about the text as a whole and never contain another.
 
 A check that raises despite its contract is logged and turned into an `internal-error` finding of
 severity `error` on an empty span at 0: the release is held back (fail closed) and the run goes on.
@@ -18,10 +20,26 @@ import dataclasses
 import logging
 from collections.abc import Iterable, Sequence
 
-from expectations.checks import Check, DuplicatedPhrase, GarbledFragment, UnbalancedPunctuation
+from expectations.checks import (
+    AllCapsTitle,
+    Boilerplate,
+    Check,
+    DuplicatedPhrase,
+    EmptyTitle,
+    GarbledFragment,
+    GopherRepetition,
+    MarkupRemnant,
+    Mojibake,
+    RepeatedSentence,
+    TooShort,
+    TruncatedText,
+    TruncatedTitle,
+    UnbalancedPunctuation,
+    WrongLanguage,
+)
 from expectations.findings import SEVERITY_RANK, Finding
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 """Bumped whenever a check, threshold or the overlap policy changes; stored with each result so that
 releases checked by an older engine are checked again."""
 
@@ -30,9 +48,34 @@ INTERNAL_ERROR = "internal-error"
 logger = logging.getLogger(__name__)
 
 
-def default_checks() -> list[Check]:
-    """A fresh list of the standard checks with their default thresholds and severities."""
-    return [DuplicatedPhrase(), GarbledFragment(), UnbalancedPunctuation()]
+def default_checks(language: str = "en") -> list[Check]:
+    """A fresh list of the standard body checks with their default thresholds and severities.
+
+    `language` is the declared language `wrong-language` compares with. Checks that need data from the
+    warehouse are not here; the pipeline adds them per source: `NearDuplicateRelease(corpus)` (the same
+    source's releases of the last 14 days) and `Boilerplate(known_lines=recurring_lines(texts))`, which
+    replaces the default `Boilerplate()`.
+    """
+    return [
+        DuplicatedPhrase(),
+        GarbledFragment(),
+        UnbalancedPunctuation(),
+        RepeatedSentence(),
+        Mojibake(),
+        MarkupRemnant(),
+        Boilerplate(),
+        TruncatedText(),
+        TooShort(),
+        WrongLanguage(expected=language),
+        GopherRepetition(),
+    ]
+
+
+def title_checks(language: str = "en") -> list[Check]:
+    """A fresh list of the checks `check_release` runs on titles: the body checks that apply to titles
+    (`Check.applies_to_title`) and the title-only ones."""
+    shared = [check for check in default_checks(language) if check.applies_to_title]
+    return [*shared, EmptyTitle(), AllCapsTitle(), TruncatedTitle()]
 
 
 def check_text(
@@ -48,7 +91,8 @@ def check_text(
     skipped.
     """
     findings: list[Finding] = []
-    for check in default_checks() if checks is None else checks:
+    whole_text: set[str] = set()
+    for check in default_checks(language) if checks is None else checks:
         if not check.supports(language):
             continue
         try:
@@ -56,16 +100,27 @@ def check_text(
         except Exception:
             logger.exception("check %s failed on a text of %d characters", check.id, len(text))
             found = [Finding(INTERNAL_ERROR, "error", 0, 0, "", f"check {check.id} failed; see the log")]
+        if check.whole_text:
+            whole_text.add(check.id)
         findings.extend(dataclasses.replace(finding, field=field) for finding in found)
-    return _settle_overlaps(findings)
+    return _settle_overlaps(findings, whole_text)
 
 
-def check_release(title: str, body: str, *, language: str = "en") -> list[Finding]:
-    """Findings on the body (`field="body"`) followed by those of title-worthy checks on the title."""
-    title_checks = [check for check in default_checks() if check.applies_to_title]
+def check_release(
+    title: str,
+    body: str,
+    *,
+    language: str = "en",
+    body_checks: Sequence[Check] | None = None,
+) -> list[Finding]:
+    """Findings on the body (`field="body"`) followed by those of `title_checks` on the title.
+
+    `body_checks` defaults to `default_checks(language)`; the pipeline passes that list with its
+    per-source checks added (see `default_checks`).
+    """
     return [
-        *check_text(body, language=language, field="body"),
-        *check_text(title, language=language, checks=title_checks, field="title"),
+        *check_text(body, language=language, checks=body_checks, field="body"),
+        *check_text(title, language=language, checks=title_checks(language), field="title"),
     ]
 
 
@@ -74,12 +129,15 @@ def has_errors(findings: Iterable[Finding]) -> bool:
     return any(finding.severity == "error" for finding in findings)
 
 
-def _settle_overlaps(findings: list[Finding]) -> list[Finding]:
+def _settle_overlaps(findings: list[Finding], whole_text: set[str]) -> list[Finding]:
     best: dict[tuple[str, int, int], Finding] = {}
     for finding in sorted(findings, key=lambda f: (-SEVERITY_RANK[f.severity], f.check)):
         best.setdefault((finding.field, finding.start, finding.end), finding)
     unique = sorted(best.values(), key=lambda f: (f.start, f.end, f.check))
-    errors = sorted((f for f in unique if f.severity == "error"), key=lambda f: (f.field, f.start, -f.end))
+    errors = sorted(
+        (f for f in unique if f.severity == "error" and f.check not in whole_text),
+        key=lambda f: (f.field, f.start, -f.end),
+    )
     covered: set[Finding] = set()
     reach: dict[str, Finding] = {}
     for finding in errors:

@@ -16,7 +16,11 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
+from operator import add, sub
 from typing import Literal
+
+import numpy as np
 
 Separator = Literal["start", "line", "full-stop", "other"]
 
@@ -53,7 +57,6 @@ _SPEAKER_RE = re.compile(
     re.MULTILINE,
 )
 PARAGRAPH_BREAK_RE = re.compile(r"\r?\n(?:[ \t\f\v]*\r?\n)+|\r(?:[ \t\f\v]*\r(?!\n))+")
-_INLINE_SPACE_RE = re.compile(r"[^\S\n]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,28 +114,59 @@ def url_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_PAIR_RE = re.compile(r"(\W*+)(\w++(?:[’'\-‐‑.@&]\w++)*+)")
+_PAIR_NO_UNDERSCORE_RE = re.compile(r"([\W_]*+)(" + WORD_RE.pattern + ")")
+"""`(gap, word)` pairs covering the text up to its last word; `_PAIR_RE` is the fast form for texts
+without "_", where the classes "word character" and "word character but not _" agree."""
+
+
 @lru_cache(maxsize=4)
 def tokenize(text: str) -> Tokens:
-    """The word tokens of `text` in order; cached, because every check of a text asks for them."""
-    spans = [match.span() for match in WORD_RE.finditer(text)]
-    if not spans:
+    """The word tokens of `text` in order; cached, because every check of a text asks for them.
+
+    One `findall` pass yields each word with the gap before it; offsets are running sums of their
+    lengths, so no per-token match object is built (this is the hot path of every check).
+    """
+    pairs = (_PAIR_NO_UNDERSCORE_RE if "_" in text else _PAIR_RE).findall(text)
+    if not pairs:
         return Tokens(text, (), (), (), ())
-    starts, ends = zip(*spans, strict=True)
-    words = "\0".join(text[start:end] for start, end in spans)
-    gaps = (text[end:start] for end, start in zip(ends, starts[1:], strict=False))
-    spaced = (False, *(gap == " " or _INLINE_SPACE_RE.fullmatch(gap) is not None for gap in gaps))
-    return Tokens(text, starts, ends, tuple(words.casefold().split("\0")), spaced)
+    gaps, words = zip(*pairs, strict=True)
+    lengths = list(map(len, words))
+    ends = tuple(accumulate(map(add, map(len, gaps), lengths)))
+    starts = tuple(map(sub, ends, lengths))
+    folded = tuple("\0".join(words).casefold().split("\0"))
+    spaced = (False, *map(_is_inline_space, gaps[1:]))
+    return Tokens(text, starts, ends, folded, spaced)
 
 
-def paragraphs(text: str) -> list[tuple[int, int]]:
-    """Spans of the paragraphs of `text` (separated by blank lines), whitespace-trimmed, none empty."""
+@lru_cache(maxsize=1024)
+def _is_inline_space(gap: str) -> bool:
+    return gap == " " or (gap.isspace() and "\n" not in gap)
+
+
+@lru_cache(maxsize=4)
+def word_ids(text: str) -> tuple[np.ndarray, dict[str, int]]:
+    """Each token's case-folded form as an integer (equal words, equal ids) and the id of each form.
+
+    Lets checks compare words with vector operations instead of one Python comparison per token.
+    """
+    folded = tokenize(text).folded
+    vocabulary: dict[str, int] = {}
+    ids = np.fromiter(map(vocabulary.setdefault, folded, range(len(folded))), dtype=np.int64, count=len(folded))
+    return ids, vocabulary
+
+
+@lru_cache(maxsize=4)
+def paragraphs(text: str) -> tuple[tuple[int, int], ...]:
+    """Spans of the paragraphs of `text` (separated by blank lines), whitespace-trimmed, none empty;
+    cached like `tokenize`, since several checks walk the paragraphs."""
     spans: list[tuple[int, int]] = []
     position = 0
     for match in PARAGRAPH_BREAK_RE.finditer(text):
         spans.extend(_trimmed(text, position, match.start()))
         position = match.end()
     spans.extend(_trimmed(text, position, len(text)))
-    return spans
+    return tuple(spans)
 
 
 def _trimmed(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -158,11 +192,12 @@ def is_transcript(text: str, *, min_turns: int = 2) -> bool:
 def is_abbreviation(word: str) -> bool:
     """Whether a word directly followed by a full stop reads as an abbreviation or an initial.
 
-    For a hyphenated word the last part decides ("EU-U.S." is an abbreviation, "follow-up." is not).
+    For a hyphenated word the last part decides ("EU-U.S." is an abbreviation, "follow-up." is not). A
+    lower-case "a" is the article ("travelling to a. meeting"), not an initial.
     """
     word = word.rpartition("-")[2]
     if len(word) == 1 and word.isalpha():
-        return True
+        return word != "a"
     return word.casefold() in ABBREVIATIONS or _DOTTED_ABBREVIATION_RE.fullmatch(word) is not None
 
 
@@ -224,3 +259,28 @@ def starts_line(text: str, position: int) -> bool:
     while position > 0 and text[position - 1] in " \t(":
         position -= 1
     return position == 0 or text[position - 1] in "\r\n"
+
+
+def restart_size(tokens: Tokens, previous: Sentence, sentence: Sentence, limit: int) -> int:
+    """Number of words (at most `limit`) that end `previous` and open `sentence`, or 0.
+
+    Only the sentence terminator may separate the copies, and neither copy has punctuation inside; a
+    phrase that also opens `previous` (parallelism) does not count unless it is the whole of `previous`.
+    """
+    if previous.stop <= previous.first or tokens.ends[previous.stop - 1] + 1 != previous.end:
+        return 0
+    if sentence.first >= sentence.stop or tokens.starts[sentence.first] != sentence.start:
+        return 0
+    folded, spaced = tokens.folded, tokens.spaced
+    longest = min(limit, previous.stop - previous.first, sentence.stop - sentence.first)
+    for size in range(longest, 0, -1):
+        cut = previous.stop - size
+        if folded[cut : previous.stop] != folded[sentence.first : sentence.first + size]:
+            continue
+        inside = [*range(cut + 1, previous.stop), *range(sentence.first + 1, sentence.first + size)]
+        if not all(spaced[index] for index in inside):
+            continue
+        if cut == previous.first and size < previous.stop - previous.first:
+            return 0
+        return size
+    return 0

@@ -25,6 +25,10 @@ class Check(abc.ABC):
     Contract of `find(text)`: pure; never raises on any `str` (including lone surrogates, NUL, CRLF);
     every finding lies inside `text` and carries `excerpt == text[start:end]`.
 
+    `whole_text` marks checks whose findings are about the text as a whole (its length, language,
+    metrics, a near-duplicate): their span only shows where to look, so the engine never treats another
+    finding inside it as the same defect.
+
     `languages` limits a check to texts in those ISO 639-1 languages (None: any language), because word
     lists such as abbreviations or legitimate reduplications are language-specific. `applies_to_title`
     says whether `check_release` also runs the check on the title.
@@ -34,6 +38,7 @@ class Check(abc.ABC):
     default_severity: ClassVar[Severity]
     languages: ClassVar[frozenset[str] | None] = None
     applies_to_title: ClassVar[bool] = True
+    whole_text: ClassVar[bool] = False
 
     def __init__(self, *, severity: Severity | None = None, **thresholds: Any) -> None:
         if thresholds:

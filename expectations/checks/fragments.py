@@ -14,6 +14,18 @@ Two reason shapes, each reported on the fragment itself:
   it). "Okay, thank you. Thank you." in a transcript is spared because a comma precedes the tail; an
   exact copy of the whole previous sentence is left to a repeated-sentence check.
 
+* Dangling ending — "…before travelling to the.": a sentence that ends in a full stop right after an article, a
+  coordinating conjunction, a possessive determiner or a preposition that cannot close an English sentence
+  (`DANGLING_WORDS`), or a paragraph inside the body that stops on one of those words with no punctuation at all and
+  only a space before it (list items end in "; and" or ", or" on purpose) (the end of the whole text is
+  `truncated-text`'s). Prepositions that English strands at the end of a clause ("the partners we work with.", "which
+  both sides agreed to.", "as before.") are deliberately not in the list. A capital "A" is a name or grade ("Plan A.",
+  "Category A."). When the next sentence starts in lower case on the same line ("…to facilitate the. passage of aid"),
+  the stray full stop is one defect, reported once as the lower-case fragment.
+
+A lower-case sentence that restarts the words ending the sentence before it ("…the Ministry said. the
+Ministry said the talks…") is `duplicated-phrase`'s, so one defect yields one finding.
+
 In a transcript (see `expectations.text.is_transcript`) both shapes are usually the transcriber
 punctuating speech ("…building on our partnership. and looking for ways…") or a speaker restarting
 ("Humeyra Pamuk. Humeyra Pamuk."), so findings there are capped at `transcript_severity` (default
@@ -24,12 +36,23 @@ Thresholds are ours, tuned on the seed example and on 587 edited US State Depart
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import replace
 from itertools import pairwise
 
 from expectations.checks.base import Check
 from expectations.findings import Finding, Severity, milder
-from expectations.text import Sentence, Tokens, is_enumerator, is_transcript, sentences, tokenize, word_set
+from expectations.text import (
+    Sentence,
+    Tokens,
+    is_enumerator,
+    is_transcript,
+    paragraphs,
+    restart_size,
+    sentences,
+    tokenize,
+    word_set,
+)
 
 NAME_PARTICLES: frozenset[str] = word_set(
     """
@@ -37,6 +60,19 @@ NAME_PARTICLES: frozenset[str] = word_set(
     """
 )
 """Lower-case particles that legitimately open a sentence as part of a name ("von der Leyen said")."""
+
+
+DANGLING_WORDS: frozenset[str] = word_set(
+    """
+    a an the and or nor its their our my your whose during via per amid amidst despite including
+    regarding unlike versus
+    """
+)
+"""Words that cannot end an English sentence: articles, "and"/"or"/"nor", possessive determiners, and
+prepositions that are never stranded. "of", "to" and "towards" are left out: speakers strand them ("a
+part of.", "what we are looking towards.", eleven times in the 587 State Department releases)."""
+
+_RESTART_LIMIT = 8
 
 
 class GarbledFragment(Check):
@@ -67,15 +103,46 @@ class GarbledFragment(Check):
             if sentence.separator in ("start", "line"):
                 continue
             excerpt = text[sentence.start : sentence.end]
-            if sentence.separator == "full-stop" and _lower_case_start(tokens, previous, sentence):
+            if (
+                sentence.separator == "full-stop"
+                and _lower_case_start(tokens, previous, sentence)
+                and not _is_restart(tokens, previous, sentence)
+            ):
                 message = f'fragment "{_short(excerpt)}" starts in lower case after a full stop'
                 findings.append(self.finding(text, sentence.start, sentence.end, message))
             elif self._stray_tail(tokens, previous, sentence):
                 message = f'fragment "{_short(excerpt)}" repeats the end of the sentence before it'
                 findings.append(self.finding(text, sentence.start, sentence.end, message))
+        findings.extend(self._dangling(tokens, parts))
         if findings and is_transcript(text):
+            findings.sort(key=lambda f: f.start)
             cap = self.transcript_severity
             return [replace(f, severity=milder(f.severity, cap)) for f in findings]
+        return findings
+
+    def _dangling(self, tokens: Tokens, parts: tuple[Sentence, ...]) -> list[Finding]:
+        """Sentences ending in a full stop after a dangling word, and paragraphs stopping on one."""
+        text = tokens.text
+        findings: list[Finding] = []
+        for index, sentence in enumerate(parts):
+            last = sentence.stop - 1
+            if last <= sentence.first or not _dangles(tokens, last):
+                continue
+            following = parts[index + 1] if index + 1 < len(parts) else None
+            if following is not None and following.separator == "full-stop" and _starts_lower(tokens, following):
+                continue
+            after = text[tokens.ends[last] : sentence.end]
+            if after == ".":
+                word = tokens.word(last)
+                message = f'sentence ends on "{word}", which cannot end a sentence'
+                findings.append(self.finding(text, tokens.starts[max(sentence.first, last - 3)], sentence.end, message))
+        for start, end in paragraphs(text)[:-1]:
+            index = bisect_right(tokens.ends, end) - 1
+            if index > 0 and tokens.ends[index] == end and _dangles(tokens, index) and tokens.spaced[index]:
+                word = tokens.word(index)
+                first = max(bisect_right(tokens.starts, start) - 1, index - 3, 0)
+                message = f'paragraph stops mid-sentence on "{word}"'
+                findings.append(self.finding(text, tokens.starts[first], end, message))
         return findings
 
     def _stray_tail(self, tokens: Tokens, previous: Sentence, sentence: Sentence) -> bool:
@@ -91,6 +158,28 @@ class GarbledFragment(Check):
         if not any(character.isalpha() for word in tail for character in word):
             return False
         return tokens.spaced[cut]
+
+
+def _dangles(tokens: Tokens, index: int) -> bool:
+    gap = tokens.gap(index)
+    return (
+        tokens.folded[index] in DANGLING_WORDS
+        and tokens.word(index) != "A"
+        and "\n" not in gap
+        and gap.strip() in ("", ",")
+    )
+
+
+def _starts_lower(tokens: Tokens, sentence: Sentence) -> bool:
+    """Whether `sentence` opens with a lower-case word (then the stray full stop is one defect, reported
+    on the fragment after it)."""
+    return sentence.first < sentence.stop and tokens.word(sentence.first)[:1].islower()
+
+
+def _is_restart(tokens: Tokens, previous: Sentence, sentence: Sentence) -> bool:
+    """Whether `sentence` restarts the words ending `previous` and goes on (`duplicated-phrase`'s)."""
+    size = restart_size(tokens, previous, sentence, _RESTART_LIMIT)
+    return 2 <= size < sentence.stop - sentence.first
 
 
 def _lower_case_start(tokens: Tokens, previous: Sentence, sentence: Sentence) -> bool:

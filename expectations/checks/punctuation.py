@@ -36,6 +36,8 @@ OPENER_OF = {closer: opener for opener, closer in BRACKETS.items()}
 DOUBLE_QUOTES = '"“”„'
 _MARK_RE = re.compile(r"[()\[\]{}（）【】\"“”„‘’]")
 _EMOTICON_RE = re.compile(r"(?:[:;=][\-^']?[()\[\]{}]|[()][\-^']?[:;=])(?!\w)")
+_EMOTICON_CANDIDATE_RE = re.compile(r"[:;=()][\-^']?[()\[\]{}:;=](?!\w)")
+"""A superset of `_EMOTICON_RE` that starts with one character class, which `re` scans for quickly."""
 _OPENING_CONTEXT = "([{—–-/‘“„"
 _CLOSING_CONTEXT = ".,;:!?)]}—–-/…’”'\""
 
@@ -56,7 +58,11 @@ class UnbalancedPunctuation(Check):
     default_severity = "error"
 
     def find(self, text: str) -> list[Finding]:
-        emoticons = [m.span() for m in _EMOTICON_RE.finditer(text) if not text[m.start() - 1 : m.start()].isalnum()]
+        emoticons = [
+            m.span()
+            for m in _EMOTICON_CANDIDATE_RE.finditer(text)
+            if _EMOTICON_RE.match(text, m.start()) and not text[m.start() - 1 : m.start()].isalnum()
+        ]
         skipped = sorted(url_spans(text) + emoticons)
         findings: list[Finding] = []
         spans = paragraphs(text)

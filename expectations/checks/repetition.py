@@ -11,6 +11,18 @@ Two reason shapes, both reported on the second (redundant) copy:
   ("Abdullah Abdullah") is usually a name and is reported at `info` only.
   In a transcript (see `expectations.text.is_transcript`) repetition is what was said, so findings are
   capped at `transcript_severity` (default `info`).
+* Restart across a sentence boundary — "…a statement by the Ministry said. the Ministry said the talks…":
+  the last `min_restart_words`..`max_phrase_words` words of a sentence open the next sentence on the same
+  line, each copy without punctuation inside. It is an `error` when the second copy starts in lower case
+  (the writer or the machine translation restarted the clause and the full stop is stray) or when the
+  earlier sentence is nothing but the phrase ("The two sides agreed. The two sides agreed to meet…").
+  A next sentence that is only the phrase is left to `garbled-fragment` (a stray tail) or to
+  `repeated-sentence`, so "Thank you. Thank you." stays quiet here.
+  When the second copy is capitalised and the earlier sentence is longer, English also does this on
+  purpose (anadiplosis: "…refugees in Costa Rica. Costa Rica also hosts…", measured on the State
+  Department releases), so only phrases of at least `min_capitalised_restart_words` words are reported,
+  as a `warning`. A repeat at the start of both sentences ("It is not in the interests of Israelis. It is
+  not in the interests of Palestinians.") is parallelism, never this defect.
 * List repetition — "a comprehensive, broad-based and comprehensive solution": in a comma-separated
   series closed by "and"/"or", the words right after the conjunction repeat the end of an earlier item.
   A list needs at least one comma before the conjunction, so "again and again", "more and more" and
@@ -24,12 +36,13 @@ the check is linear in text length.
 from __future__ import annotations
 
 from dataclasses import replace
-from itertools import compress, count
-from operator import and_, eq
+from itertools import pairwise
+
+import numpy as np
 
 from expectations.checks.base import Check
 from expectations.findings import Finding, Severity, milder
-from expectations.text import Tokens, is_transcript, tokenize, word_set
+from expectations.text import Sentence, Tokens, is_transcript, restart_size, sentences, tokenize, word_ids, word_set
 
 DEFAULT_ALLOWED_DOUBLES: frozenset[str] = word_set(
     """
@@ -73,6 +86,8 @@ class DuplicatedPhrase(Check):
         max_list_items: int = 8,
         allowed_doubles: frozenset[str] = DEFAULT_ALLOWED_DOUBLES,
         transcript_severity: Severity = "info",
+        min_restart_words: int = 2,
+        min_capitalised_restart_words: int = 3,
     ) -> None:
         super().__init__(severity=severity)
         self.max_phrase_words = max_phrase_words
@@ -80,23 +95,28 @@ class DuplicatedPhrase(Check):
         self.max_list_items = max_list_items
         self.allowed_doubles = frozenset(word.casefold() for word in allowed_doubles)
         self.transcript_severity = transcript_severity
+        self.min_restart_words = min_restart_words
+        self.min_capitalised_restart_words = min_capitalised_restart_words
 
     def find(self, text: str) -> list[Finding]:
         tokens = tokenize(text)
-        findings = self._immediate(tokens) + self._in_lists(tokens)
+        findings = self._immediate(tokens) + self._in_lists(tokens) + self._restarts(tokens, sentences(text))
         if findings and is_transcript(text):
             cap = self.transcript_severity
             return [replace(f, severity=milder(f.severity, cap)) for f in findings]
         return findings
 
     def _immediate(self, tokens: Tokens) -> list[Finding]:
-        text, folded = tokens.text, tokens.folded
+        text = tokens.text
+        ids = word_ids(text)[0]
+        spaced = np.fromiter(tokens.spaced, dtype=bool, count=len(tokens))
+        length = len(ids)
         shortest: dict[int, int] = {}
-        for size in range(self.max_phrase_words, 0, -1):
-            same = list(map(eq, folded, folded[size:]))
-            ends_match = map(and_, same, same[size - 1 :]) if size > 1 else iter(same)
-            for first in compress(count(), map(and_, ends_match, tokens.spaced[size:])):
-                shortest[first] = size
+        for size in range(min(self.max_phrase_words, length // 2), 0, -1):
+            same = ids[:-size] == ids[size:]
+            width = length - 2 * size + 1
+            starts = same[:width] & same[size - 1 :] & spaced[size : size + width]
+            shortest.update(dict.fromkeys(np.flatnonzero(starts).tolist(), size))
         findings: list[Finding] = []
         resume = 0
         for first in sorted(shortest):
@@ -120,6 +140,28 @@ class DuplicatedPhrase(Check):
             resume = last
         return findings
 
+    def _restarts(self, tokens: Tokens, parts: tuple[Sentence, ...]) -> list[Finding]:
+        """Phrases that end one sentence and open the next on the same line (see the module docstring)."""
+        findings: list[Finding] = []
+        for previous, sentence in pairwise(parts):
+            if sentence.separator in ("start", "line"):
+                continue
+            size = restart_size(tokens, previous, sentence, self.max_phrase_words)
+            if size < self.min_restart_words or size == sentence.stop - sentence.first:
+                continue
+            words = tokens.folded[sentence.first : sentence.first + size]
+            if all(word in FUNCTION_WORDS for word in words):
+                continue
+            start, end = tokens.starts[sentence.first], tokens.ends[sentence.first + size - 1]
+            severity: Severity | None = None
+            if not tokens.word(sentence.first)[:1].islower() and size < previous.stop - previous.first:
+                if size < self.min_capitalised_restart_words:
+                    continue
+                severity = milder(self.severity, "warning")
+            message = f'"{tokens.text[start:end]}" repeats the end of the sentence before it'
+            findings.append(self.finding(tokens.text, start, end, message, severity=severity))
+        return findings
+
     def _repeat_size(self, tokens: Tokens, first: int, smallest: int) -> int:
         """Length of the shortest phrase from `first` that is repeated straight after it, or 0.
 
@@ -139,7 +181,9 @@ class DuplicatedPhrase(Check):
     def _in_lists(self, tokens: Tokens) -> list[Finding]:
         findings: list[Finding] = []
         last = len(tokens) - 1
-        for index in [i for i, word in enumerate(tokens.folded) if word in _CONJUNCTIONS]:
+        ids, vocabulary = word_ids(tokens.text)
+        wanted = [vocabulary[word] for word in _CONJUNCTIONS if word in vocabulary]
+        for index in np.flatnonzero(np.isin(ids, wanted)).tolist() if wanted else []:
             if not 0 < index < last or not tokens.spaced[index + 1]:
                 continue
             items = self._items_before(tokens, index)

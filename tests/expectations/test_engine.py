@@ -10,7 +10,7 @@ import pytest
 import expectations
 from expectations import ENGINE_VERSION, Check, Finding, check_release, check_text, has_errors
 from expectations.checks import DuplicatedPhrase, GarbledFragment, UnbalancedPunctuation
-from expectations.engine import default_checks
+from expectations.engine import default_checks, title_checks
 
 
 class Exploding(Check):
@@ -58,9 +58,21 @@ def test_finding_is_a_frozen_slotted_record() -> None:
 
 def test_default_checks_are_fresh_instances_with_stable_ids() -> None:
     checks = default_checks()
-    assert [c.id for c in checks] == ["duplicated-phrase", "garbled-fragment", "unbalanced-punctuation"]
-    assert all(c.severity == "error" for c in checks)
+    assert [(c.id, c.severity) for c in checks] == [
+        ("duplicated-phrase", "error"),
+        ("garbled-fragment", "error"),
+        ("unbalanced-punctuation", "error"),
+        ("repeated-sentence", "error"),
+        ("mojibake", "error"),
+        ("markup-remnant", "error"),
+        ("boilerplate", "error"),
+        ("truncated-text", "error"),
+        ("too-short", "error"),
+        ("wrong-language", "warning"),
+        ("gopher-repetition", "info"),
+    ]
     assert checks[0] is not default_checks()[0]
+    assert [c.id for c in title_checks()][-3:] == ["empty-title", "all-caps-title", "truncated-title"]
 
 
 def test_check_rejects_unknown_thresholds_and_takes_a_severity() -> None:
@@ -95,8 +107,8 @@ def test_a_failing_check_is_logged_and_blocks_publishing(caplog: pytest.LogCaptu
 
 def test_checks_for_other_languages_are_skipped() -> None:
     text = "We want to to help (now."
-    assert {f.check for f in check_text(text)} == {"duplicated-phrase", "unbalanced-punctuation"}
-    assert {f.check for f in check_text(text, language="fr")} == {"unbalanced-punctuation"}
+    assert {f.check for f in check_text(text)} == {"duplicated-phrase", "unbalanced-punctuation", "too-short"}
+    assert {f.check for f in check_text(text, language="fr")} == {"unbalanced-punctuation", "too-short"}
 
 
 def test_field_is_set_on_every_finding() -> None:
@@ -106,6 +118,7 @@ def test_field_is_set_on_every_finding() -> None:
 
 def test_check_release_checks_body_and_title() -> None:
     findings = check_release("Secretary Blinken’s Call With With Minister", "The talks (in Rome ended.")
+    findings = [f for f in findings if f.check != "too-short"]
     assert [(f.field, f.check, f.excerpt) for f in findings] == [
         ("body", "unbalanced-punctuation", "("),
         ("title", "duplicated-phrase", "With"),

@@ -76,3 +76,34 @@ def test_long_fragments_are_capped_at_200_code_points() -> None:
 )
 def test_clean_look_alikes_stay_quiet(text: str) -> None:
     assert GarbledFragment().find(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "excerpt", "message"),
+    [
+        ("He met officials before travelling to the. The visit ended.", "before travelling to the.", 'ends on "the"'),
+        ("It was matched with adequate resources, and.", "with adequate resources, and.", 'ends on "and"'),
+        ("The talks covered trade and the\n\nSecond paragraph here.", "covered trade and the", "paragraph stops"),
+    ],
+)
+def test_dangling_ending(text: str, excerpt: str, message: str) -> None:
+    finding = only(GarbledFragment().find(text))
+    assert (finding.excerpt, finding.severity) == (excerpt, "error") and message in finding.message
+
+
+def test_stray_stop_after_an_article_is_one_finding() -> None:
+    text = "Egypt will continue to facilitate the. passage of aid through its territory."
+    assert only(GarbledFragment().find(text)).excerpt == "passage of aid through its territory."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "These are the partners we work with. It is Plan A. This is what we agreed to.",
+        "It’s not either/or. It’s both/and.",
+        "Measures include sanctions; and\n\nexport controls.",
+        "a statement by the Ministry said. the Ministry said the talks went well.",
+    ],
+)
+def test_dangling_look_alikes(text: str) -> None:
+    assert GarbledFragment().find(text) == []

@@ -9,10 +9,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from expectations import Check, check_release, check_text
-from expectations.engine import default_checks
+from expectations.checks import Boilerplate, NearDuplicateRelease, WrongLanguage
+from expectations.engine import default_checks, title_checks
 from expectations.findings import Finding
 
-CHECKS = default_checks()
+CORPUS = [("r1", "The minister met the ambassador of Chile to discuss trade and climate today."), ("r2", "")]
+_STANDARD = {check.id: check for check in [*default_checks(), *title_checks()]}
+CHECKS: list[Check] = [
+    *_STANDARD.values(),
+    Boilerplate(known_lines={"issued by the press office"}),
+    WrongLanguage(expected="fr", min_words=3),
+    NearDuplicateRelease(CORPUS, threshold=0.3),
+]
 
 # Text built from the pieces the checks react to, so random inputs reach the interesting branches.
 PIECES = st.sampled_from(
@@ -72,6 +80,24 @@ PIECES = st.sampled_from(
         "\x00",
         "\ud800",
         "-",
+        "<p>",
+        "</div>",
+        "&amp;amp;",
+        "&nbsp",
+        "â€™",
+        "Ã©",
+        "\ufffd",
+        "\x85",
+        "var x = 1;",
+        ".a { color: red; }",
+        "Share this page",
+        "Read more",
+        "Issued by the press office",
+        "the.",
+        "and",
+        "Le ministre a dit que",
+        "The minister met the ambassador of Chile",
+        "QUESTION",
     ]
 )
 TEXTS = st.one_of(st.text(), st.lists(PIECES, max_size=60).map("".join))
@@ -106,13 +132,33 @@ def test_engine_keeps_the_contract(title: str, body: str) -> None:
 @settings(max_examples=100, deadline=None, database=None)
 @given(prefix=st.lists(st.sampled_from(["😀", "🇵🇰", "𝔘", "a", "\r\n", "\n\n", "é", " "]), max_size=20).map("".join))
 def test_offsets_count_code_points_with_emoji_and_crlf(prefix: str) -> None:
-    body = "It threatens peace.\r\n\r\nWe want to to help. security. of the Middle. (open"
+    body = "It threatens peace.\r\n\r\nWe want to to help. security. of the Middle. (open."
     text = prefix + " " + body
     offset = len(prefix) + 1
     found = {(f.check, f.excerpt): f.start - offset for f in check_text(text) if f.severity == "error"}
     assert found[("duplicated-phrase", "to")] == body.index("to to") + 3
     assert found[("garbled-fragment", "of the Middle.")] == body.index("of the Middle.")
     assert found[("unbalanced-punctuation", "(")] == body.index("(")
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(prefix=st.lists(st.sampled_from(["😀", "🇵🇰", "𝔘", "a", "\r\n", "\n\n", "é", " "]), max_size=20).map("".join))
+def test_offsets_of_the_new_checks_survive_non_bmp_characters_and_crlf(prefix: str) -> None:
+    body = (
+        "Pakistanâ€™s delegation arrived.\r\n\r\nThe <p>talks covered trade and the\r\n\r\nShare this page\r\n\r\n"
+        "The ministers agreed to meet again in the spring in Rome. They also discussed energy and climate.\r\n\r\n"
+        "The ministers agreed to meet again in the spring in Rome. The talks went on until"
+    )
+    text = prefix + " " + body
+    offset = len(prefix) + 1
+    found = {(f.check, f.excerpt): f.start - offset for f in check_text(text) if f.severity == "error"}
+    assert found[("mojibake", "Pakistanâ€™s")] == body.index("Pakistan")
+    assert found[("markup-remnant", "<p>")] == body.index("<p>")
+    assert found[("garbled-fragment", "covered trade and the")] == body.index("covered trade")
+    assert found[("boilerplate", "Share this page")] == body.index("Share")
+    repeated = "The ministers agreed to meet again in the spring in Rome."
+    assert found[("repeated-sentence", repeated)] == body.rindex(repeated)
+    assert found[("truncated-text", "The talks went on until")] == body.rindex("The talks")
 
 
 def test_a_megabyte_of_release_text_takes_well_under_a_few_seconds(seed_text: str) -> None:

@@ -96,3 +96,31 @@ def test_thresholds_and_severity_are_constructor_arguments() -> None:
 )
 def test_clean_look_alikes_stay_quiet(text: str) -> None:
     assert DuplicatedPhrase().find(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "excerpt", "severity"),
+    [
+        ("a statement by the Ministry said. the Ministry said the talks went well.", "the Ministry said", "error"),
+        ("The two sides agreed. The two sides agreed to meet again in May.", "The two sides agreed", "error"),
+        ("We stand with the people of Ukraine. The people of Ukraine want peace.", "The people of Ukraine", "warning"),
+    ],
+)
+def test_restart_across_a_sentence_boundary(text: str, excerpt: str, severity: str) -> None:
+    finding = only(DuplicatedPhrase().find(text))
+    assert (finding.excerpt, finding.severity, finding.start) == (excerpt, severity, text.rindex(excerpt))
+    assert "repeats the end of the sentence before it" in finding.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Many seek refugee status in Costa Rica. Costa Rica also hosts migrants.",
+        "It is not in the interests of Israelis. It is not in the interests of Palestinians.",
+        "Thank you. Thank you.",
+        "Remarks by the Secretary.\nRemarks by the Secretary follow below.",
+        "Blinken met Lavrov. Blinken said the talks were useful.",
+    ],
+)
+def test_restart_look_alikes(text: str) -> None:
+    assert DuplicatedPhrase().find(text) == []

@@ -1,0 +1,108 @@
+"""`mojibake`: text decoded with the wrong character set, replacement characters and C1 controls.
+
+Reason shapes:
+
+* Mojibake — a sequence that ftfy's badness heuristic (`ftfy.badness.BADNESS_RE`, the regex behind
+  `ftfy.badness.badness()` and `is_bad()`; Speer, ftfy 6) marks as very unlikely in intended text, such
+  as "â€™" for "’" or "Ã©" for "é". Adjacent marks within one word are one finding, spanning the word. It
+  is an `error` when `ftfy.fix_encoding` repairs the word (the message shows the repair), otherwise a
+  `warning`: the heuristic alone is strong evidence but not proof (kaomoji, rare scripts).
+  We do not compare `ftfy.fix_text(text)` with `text`: that also "fixes" clean curly quotes, ligatures
+  and HTML entities, which are not mojibake.
+* U+FFFD REPLACEMENT CHARACTER — a decoder already gave up on these bytes: `error`.
+* C1 control characters (U+0080–U+009F) — they have no use in text; they are Windows-1252 bytes
+  decoded as Latin-1: `error`.
+
+Speed: every badness pattern contains at least one non-ASCII character outside ordinary typography, so
+the regex only runs in small windows around such characters (`_SUSPECT_RE`); clean English text with
+curly quotes and dashes costs one scan.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ftfy import fix_encoding
+from ftfy.badness import BADNESS_RE
+
+from expectations.checks.base import Check
+from expectations.findings import Finding
+
+_SUSPECT_RE = re.compile(r"[^\x00-\x7f‘’“”–—…\u00a0•]")
+_BROKEN_RE = re.compile(r"[\ufffd\x80-\x9f]+")
+_WINDOW = 8
+"""Characters either side of a suspect character searched by the badness regex (its longest pattern
+is seven characters)."""
+
+
+class Mojibake(Check):
+    """Report mojibake, replacement characters and C1 controls (see the module docstring)."""
+
+    id = "mojibake"
+    default_severity = "error"
+
+    def find(self, text: str) -> list[Finding]:
+        spans: list[tuple[int, int, str]] = []
+        for match in _BROKEN_RE.finditer(text):
+            kind = "replacement character" if "\ufffd" in match.group() else "C1 control character"
+            spans.append((match.start(), match.end(), kind))
+        for start, end in _badness_spans(text):
+            spans.append((start, end, "mojibake"))
+        findings: list[Finding] = []
+        reach = -1
+        for start, end, kind in sorted(_word_spans(text, spans)):
+            if start < reach:
+                continue
+            reach = end
+            word = text[start:end]
+            if kind != "mojibake":
+                findings.append(
+                    self.finding(text, start, end, f"{kind} in {_quoted(word)}: the text was decoded wrongly")
+                )
+                continue
+            repaired = fix_encoding(word)
+            if repaired != word:
+                message = f"mojibake {_quoted(word)}, probably {_quoted(repaired)}"
+                findings.append(self.finding(text, start, end, message))
+            else:
+                message = f"{_quoted(word)} looks like mojibake"
+                findings.append(self.finding(text, start, end, message, severity="warning"))
+        return findings
+
+
+def _badness_spans(text: str) -> list[tuple[int, int]]:
+    """Spans matched by ftfy's badness regex, searched only in windows around suspect characters."""
+    spans: list[tuple[int, int]] = []
+    window_start = window_end = -1
+    windows: list[tuple[int, int]] = []
+    for match in _SUSPECT_RE.finditer(text):
+        position = match.start()
+        if position - _WINDOW <= window_end:
+            window_end = position + _WINDOW
+            continue
+        if window_end >= 0:
+            windows.append((window_start, window_end))
+        window_start, window_end = max(position - _WINDOW, 0), position + _WINDOW
+    if window_end >= 0:
+        windows.append((window_start, window_end))
+    for start, end in windows:
+        spans.extend(match.span() for match in BADNESS_RE.finditer(text, start, min(end, len(text))))
+    return spans
+
+
+def _word_spans(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Each span widened to the whitespace-delimited word it lies in (at most 40 code points each way)."""
+    widened: list[tuple[int, int, str]] = []
+    for start, end, kind in spans:
+        left = start
+        while left > 0 and start - left < 40 and not text[left - 1].isspace():
+            left -= 1
+        right = end
+        while right < len(text) and right - end < 40 and not text[right].isspace():
+            right += 1
+        widened.append((left, max(right, left), kind))
+    return widened
+
+
+def _quoted(word: str) -> str:
+    return '"' + (word if len(word) <= 40 else word[:39] + "…") + '"'

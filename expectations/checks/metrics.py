@@ -1,0 +1,160 @@
+"""`gopher-repetition`: the Gopher repetition statistics of a document, reported as `info` metrics.
+
+Rae et al. 2021, "Scaling Language Models: Methods, Analysis & Insights from Training Gopher"
+(arXiv:2112.11446), Table A1, removes a web document when any of these exceeds its threshold (the
+same values as datatrove's `GopherRepetitionFilter`, which cites the table):
+
+    duplicate line fraction                 0.30    top 2-gram character fraction      0.20
+    duplicate paragraph fraction            0.30    top 3-gram character fraction      0.18
+    duplicate line character fraction       0.20    top 4-gram character fraction      0.16
+    duplicate paragraph character fraction  0.20    duplicate 5-gram character fraction 0.15
+                                                    duplicate 6..10-gram char fractions 0.14, 0.13, 0.12, 0.11, 0.10
+
+`document_metrics(text)` computes all thirteen; `GopherRepetition.find` returns one `info` finding per metric above
+its threshold, on the start of the text (capped at `MAX_SPAN`), whose message carries the value and the threshold, for
+texts of at least `min_words` words (50, Gopher's own minimum document length: on a few sentences every fraction is
+large). They never block publishing: the thresholds were set for web crawl, where long documents dilute repetition,
+and press releases are short and formulaic.
+
+Definitions follow datatrove: lines split on runs of "\\n", paragraphs on two or more (after CRLF and
+CR become "\\n"); a fraction of
+characters is over `len(text)`; a top n-gram's characters are its length with single spaces times its
+count; duplicate n-gram characters are counted walking left to right, skipping `n` words after a
+duplicate. Two deliberate differences: words are our case-folded tokens (`expectations.text.tokenize`,
+punctuation excluded) rather than spaCy's, and an n-gram counts as already seen when it occurs at any
+earlier position, including inside a skipped run. n-grams are compared through 64-bit polynomial hashes
+(numpy) and the walk goes run by run, so the metrics cost a few vector operations per n rather than a
+Python object per n-gram. An n-gram longer than five can only repeat where its first five words do, so
+from n = 6 on only those positions are compared, and once no n-gram repeats no longer one can.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import numpy as np
+
+from expectations.checks.base import Check
+from expectations.findings import Finding, Severity
+from expectations.text import tokenize, word_ids
+
+GOPHER_THRESHOLDS: dict[str, float] = {
+    "dup_line_frac": 0.30,
+    "dup_para_frac": 0.30,
+    "dup_line_char_frac": 0.20,
+    "dup_para_char_frac": 0.20,
+    "top_2_gram_char_frac": 0.20,
+    "top_3_gram_char_frac": 0.18,
+    "top_4_gram_char_frac": 0.16,
+    "dup_5_gram_char_frac": 0.15,
+    "dup_6_gram_char_frac": 0.14,
+    "dup_7_gram_char_frac": 0.13,
+    "dup_8_gram_char_frac": 0.12,
+    "dup_9_gram_char_frac": 0.11,
+    "dup_10_gram_char_frac": 0.10,
+}
+"""Rae et al. 2021, Table A1: a document is removed when a metric exceeds its value."""
+
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+_PARAGRAPH_RE = re.compile(r"\n{2,}")
+
+
+def document_metrics(text: str) -> dict[str, float]:
+    """The thirteen Gopher repetition metrics of `text` (keys of `GOPHER_THRESHOLDS`), each in [0, 1]."""
+    metrics = dict.fromkeys(GOPHER_THRESHOLDS, 0.0)
+    size = len(text)
+    if not text.strip():
+        return metrics
+    flat = text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+    paragraphs = _PARAGRAPH_RE.split(flat.strip())
+    count, chars = _duplicates(paragraphs)
+    metrics["dup_para_frac"] = count / len(paragraphs)
+    metrics["dup_para_char_frac"] = chars / size
+    lines = list(filter(None, flat.split("\n"))) or [flat]
+    count, chars = _duplicates(lines)
+    metrics["dup_line_frac"] = count / len(lines)
+    metrics["dup_line_char_frac"] = chars / size
+    words = tokenize(text).folded
+    if len(words) < 2:
+        return metrics
+    ids = word_ids(text)[0].astype(np.uint64)
+    offsets = np.concatenate(([0], np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)))))
+    hashes = ids * _MULTIPLIER
+    candidates = np.arange(len(words))
+    for n in range(2, min(len(words), 10) + 1):
+        hashes = hashes[:-1] * _MULTIPLIER + ids[n - 1 :]
+        if n <= 4:
+            _, first, counts = np.unique(hashes, return_index=True, return_counts=True)
+            top = int(counts.max())
+            position = int(first[counts == top].min())
+            chars = int(offsets[position + n] - offsets[position]) + n - 1
+            metrics[f"top_{n}_gram_char_frac"] = top * chars / size
+            continue
+        candidates = candidates[candidates < len(hashes)]
+        _, first, inverse, counts = np.unique(
+            hashes[candidates], return_index=True, return_inverse=True, return_counts=True
+        )
+        if len(first) == len(candidates):
+            break
+        seen = np.zeros(len(hashes), dtype=bool)
+        seen[candidates] = True
+        seen[candidates[first]] = False
+        metrics[f"dup_{n}_gram_char_frac"] = _duplicate_gram_chars(seen, offsets, n) / size
+        candidates = candidates[counts[inverse] > 1]
+    return metrics
+
+
+def _duplicates(items: list[str]) -> tuple[int, int]:
+    """How many of `items` repeat an earlier one, and their total length."""
+    counts = Counter(items)
+    if len(counts) == len(items):
+        return 0, 0
+    repeated = [(item, count - 1) for item, count in counts.items() if count > 1]
+    return sum(extra for _, extra in repeated), sum(len(item) * extra for item, extra in repeated)
+
+
+def _duplicate_gram_chars(seen: np.ndarray, offsets: np.ndarray, n: int) -> int:
+    """Characters (without spaces) of n-grams that repeat an earlier one (`seen`), walking left to right
+    and skipping `n` words after each.
+
+    Works on runs of consecutive repeated positions: in a run the walk takes every n-th position, and
+    the words those n-grams cover are contiguous, so each run costs O(1) Python steps.
+    """
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], seen, [False])).astype(np.int8)))
+    total = 0
+    resume = 0
+    for run_start, run_stop in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
+        start = max(run_start, resume)
+        if start >= run_stop:
+            continue
+        last = start + (run_stop - 1 - start) // n * n
+        total += int(offsets[last + n] - offsets[start])
+        resume = last + n
+    return total
+
+
+class GopherRepetition(Check):
+    """Report, as `info`, each Gopher repetition metric above its Table A1 threshold."""
+
+    id = "gopher-repetition"
+    default_severity = "info"
+    applies_to_title = False
+    whole_text = True
+
+    def __init__(
+        self, *, severity: Severity | None = None, thresholds: dict[str, float] | None = None, min_words: int = 50
+    ) -> None:
+        super().__init__(severity=severity)
+        self.thresholds = dict(GOPHER_THRESHOLDS if thresholds is None else thresholds)
+        self.min_words = min_words
+
+    def find(self, text: str) -> list[Finding]:
+        if len(tokenize(text)) < self.min_words:
+            return []
+        metrics = document_metrics(text)
+        return [
+            self.finding(text, 0, len(text), f"{name} = {metrics[name]:.3f} > {limit:.2f} (Gopher, Rae et al. 2021)")
+            for name, limit in self.thresholds.items()
+            if metrics.get(name, 0.0) > limit
+        ]

