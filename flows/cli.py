@@ -357,6 +357,8 @@ def report(
 def check(
     paths: Annotated[list[str], typer.Argument(help="Text files to check; - reads standard input")],
     output_format: Annotated[str, typer.Option("--format", help="text or json (JSON Lines)")] = "text",
+    show_all: Annotated[bool, typer.Option("--all", help="Text format: show info findings too")] = False,
+    language: Annotated[str, typer.Option("--language", help="Declared language of the texts")] = "en",
 ) -> None:
     """Check plain-text files for the defects pressroom holds releases back for.
     Exit 0: no error-level finding; 1: some; 2: usage or I/O error."""
@@ -364,7 +366,8 @@ def check(
 
     if output_format not in ("text", "json"):
         raise fail(f"--format: {output_format!r} is not one of text, json")
-    raise typer.Exit(run_check(paths, fmt=output_format, stdout=sys.stdout, stderr=sys.stderr, stdin=sys.stdin))
+    raise typer.Exit(run_check(paths, fmt=output_format, stdout=sys.stdout, stderr=sys.stderr, stdin=sys.stdin,
+                               include_info=show_all, language=language))
 
 
 @app.command()

@@ -20,7 +20,10 @@ from connectors.http import FetchError, PoliteSession
 from connectors.model import Listing, ParseFailure, RawPage, Release, Window
 from connectors.normalise import day_bounds
 from connectors.registry import Connector, connector_for
-from expectations import ENGINE_VERSION, check_release
+from expectations import ENGINE_VERSION, Check, check_release
+from expectations.checks.boilerplate import Boilerplate, recurring_lines
+from expectations.checks.near_duplicates import NearDuplicateRelease
+from expectations.engine import default_checks
 from expectations.records import record_failures
 from flows.progress import reporter
 from warehouse import Warehouse, store
@@ -184,24 +187,61 @@ def load(ctx: RunContext, batch: FetchedBatch, *, source_id: str) -> UpsertResul
 
 
 
+#: Near-duplicate candidates are the same source's releases published this many days around a release.
+NEAR_DUPLICATE_DAYS = 14
+
+
 def check(ctx: RunContext, releases: Sequence[Release], *, ids: Iterable[str]) -> list[CheckResult]:
-    """Run the text checks and record-level expectations on the releases named by ``ids``."""
-    wanted = set(ids)
+    """Run the text checks and record-level expectations on the releases named by ``ids``.
+
+    Besides the default checks, each source's batch gets two checks that need its neighbours: lines that
+    recur across its recent releases (boilerplate) and near-duplicates of its releases published within
+    ``NEAR_DUPLICATE_DAYS`` days (a re-issued release), both read from the warehouse."""
+    wanted = {r.release_id: r for r in releases if r.release_id in set(ids)}
     now = datetime.now(UTC)
-    results = [
-        CheckResult(
-            release_id=release.release_id,
-            content_hash=release.content_hash,
-            engine_version=ENGINE_VERSION,
-            findings=tuple(check_release(release.title, release.body_text, language=release.language)),
-            record_failures=record_failures(release, now=now),
-        )
-        for release in {r.release_id: r for r in releases}.values()
-        if release.release_id in wanted
-    ]
+    results: list[CheckResult] = []
+    for source_id in sorted({r.source_id for r in wanted.values()}):
+        group = [r for r in wanted.values() if r.source_id == source_id]
+        context = _source_checks(ctx, source_id, group)
+        for release in group:
+            body_checks = [*context.base(release.language), context.near.excluding(release.release_id)]
+            results.append(CheckResult(
+                release_id=release.release_id,
+                content_hash=release.content_hash,
+                engine_version=ENGINE_VERSION,
+                findings=tuple(check_release(release.title, release.body_text, language=release.language,
+                                             body_checks=body_checks)),
+                record_failures=record_failures(release, now=now),
+            ))
     with ctx.warehouse.transaction() as con:
         save_checks(con, results, run_id=ctx.run_id, now=now)
     return results
+
+
+@dataclass
+class _SourceChecks:
+    known_lines: frozenset[str]
+    near: NearDuplicateRelease
+
+    def base(self, language: str) -> list[Check]:
+        checks = [c for c in default_checks(language) if not isinstance(c, Boilerplate)]
+        return [*checks, Boilerplate(known_lines=self.known_lines)]
+
+
+def _source_checks(ctx: RunContext, source_id: str, group: Sequence[Release]) -> _SourceChecks:
+    dates = [r.published_at for r in group if r.published_at is not None]
+    window = timedelta(days=NEAR_DUPLICATE_DAYS)
+    since = min(dates) - window if dates else ctx.started_at - window
+    until = max(dates) + window if dates else ctx.started_at + window
+    with ctx.warehouse.transaction() as con:
+        rows = con.execute(
+            "SELECT release_id, body_text FROM releases WHERE source_id = ? AND published_at >= ?"
+            " AND published_at < ? ORDER BY published_at DESC LIMIT 2000",
+            [source_id, since, until],
+        ).fetchall()
+    corpus = [(row[0], row[1] or "") for row in rows]
+    return _SourceChecks(known_lines=recurring_lines(text for _, text in corpus),
+                         near=NearDuplicateRelease(corpus))
 
 
 def batches(items: Sequence[Listing], size: int) -> Iterator[Sequence[Listing]]:
