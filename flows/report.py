@@ -194,11 +194,11 @@ def held_share_chart(runs: Sequence[dict[str, Any]], *, last: int = 30) -> str:
     for index, (source_id, values) in enumerate(series.items()):
         colour = PALETTE[index % len(PALETTE)]
         step = (width - 2 * pad) / max(1, last - 1)
-        points = " ".join(
-            f"{pad + i * step:.1f},{height - pad - (v / top) * (height - 2 * pad):.1f}" for i, v in enumerate(values)
-        )
+        coords = [(pad + i * step, height - pad - (v / top) * (height - 2 * pad)) for i, v in enumerate(values)]
+        points = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+        dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in coords)
         lines.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}">'
-                     f"<title>{esc(source_id)}: {values[-1]:.0%} held in the latest run</title></polyline>")
+                     f"<title>{esc(source_id)}: {values[-1]:.0%} held in the latest run</title></polyline>{dots}")
         legend.append(f'<span style="color:{colour}">■</span> {esc(source_id)} ({values[-1]:.0%})')
     axis = (f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#999"/>'
             f'<text x="2" y="{pad}" font-size="11">{top:.0%}</text>'
