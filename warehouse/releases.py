@@ -182,7 +182,8 @@ def gate_query(scope: str) -> str:
     record check left unwaived) and ``waived_checks`` (the waivers it relies on)."""
     return f"""
     WITH current AS (
-        SELECT r.*, d.record_failures
+        -- ids and hashes only: a CTE used twice is materialised, and bodies must not be
+        SELECT r.release_id, r.content_hash, d.record_failures
         FROM releases r JOIN dq_runs d ON d.release_id = r.release_id AND d.content_hash = r.content_hash
         WHERE {scope}
     ),
@@ -205,8 +206,8 @@ def gate_query(scope: str) -> str:
                list(check_id ORDER BY check_id) FILTER (WHERE NOT waived) AS open_checks
         FROM judged GROUP BY release_id
     )
-    SELECT c.*, coalesce(v.all_waived, true) AS publishable, v.waived_checks, v.open_checks
-    FROM current c LEFT JOIN verdict v USING (release_id)
+    SELECT r.*, c.record_failures, coalesce(v.all_waived, true) AS publishable, v.waived_checks, v.open_checks
+    FROM current c JOIN releases r ON r.release_id = c.release_id LEFT JOIN verdict v ON v.release_id = c.release_id
     """
 
 

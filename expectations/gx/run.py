@@ -119,7 +119,10 @@ def _prepare(releases: pd.DataFrame, rules: Mapping[str, SourceRules], *, run_id
         published = pd.to_datetime(published, utc=True)
     return releases.assign(**{
         "published_at": published,
-        BODY_CHARS: releases["body_text"].astype("string").str.len(),
+        # A caller may pass the length precomputed (and a stand-in body) so a large run's bodies are
+        # not read into memory just to be measured.
+        BODY_CHARS: (releases[BODY_CHARS] if BODY_CHARS in releases
+                     else releases["body_text"].astype("string").str.len()),
         ERROR_CHECKS: error_checks_column(releases),
     })
 
