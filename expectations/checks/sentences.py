@@ -78,10 +78,12 @@ class RepeatedSentence(Check):
             if sentence.stop - sentence.first < self.min_words:
                 continue
             first = seen_sentences.setdefault(tokens.folded[sentence.first : sentence.stop], sentence.start)
-            if first == sentence.start or not _is_prose(text[sentence.start : sentence.end]):
+            if first == sentence.start:
                 continue
             index = bisect_right(skipped, (sentence.start, len(text))) - 1
             if index >= 0 and skipped[index][0] <= sentence.start < skipped[index][1]:
+                continue  # inside a paragraph already reported (or too short): cheaper than the prose test
+            if not _is_prose(text[sentence.start : sentence.end]):
                 continue
             message = f"sentence repeats the one at offset {first}"
             findings.append(self.finding(text, sentence.start, sentence.end, message))
