@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import duckdb
 
 from warehouse import Warehouse
-from warehouse.health import SourceHealth, health_for_run
+from warehouse.health import SourceHealth, health_for_run, latest_health
 from warehouse.releases import gate_query as _gate
 
 CSS = """
@@ -116,6 +116,8 @@ def write_report(warehouse: Warehouse, out: Path, *, run_id: str | None = None) 
             WHERE resolved_at IS NULL AND source_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY source_id, url""",
             [ids])
         health = health_for_run(con, run["run_id"])
+        known = [row[0] for row in con.execute("SELECT DISTINCT source_id FROM source_health ORDER BY 1").fetchall()]
+        current_health = sorted(latest_health(con, known).values(), key=lambda h: h.source_id)
         check_counts = _rows(con, """
             SELECT check_id, severity, count(*) AS n, count(DISTINCT release_id) AS releases
             FROM dq_findings f JOIN releases r USING (release_id, content_hash)
@@ -125,7 +127,7 @@ def write_report(warehouse: Warehouse, out: Path, *, run_id: str | None = None) 
         by_release.setdefault(finding["release_id"], []).append(finding)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     (out / "releases").mkdir(parents=True, exist_ok=True)
-    _write(out / "index.html", render_index(runs))
+    _write(out / "index.html", render_index(runs, health=render_health(current_health, title="Source health now")))
     for release in held:
         _write(out / "releases" / f"{release['release_id']}.html",
                render_release(release, by_release.get(release["release_id"], [])))
@@ -142,7 +144,7 @@ def _num(value: float | None, spec: str = "g") -> str:
     return "–" if value is None else format(value, spec)
 
 
-def render_health(rows: Sequence[SourceHealth]) -> str:
+def render_health(rows: Sequence[SourceHealth], *, title: str = "Source health") -> str:
     if not rows:
         return ""
     body = "".join(
@@ -152,7 +154,7 @@ def render_health(rows: Sequence[SourceHealth]) -> str:
         f'<td class="n">{_num(h.parse_failed)} / {_num(h.fetched)} {esc(h.parse_reasons or "")}</td>'
         f'<td class="n">{h.held} / {h.releases} ({_num(None if h.held_share is None else 100 * h.held_share, ".0f")} %)</td>'
         f"<td>{esc(h.reasons)}</td></tr>" for h in rows)
-    return ("<h2>Source health</h2><table><tr><th>source</th><th>status</th><th>days since newest / stale after</th>"
+    return (f"<h2>{esc(title)}</h2><table><tr><th>source</th><th>status</th><th>days since newest / stale after</th>"
             "<th>volume (listed vs typical)</th><th>not parsed / fetched</th><th>held</th><th>why</th></tr>"
             f"{body}</table>")
 
@@ -208,7 +210,7 @@ def held_share_chart(runs: Sequence[dict[str, Any]], *, last: int = 30) -> str:
             f'viewBox="0 0 {width} {height}">{axis}{"".join(lines)}</svg><p>{" · ".join(legend)}</p>')
 
 
-def render_index(runs: Sequence[dict[str, Any]]) -> str:
+def render_index(runs: Sequence[dict[str, Any]], *, health: str = "") -> str:
     head = "".join(f"<th>{name}</th>" for name in ("run", "flow", "started (UTC)", "status", *COUNTS))
     rows = "".join(
         f"<tr><td><a href=\"runs/{esc(r['run_id'])}.html\">{esc(r['run_id'])}</a></td><td>{esc(r['flow'])}</td>"
@@ -216,7 +218,7 @@ def render_index(runs: Sequence[dict[str, Any]]) -> str:
         + "".join(f"<td class=\"n\">{esc(r[name])}</td>" for name in COUNTS) + "</tr>"
         for r in runs
     )
-    body = (f"<h2>Held back, share of each source's releases</h2>{held_share_chart(runs)}"
+    body = (f"{health}<h2>Held back, share of each source's releases</h2>{held_share_chart(runs)}"
             f"<h2>Runs</h2><table><tr>{head}</tr>{rows}</table>")
     return page("pressroom runs", body, depth=0)
 
