@@ -23,7 +23,7 @@ from connectors.config import FeedSource
 from connectors.detail import DetailRules, Origin, attachment, parse_detail
 from connectors.extract import fragment_paragraphs, fragment_text
 from connectors.http import FetchError, PoliteSession
-from connectors.model import Listing, ParseFailure, RawPage, Release, Window, payload_page
+from connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page, payload_page
 from connectors.normalise import release_id
 from connectors.source import alternatives
 
@@ -77,19 +77,7 @@ class FeedConnector:
         if listing.payload is not None:
             return payload_page(listing, fetched_at=datetime.now(UTC))
         response = self.session.get(listing.url, policy=self.policy)
-        return RawPage(
-            source_id=self.source.id,
-            url=listing.url,
-            final_url=response.final_url,
-            status=response.status,
-            content_type=response.content_type,
-            encoding=response.encoding,
-            content=response.content,
-            fetched_at=response.fetched_at,
-            headers=dict(response.headers),
-            listed_title=listing.title,
-            listed_at=listing.listed_at,
-        )
+        return fetched_page(self.source.id, listing, response)
 
     def parse(self, raw: RawPage) -> Release | ParseFailure:
         """Pure: a release from one saved feed item, or from a saved linked page."""

@@ -32,7 +32,7 @@ from connectors.config import GovukSource
 from connectors.detail import attachment
 from connectors.extract import fragment_paragraphs, fragment_text
 from connectors.http import FetchError, PoliteSession
-from connectors.model import Listing, ParseFailure, RawPage, Release, Window
+from connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page
 from connectors.normalise import clean_inline, keyed_release_id
 from connectors.paging import Offset, Page, Seen, walk
 
@@ -99,19 +99,7 @@ class GovukConnector:
         """The content item of the listing's page, from ``/api/content<base_path>``."""
         api = f"{self.root}/api/content{urlsplit(listing.url).path}"
         response = self.session.get(api, policy=self.policy)
-        return RawPage(
-            source_id=self.source.id,
-            url=listing.url,
-            final_url=response.final_url,
-            status=response.status,
-            content_type=response.content_type,
-            encoding=response.encoding,
-            content=response.content,
-            fetched_at=response.fetched_at,
-            headers=dict(response.headers),
-            listed_title=listing.title,
-            listed_at=listing.listed_at,
-        )
+        return fetched_page(self.source.id, listing, response)
 
     def parse(self, raw: RawPage) -> Release | ParseFailure:
         """Pure: a release from a saved content item, or the reason it is not one."""

@@ -19,7 +19,7 @@ from bs4 import BeautifulSoup
 from connectors.config import HtmlSource
 from connectors.detail import DetailRules, Origin, date_text, parse_detail
 from connectors.http import PoliteSession
-from connectors.model import Listing, ParseFailure, RawPage, Release, Window
+from connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page
 from connectors.normalise import clean_inline, day_bounds, parse_date
 from connectors.paging import NextLink, NumberedPages, Page, Pagination, Seen, walk
 from connectors.source import alternatives
@@ -114,19 +114,7 @@ class HtmlConnector:
 
     def fetch(self, listing: Listing) -> RawPage:
         response = self.session.get(listing.url, policy=self.policy)
-        return RawPage(
-            source_id=self.source.id,
-            url=listing.url,
-            final_url=response.final_url,
-            status=response.status,
-            content_type=response.content_type,
-            encoding=response.encoding,
-            content=response.content,
-            fetched_at=response.fetched_at,
-            headers=dict(response.headers),
-            listed_title=listing.title,
-            listed_at=listing.listed_at,
-        )
+        return fetched_page(self.source.id, listing, response)
 
     def parse(self, raw: RawPage) -> Release | ParseFailure:
         """Pure: a release from a saved detail page, or the reason it is not one."""

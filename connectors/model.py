@@ -6,6 +6,10 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from connectors.http import Response
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,3 +125,20 @@ class ParseFailure:
     url: str
     reason: str
     detail: str = ""
+
+
+def fetched_page(source_id: str, listing: Listing, response: Response) -> RawPage:
+    """The page a response served for ``listing``, as stored in ``raw_pages``."""
+    return RawPage(
+        source_id=source_id,
+        url=listing.url,
+        final_url=response.final_url,
+        status=response.status,
+        content_type=response.content_type,
+        encoding=response.encoding,
+        content=response.content,
+        fetched_at=response.fetched_at,
+        headers=dict(response.headers),
+        listed_title=listing.title,
+        listed_at=listing.listed_at,
+    )
