@@ -18,7 +18,7 @@ from datetime import date, datetime, time
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import Comment, NavigableString, Tag
 
 #: Elements that are never release text.
 FURNITURE_TAGS = (
@@ -87,14 +87,6 @@ def extract_text(root: Tag) -> str:
     walk(root)
     flush()
     return "\n\n".join(paragraphs)
-
-
-def html_fragment_text(fragment: str) -> str:
-    """Text of an HTML fragment (for example a feed's ``content:encoded``)."""
-    soup = BeautifulSoup(fragment, "lxml")
-    root = soup.body or soup
-    remove_furniture(root)
-    return extract_text(root)
 
 
 _ORDINAL = re.compile(r"\b(\d{1,2})(st|nd|rd|th)\b", re.I)

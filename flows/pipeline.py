@@ -197,7 +197,8 @@ def check(ctx: RunContext, releases: Sequence[Release], *, ids: Iterable[str]) -
     Besides the default checks, each source's batch gets two checks that need its neighbours: lines that
     recur across its recent releases (boilerplate) and near-duplicates of its releases published within
     ``NEAR_DUPLICATE_DAYS`` days (a re-issued release), both read from the warehouse."""
-    wanted = {r.release_id: r for r in releases if r.release_id in set(ids)}
+    wanted_ids = set(ids)
+    wanted = {r.release_id: r for r in releases if r.release_id in wanted_ids}
     now = datetime.now(UTC)
     results: list[CheckResult] = []
     for source_id in sorted({r.source_id for r in wanted.values()}):
@@ -242,11 +243,6 @@ def _source_checks(ctx: RunContext, source_id: str, group: Sequence[Release]) ->
     corpus = [(row[0], row[1] or "") for row in rows]
     return _SourceChecks(known_lines=recurring_lines(text for _, text in corpus),
                          near=NearDuplicateRelease(corpus))
-
-
-def batches(items: Sequence[Listing], size: int) -> Iterator[Sequence[Listing]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 #: Failures that retrying cannot fix; they are kept for a person but do not hold the watermark back.

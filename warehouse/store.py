@@ -219,12 +219,24 @@ def record_failures(
     con: duckdb.DuckDBPyConnection, failures: Sequence[FailureRecord], *, run_id: str, now: datetime
 ) -> None:
     """Upsert on ``(source_id, url)``: attempts accumulate, and a failure seen again reopens."""
-    for failure in {(f.source_id, f.url): f for f in failures}.values():
+    unique = list({(f.source_id, f.url): f for f in failures}.values())
+    if not unique:
+        return
+    table = pa.table({
+        "source_id": [f.source_id for f in unique],
+        "url": [f.url for f in unique],
+        "reason": [f.reason for f in unique],
+        "attempts": pa.array([f.attempts for f in unique], pa.int32()),
+        "kind": [f.kind for f in unique],
+        "detail": [f.detail[:1000] for f in unique],
+    })
+    con.register("incoming_failures", table)
+    try:
         con.execute(
             """
             INSERT INTO fetch_failures (source_id, url, reason, attempts, first_failed_at, last_failed_at,
                                         resolved_at, kind, detail, last_run_id)
-            VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)
+            SELECT source_id, url, reason, attempts, $now, $now, NULL, kind, detail, $run_id FROM incoming_failures
             ON CONFLICT (source_id, url) DO UPDATE SET
                 reason = excluded.reason,
                 attempts = fetch_failures.attempts + excluded.attempts,
@@ -236,9 +248,10 @@ def record_failures(
                 detail = excluded.detail,
                 last_run_id = excluded.last_run_id
             """,
-            [failure.source_id, failure.url, failure.reason, failure.attempts, now, now,
-             failure.kind, failure.detail[:1000], run_id],
+            {"now": now, "run_id": run_id},
         )
+    finally:
+        con.unregister("incoming_failures")
 
 
 def resolve_failures(
