@@ -34,7 +34,7 @@ from flows.chunks import RANGED_KINDS, Chunk, completed_chunks, merge, month_chu
 from flows.pipeline import RunContext, SourceOutcome, Stages
 from flows.report import write_report
 from flows.settings import Settings
-from flows.validation import validate_run
+from flows.validation import validate_health_run, validate_run
 from warehouse import Warehouse, WarehouseBusy, store
 
 log = logging.getLogger("pressroom.flows")
@@ -116,13 +116,21 @@ def publish_task(ctx: RunContext, source_ids: list[str], export_root: Path) -> p
 
 
 @task(name="health", cache_policy=NO_CACHE, persist_result=False)
-def health_task(warehouse: Warehouse, run_id: str, source_ids: list[str], settings: AlertSettings) -> Assessment:
-    """Source health of this run's sources, saved; alert episodes opened or cleared (nothing sent yet)."""
-    assessment = assess_run(warehouse, run_id=run_id, source_ids=source_ids, now=datetime.now(UTC),
-                            settings=settings)
+def health_task(warehouse: Warehouse, run_id: str, source_ids: list[str], settings: AlertSettings,
+                paths: Settings) -> Assessment:
+    """Source health of this run's sources, saved and checked by the GX health suite; alert episodes
+    opened or cleared (nothing sent yet)."""
+    now = datetime.now(UTC)
+    assessment = assess_run(warehouse, run_id=run_id, source_ids=source_ids, now=now, settings=settings)
     if assessment.health:
         create_table_artifact(key="pressroom-source-health", table=[h.figures() for h in assessment.health],
                               description=f"pressroom source health after run {run_id}")
+        outcome = validate_health_run(warehouse, assessment.health, run_id=run_id, now=now,
+                                      results_dir=paths.gx_results_dir, docs_dir=paths.gx_docs_dir)
+        logger = get_run_logger()
+        for warning in outcome.warnings:
+            logger.warning("data quality: %s", warning)
+        logger.info("great expectations (source health): %s", outcome.statistics)
     return assessment
 
 
@@ -212,7 +220,8 @@ def execute(
     with warehouse.transaction() as con:
         store.finish_run(con, run_id=run_id, status=status, finished_at=datetime.now(UTC),
                          totals=dict(totals), sources=sources, window=span)
-    assessment = health_task(q(warehouse), run_id, [o.source_id for o in outcomes], q(alert_settings))
+    assessment = health_task(q(warehouse), run_id, [o.source_id for o in outcomes], q(alert_settings),
+                             q(settings))
     report = report_task(q(warehouse), q(settings.reports_dir), run_id)
     with warehouse.transaction() as con:
         con.execute("UPDATE runs SET report_path = ? WHERE run_id = ?", [str(report), run_id])

@@ -132,8 +132,9 @@ def write_report(warehouse: Warehouse, out: Path, *, run_id: str | None = None) 
         _write(out / "releases" / f"{release['release_id']}.html",
                render_release(release, by_release.get(release["release_id"], [])))
     run_path = out / "runs" / f"{run['run_id']}.html"
+    gx_health = json.loads(run["health_gx_failures"]) if run.get("health_gx_failures") else None
     _write(run_path, render_run(run, sources, held, by_release, failures, check_counts, gx=gx_links(run, run_path),
-                                health=render_health(health)))
+                                health=render_health(health, gx_failures=gx_health)))
     return run_path
 
 
@@ -144,27 +145,43 @@ def _num(value: float | None, spec: str = "g") -> str:
     return "–" if value is None else format(value, spec)
 
 
-def render_health(rows: Sequence[SourceHealth], *, title: str = "Source health") -> str:
+def render_health(
+    rows: Sequence[SourceHealth], *, title: str = "Source health", gx_failures: dict[str, list[str]] | None = None
+) -> str:
+    """The health table; with ``gx_failures`` (the run's GX source-health verdicts) a column per source
+    says which expectations of the health suite it failed."""
     if not rows:
         return ""
+
+    def gx_cell(source_id: str) -> str:
+        if gx_failures is None:
+            return ""
+        failed = gx_failures.get(source_id) or []
+        verdict = (f'<span class="partial">failed: {esc(", ".join(failed))}</span>' if failed
+                   else '<span class="ok">passed</span>')
+        return f"<td>{verdict}</td>"
+
     body = "".join(
         f'<tr><td>{esc(h.source_id)}</td><td class="{_HEALTH_CLASS.get(h.status, "")}">{esc(h.status)}</td>'
         f'<td class="n">{_num(h.days_since_newest, ".1f")} / {_num(h.stale_after_days)}</td>'
         f"<td>{esc(h.volume)} ({_num(h.listed)} vs {_num(h.typical_listed)})</td>"
         f'<td class="n">{_num(h.parse_failed)} / {_num(h.fetched)} {esc(h.parse_reasons or "")}</td>'
         f'<td class="n">{h.held} / {h.releases} ({_num(None if h.held_share is None else 100 * h.held_share, ".0f")} %)</td>'
-        f"<td>{esc(h.reasons)}</td></tr>" for h in rows)
+        f"<td>{esc(h.reasons)}</td>{gx_cell(h.source_id)}</tr>" for h in rows)
+    gx_head = "<th>GX source-health suite</th>" if gx_failures is not None else ""
     return (f"<h2>{esc(title)}</h2><table><tr><th>source</th><th>status</th><th>days since newest / stale after</th>"
-            "<th>volume (listed vs typical)</th><th>not parsed / fetched</th><th>held</th><th>why</th></tr>"
-            f"{body}</table>")
+            "<th>volume (listed vs typical)</th><th>not parsed / fetched</th><th>held</th><th>why</th>"
+            f"{gx_head}</tr>{body}</table>")
 
 
 def gx_links(run: dict[str, Any], page_path: Path) -> str:
     """The run's Great Expectations results and Data Docs, linked relative to ``page_path``."""
-    if not run.get("gx_results"):
+    if not run.get("gx_results") and not run.get("health_gx_results"):
         return "<p class=\"muted\">This run has no Great Expectations results.</p>"
     links = []
-    for label, target in (("validation results (JSON)", run.get("gx_results")), ("Data Docs", run.get("gx_docs"))):
+    for label, target in (("validation results (JSON)", run.get("gx_results")),
+                          ("source-health results (JSON)", run.get("health_gx_results")),
+                          ("Data Docs", run.get("gx_docs"))):
         if target:
             relative = Path(os.path.relpath(Path(target).resolve(), page_path.parent.resolve())).as_posix()
             links.append(f'<a href="{esc(relative)}">{esc(label)}</a>')

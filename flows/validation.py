@@ -4,13 +4,18 @@ Runs once per run after every source's checks and before publishing. The release
 into pandas (GX's SQL data source loses every row with DuckDB), validated per source by
 :func:`expectations.gx.validate_releases`, and record-level failures are merged into ``dq_runs`` so the
 publish gate holds them. Batch-level results (volume, share of releases with errors) are warnings.
+
+After the run's source health is computed, :func:`validate_health_run` checks those figures with the
+health suite (``expectations.gx.health``): warnings only, recorded on the run for the report.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
@@ -18,6 +23,10 @@ import pyarrow as pa
 from connectors.config import SourceConfig
 from expectations.gx import GxOutcome, SourceRules, validate_releases
 from warehouse import Warehouse
+from warehouse.health import STATUSES, HealthRules, SourceHealth
+
+if TYPE_CHECKING:
+    from expectations.gx.health import HealthGxOutcome
 
 RELEASES_SQL = """
 WITH errors AS (SELECT release_id, content_hash, list(DISTINCT check_id ORDER BY check_id) AS checks
@@ -80,4 +89,32 @@ def validate_run(
         con.execute("UPDATE runs SET gx_results = ?, gx_docs = ?, gx_warnings = ? WHERE run_id = ?",
                     [str(outcome.results_path), str(outcome.docs_index) if outcome.docs_index else None,
                      list(outcome.batch_warnings), run_id])
+    return outcome
+
+
+def validate_health_run(
+    warehouse: Warehouse,
+    health: Sequence[SourceHealth],
+    *,
+    run_id: str,
+    now: datetime,
+    results_dir: Path,
+    docs_dir: Path,
+    rules: HealthRules | None = None,
+) -> HealthGxOutcome:
+    """Check this run's source-health rows with Great Expectations, with the thresholds the health
+    judgement used; record the results file and each source's failed expectations on the run."""
+    from expectations.gx.health import HealthBounds, validate_health
+
+    rules = rules or HealthRules()
+    bounds = HealthBounds(statuses=STATUSES, min_pages_fetched=rules.min_pages_fetched,
+                          degraded_extraction_share=rules.degraded_extraction_share,
+                          min_releases_for_held=rules.min_releases_for_held,
+                          degraded_held_share=rules.degraded_held_share)
+    outcome = validate_health([h.figures() for h in health], bounds=bounds, run_id=run_id, results_dir=results_dir,
+                              docs_dir=docs_dir, now=now)
+    with warehouse.transaction() as con:
+        con.execute("UPDATE runs SET health_gx_results = ?, health_gx_failures = ? WHERE run_id = ?",
+                    [str(outcome.results_path), json.dumps({k: list(v) for k, v in outcome.failures.items()}),
+                     run_id])
     return outcome

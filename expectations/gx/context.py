@@ -18,6 +18,7 @@ from great_expectations.data_context import FileDataContext
 CONTEXT_ROOT = Path(__file__).resolve().parent
 DATASOURCE = "pressroom"
 ASSET = "releases"
+HEALTH_ASSET = "source_health"
 BATCH_DEFINITION = "run"
 DOCS_SITE = "pressroom"
 
@@ -36,6 +37,6 @@ def open_context(store_dir: Path, docs_dir: Path) -> FileDataContext:
     return context
 
 
-def batch_definition(context: FileDataContext) -> BatchDefinition:
-    """The whole-dataframe batch definition committed in `great_expectations.yml`."""
-    return context.data_sources.get(DATASOURCE).get_asset(ASSET).get_batch_definition(BATCH_DEFINITION)
+def batch_definition(context: FileDataContext, asset: str = ASSET) -> BatchDefinition:
+    """The whole-dataframe batch definition of `asset` committed in `great_expectations.yml`."""
+    return context.data_sources.get(DATASOURCE).get_asset(asset).get_batch_definition(BATCH_DEFINITION)

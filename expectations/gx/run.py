@@ -47,7 +47,7 @@ RESULT_FORMAT: dict[str, Any] = {
     "return_unexpected_index_query": False,
 }
 REQUIRED_COLUMNS = ("release_id", "source_id", "url", "title", "published_at", "body_text", "language")
-_RUN_ID_RE = re.compile(r"[A-Za-z0-9._-]+")
+RUN_ID_RE = re.compile(r"[A-Za-z0-9._-]+")
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +82,11 @@ def validate(
     failures = _record_failures(results, frame)
     warnings = tuple(line for source_id, result in results.items() for line in _batch_warnings(source_id, result))
     statistics = _statistics(results.values())
-    identifiers = {source_id: _identifier(result, run) for source_id, result in results.items()}
-    stored = {source_id: _stored(context, identifiers[source_id], result) for source_id, result in results.items()}
-    results_path = _write_results(results_dir / f"{run_id}.json", run_id, now, failures, warnings, statistics, stored)
-    docs_index = _build_docs(context, docs_dir, list(identifiers.values())) if docs_dir is not None else None
+    identifiers = {source_id: identifier(result, run) for source_id, result in results.items()}
+    documents = {source_id: stored(context, identifiers[source_id], result) for source_id, result in results.items()}
+    results_path = _write_results(results_dir / f"{run_id}.json", run_id, now, failures, warnings, statistics,
+                                  documents)
+    docs_index = build_docs(context, docs_dir, list(identifiers.values())) if docs_dir is not None else None
     log.info("GX validated %d releases of %d sources in %.2f s", len(frame), len(results),
              time.perf_counter() - started)
     return GxOutcome(
@@ -101,7 +102,7 @@ def validate(
 def _prepare(releases: pd.DataFrame, rules: Mapping[str, SourceRules], *, run_id: str, now: datetime) -> pd.DataFrame:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    if not _RUN_ID_RE.fullmatch(run_id):
+    if not RUN_ID_RE.fullmatch(run_id):
         raise ValueError(f"run_id {run_id!r} may only contain letters, digits, '.', '_' and '-'")
     missing = [column for column in REQUIRED_COLUMNS if column not in releases.columns]
     if missing:
@@ -140,7 +141,7 @@ def _meta(result: ExpectationValidationResult) -> tuple[str, str]:
     return str(meta.get("name", "unnamed")), str(meta.get("level", "record"))
 
 
-def _raised(result: ExpectationValidationResult) -> bool:
+def raised(result: ExpectationValidationResult) -> bool:
     info = result.exception_info or {}
     if "raised_exception" in info:
         return bool(info["raised_exception"])
@@ -156,7 +157,7 @@ def _record_failures(
             name, level = _meta(result)
             if level != "record" or result.success:
                 continue
-            if _raised(result):
+            if raised(result):
                 log.error("GX could not evaluate %s for %s; holding all its releases: %s", name, source_id,
                           result.exception_info)
                 ids = frame.loc[frame["source_id"] == source_id, "release_id"].dropna().tolist()
@@ -177,7 +178,7 @@ def _batch_warnings(source_id: str, suite_result: ExpectationSuiteValidationResu
         config = result.expectation_config
         kwargs = config.kwargs if config else {}
         outcome = result.result or {}
-        if _raised(result):
+        if raised(result):
             lines.append(f"{source_id}: {name} could not be evaluated")
         elif name == "volume":
             lines.append(f"{source_id}: {outcome.get('observed_value')} releases in this run, outside the usual "
@@ -201,13 +202,15 @@ def _statistics(results: Any) -> dict[str, int]:
     return totals
 
 
-def _identifier(result: ExpectationSuiteValidationResult, run: RunIdentifier) -> ValidationResultIdentifier:
+def identifier(
+    result: ExpectationSuiteValidationResult, run: RunIdentifier, asset: str = ASSET
+) -> ValidationResultIdentifier:
     """Key of `result` in the validation results store; the batch of a dataframe asset is named
     `<datasource>-<asset>`."""
-    return ValidationResultIdentifier(ExpectationSuiteIdentifier(name=result.suite_name), run, f"{DATASOURCE}-{ASSET}")
+    return ValidationResultIdentifier(ExpectationSuiteIdentifier(name=result.suite_name), run, f"{DATASOURCE}-{asset}")
 
 
-def _stored(
+def stored(
     context: FileDataContext, identifier: ValidationResultIdentifier, result: ExpectationSuiteValidationResult
 ) -> dict[str, Any]:
     """The result as GX stored it: reading its JSON back is ~30 times faster than serialising it again."""
@@ -237,6 +240,11 @@ def _write_results(
         "batch_warnings": list(warnings),
         "results": dict(results),
     }
+    return write_json(path, document)
+
+
+def write_json(path: Path, document: Mapping[str, Any]) -> Path:
+    """Write `document` to `path` atomically (a partial file renamed into place)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".json.partial")
     partial.write_text(json.dumps(document, ensure_ascii=False, default=str), encoding="utf-8")
@@ -244,7 +252,7 @@ def _write_results(
     return path
 
 
-def _build_docs(context: FileDataContext, docs_dir: Path, validations: list[ValidationResultIdentifier]) -> Path:
+def build_docs(context: FileDataContext, docs_dir: Path, validations: list[ValidationResultIdentifier]) -> Path:
     resources: list[Any] = [*(key.expectation_suite_identifier for key in validations), *validations]
     context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=resources)
     pages = [docs_dir / "index.html"]

@@ -34,6 +34,8 @@ from flows.alerts import (
     report_link,
     send_alerts,
 )
+from flows.report import write_report
+from flows.validation import validate_health_run
 from warehouse import Warehouse, store
 from warehouse.health import SourceHealth, save_health
 
@@ -195,6 +197,8 @@ def test_an_empty_listing_alerts_exactly_once_and_clears(tmp_path: Path, receive
     warehouse = Warehouse(tmp_path / "w.duckdb")
     health: dict[int, SourceHealth] = {}
     run_ids: dict[int, str] = {}
+    gx: dict[int, dict[str, tuple[str, ...]]] = {}
+    page = ""
     for site in serving(Site(start - timedelta(days=30, hours=-4), 60)):
         (tmp_path / "sources.toml").write_text(SOURCES.format(base=site.base), encoding="utf-8")
         config = load_config(tmp_path / "sources.toml")
@@ -206,6 +210,11 @@ def test_an_empty_listing_alerts_exactly_once_and_clears(tmp_path: Path, receive
             assessment = assess_run(warehouse, run_id=run_ids[day], source_ids=["xz-mfa"], now=now,
                                     settings=settings)
             (health[day],) = assessment.health
+            if day in (0, 2, 8, 12):  # the GX health suite, as the flow runs it after assessing
+                gx[day] = validate_health_run(warehouse, assessment.health, run_id=run_ids[day], now=now,
+                                              results_dir=tmp_path / "gx", docs_dir=tmp_path / "gx-docs").failures
+            if day == 8:
+                page = write_report(warehouse, tmp_path / "reports", run_id=run_ids[day]).read_text(encoding="utf-8")
             link = report_link(settings, run_id=run_ids[day], report_path=None)
             results = deliver(warehouse, assessment.alerts, settings, report_url=link, now=now)
             assert all(result.ok for result in results)
@@ -217,6 +226,13 @@ def test_an_empty_listing_alerts_exactly_once_and_clears(tmp_path: Path, receive
     assert health[2].volume == "zero" and health[2].listed == 0 and health[2].typical_listed == 4
     assert health[8].volume == "zero" and health[8].freshness == "stale"
     assert health[12].volume == "normal" and health[12].freshness == "fresh"
+    # The GX source-health suite agrees, from the figures rather than the labels.
+    assert gx == {0: {}, 2: {"xz-mfa": ("health-volume",)}, 8: {"xz-mfa": ("health-fresh", "health-volume")},
+                  12: {}}
+    # The run page of the day it turned stale says so, and shows the GX verdict.
+    assert re.search(r'<td>xz-mfa</td><td class="partial">stale</td>', page)
+    assert "turned stale" not in page and "newest release is 8.8 days old" in page
+    assert "failed: health-fresh, health-volume" in page and "source-health results (JSON)" in page
 
     opened, cleared = receiver.received()
     assert opened["source"] == "xz-mfa" and opened["condition"] == "stale" and opened["state"] == "opened"
