@@ -6,6 +6,7 @@
 | warehouse  | --warehouse   | PRESSROOM_WAREHOUSE  | <data dir>/pressroom.duckdb |
 | sources    | --sources     | PRESSROOM_SOURCES    | bundled connectors/sources.toml |
 | lock wait  | --lock-timeout| PRESSROOM_LOCK_TIMEOUT | 120 seconds               |
+| DuckDB memory | –          | PRESSROOM_DUCKDB_MEMORY_LIMIT | 256MB (read by :class:`warehouse.Warehouse`) |
 """
 
 from __future__ import annotations

@@ -5,11 +5,18 @@ pressroom therefore holds the file only for short transactions — one batch at 
 process waiting for it retries for at most ``lock_timeout`` seconds, logging once who holds it.
 Within one process, :class:`Warehouse` serialises writers with a lock, so flows can load from
 several threads.
+
+DuckDB's own memory is capped by ``memory_limit`` (default :data:`DEFAULT_MEMORY_LIMIT`, or
+``PRESSROOM_DUCKDB_MEMORY_LIMIT``): DuckDB's default is 80 % of the machine's RAM, and under it the
+buffer pool keeps every block a run-wide statement touched, so a process's size would follow the
+warehouse's. Past the cap DuckDB evicts cached blocks and spills to a temporary directory next to the
+warehouse file instead.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import time
@@ -50,6 +57,15 @@ def migrations() -> list[tuple[int, str, str]]:
 
 SCHEMA_VERSION = len(migrations())
 
+#: DuckDB's memory cap unless ``PRESSROOM_DUCKDB_MEMORY_LIMIT`` or the caller says otherwise: a batch,
+#: the publish slices and the run-wide queries of a 10,000-release backfill fit well inside it.
+DEFAULT_MEMORY_LIMIT = "256MB"
+
+
+def default_memory_limit() -> str:
+    """``PRESSROOM_DUCKDB_MEMORY_LIMIT`` (a DuckDB size such as ``512MB`` or ``2GB``), else the default."""
+    return os.environ.get("PRESSROOM_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
+
 
 class Warehouse:
     """A DuckDB warehouse file; connections are opened per transaction, never held across a run."""
@@ -60,10 +76,12 @@ class Warehouse:
         *,
         lock_timeout: float = 120.0,
         on_wait: Callable[[str], None] | None = None,
+        memory_limit: str | None = None,
     ) -> None:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self.on_wait = on_wait
+        self.memory_limit = memory_limit or default_memory_limit()
         self._lock = threading.RLock()
         self._migrated = False
 
@@ -72,7 +90,8 @@ class Warehouse:
         told = False
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=read_only)
+                return duckdb.connect(str(self.path), read_only=read_only,
+                                      config={"memory_limit": self.memory_limit})
             except duckdb.IOException as error:
                 message = str(error)
                 if not any(marker in message for marker in _LOCKED):

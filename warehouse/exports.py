@@ -61,16 +61,37 @@ def export_published(con: duckdb.DuckDBPyConnection, root: Path, *, run_id: str 
         written += 1
     run_file = None
     if run_id is not None:
-        rows = con.execute(
-            f"SELECT {COLUMNS} FROM published_releases WHERE published_run_id = ? ORDER BY release_id", [run_id]
-        )
-        names = [column[0] for column in rows.description]
-        records = [dict(zip(names, row, strict=True)) for row in rows.fetchall()]
-        if records:
-            run_file = root / "runs" / f"{run_id}.jsonl"
-            run_file.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomic(run_file, "".join(json.dumps(r, default=str, ensure_ascii=False) + "\n" for r in records))
+        run_file = _write_run_file(con, root / "runs" / f"{run_id}.jsonl", run_id=run_id)
     return ExportResult(written, unchanged, run_file)
+
+
+#: Releases read per query while writing a run file: a backfill's run file holds every release it
+#: published, so it is written a slice at a time rather than built in memory.
+RUN_FILE_SLICE = 500
+
+
+def _write_run_file(con: duckdb.DuckDBPyConnection, path: Path, *, run_id: str) -> Path | None:
+    """``path`` with the releases ``run_id`` published, one JSON object a line in ``release_id`` order;
+    ``None`` (and nothing written) when it published none."""
+    ids = [row[0] for row in con.execute(
+        "SELECT release_id FROM published_releases WHERE published_run_id = ? ORDER BY release_id", [run_id]
+    ).fetchall()]
+    if not ids:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    with temporary.open("w", encoding="utf-8") as handle:
+        for start in range(0, len(ids), RUN_FILE_SLICE):
+            rows = con.execute(
+                f"SELECT {COLUMNS} FROM published_releases WHERE release_id IN (SELECT unnest(?::VARCHAR[]))"
+                " ORDER BY release_id",
+                [ids[start:start + RUN_FILE_SLICE]],
+            )
+            names = [column[0] for column in rows.description]
+            handle.writelines(json.dumps(dict(zip(names, row, strict=True)), default=str, ensure_ascii=False) + "\n"
+                              for row in rows.fetchall())
+    os.replace(temporary, path)
+    return path
 
 
 def _sql_path(path: Path) -> str:

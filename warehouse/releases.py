@@ -211,36 +211,57 @@ def gate_query(scope: str) -> str:
     """
 
 
+#: Releases copied into ``published_releases`` per statement: DuckDB holds what one INSERT … ON CONFLICT
+#: stages (bodies included) outside its spillable buffer pool, so a backfill publishes in slices this size.
+PUBLISH_SLICE = 500
+
+
 def publish(
     con: duckdb.DuckDBPyConnection, *, run_id: str, now: datetime, source_ids: Sequence[str] | None = None
 ) -> PublishResult:
     """Publish every publishable release not yet published as it is, in the caller's transaction;
     return what was published now and what is held after it among ``source_ids`` (all when ``None``).
-    A release whose new version is held keeps its published version."""
+    A release whose new version is held keeps its published version.
+
+    The gate is judged once, on ids and hashes only; the bodies are then copied ``PUBLISH_SLICE``
+    releases at a time, so the memory a publish needs does not grow with how many it publishes."""
     scope = "($sources IS NULL OR r.source_id IN (SELECT unnest($sources::VARCHAR[])))"
     params = {"sources": list(source_ids) if source_ids is not None else None}
-    published = con.execute(
+    ready = con.execute(
         f"""
-        INSERT INTO published_releases
-        SELECT g.release_id, g.source_id, g.url, g.title, g.published_at, g.body_text, g.language,
-               g.content_hash, g.version, $run_id, $now, g.waived_checks
+        SELECT g.release_id, g.waived_checks
         FROM ({gate_query(scope)}) g
         LEFT JOIN published_releases p ON p.release_id = g.release_id
         WHERE g.publishable AND (p.release_id IS NULL OR p.content_hash <> g.content_hash)
-        ON CONFLICT (release_id) DO UPDATE SET
-            url = excluded.url, title = excluded.title, published_at = excluded.published_at,
-            body_text = excluded.body_text, language = excluded.language,
-            content_hash = excluded.content_hash, version = excluded.version,
-            published_run_id = excluded.published_run_id, published_at_utc = excluded.published_at_utc,
-            waived_checks = excluded.waived_checks
-        RETURNING release_id, source_id
+        ORDER BY g.release_id
         """,
-        {**params, "run_id": run_id, "now": now},
+        params,
     ).fetchall()
+    published: dict[str, str] = {}
+    for start in range(0, len(ready), PUBLISH_SLICE):
+        chunk = ready[start:start + PUBLISH_SLICE]
+        published.update(con.execute(
+            """
+            INSERT INTO published_releases
+            SELECT r.release_id, r.source_id, r.url, r.title, r.published_at, r.body_text, r.language,
+                   r.content_hash, r.version, $run_id, $now, s.waived_checks
+            FROM releases r
+            JOIN (SELECT unnest($ids::VARCHAR[]) AS release_id, unnest($waived::VARCHAR[][]) AS waived_checks) s
+              ON s.release_id = r.release_id
+            ON CONFLICT (release_id) DO UPDATE SET
+                url = excluded.url, title = excluded.title, published_at = excluded.published_at,
+                body_text = excluded.body_text, language = excluded.language,
+                content_hash = excluded.content_hash, version = excluded.version,
+                published_run_id = excluded.published_run_id, published_at_utc = excluded.published_at_utc,
+                waived_checks = excluded.waived_checks
+            RETURNING release_id, source_id
+            """,
+            {"ids": [row[0] for row in chunk], "waived": [row[1] for row in chunk], "run_id": run_id, "now": now},
+        ).fetchall())
     held = con.execute(
         f"SELECT release_id, source_id FROM ({gate_query(scope)}) WHERE NOT publishable ORDER BY 1", params
     ).fetchall()
-    return PublishResult(dict(published), dict(held))
+    return PublishResult(published, dict(held))
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ import pytest
 from connectors.model import Release
 from expectations.findings import Finding
 from warehouse import SCHEMA_VERSION, Warehouse, WarehouseError
+from warehouse import releases as releases_module
 from warehouse.releases import publish, save_checks, upsert_releases
 from warehouse.store import CheckResult
 
@@ -91,3 +92,27 @@ def test_publish_gate(warehouse: Warehouse) -> None:
             "SELECT release_id, check_id, span_start, span_end FROM dq_findings ORDER BY 1"
         ).fetchall()
         assert findings == [("r1", "duplicated-phrase", 0, 1), ("r2", "duplicated-phrase", 0, 1)]
+
+
+def test_publishing_in_slices_publishes_the_same(warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+    items = [release(n) for n in range(5)]
+    with warehouse.transaction() as con:
+        upsert_releases(con, items, run_id="run1", now=NOW)
+        save_checks(con, [verdict(r, error=r.release_id == "r3") for r in items], run_id="run1", now=NOW)
+    monkeypatch.setattr(releases_module, "PUBLISH_SLICE", 2)
+    with warehouse.transaction() as con:
+        result = publish(con, run_id="run1", now=NOW)
+        rows = con.execute(
+            "SELECT release_id, body_text, published_run_id FROM published_releases ORDER BY 1").fetchall()
+    assert result.published == {f"r{n}": "xa-mfa" for n in (0, 1, 2, 4)} and result.held == {"r3": "xa-mfa"}
+    assert rows == [(r.release_id, r.body_text, "run1") for r in items if r.release_id != "r3"]
+
+
+def test_duckdb_memory_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with Warehouse(tmp_path / "a.duckdb").transaction() as con:
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone() == ("244.1 MiB",)
+    monkeypatch.setenv("PRESSROOM_DUCKDB_MEMORY_LIMIT", "1GB")
+    with Warehouse(tmp_path / "b.duckdb").transaction() as con:
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone() == ("953.6 MiB",)
+    with Warehouse(tmp_path / "c.duckdb", memory_limit="100MB").transaction() as con:
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone() == ("95.3 MiB",)
