@@ -24,6 +24,12 @@ COLUMNS = ("release_id, source_id, url, title, published_at, body_text, language
            " published_run_id, published_at_utc, waived_checks")
 
 
+_DAY = "coalesce(strftime(published_at AT TIME ZONE 'UTC', '%Y-%m-%d'), 'unknown')"
+"""A release's partition day: its ``published_at`` in UTC, ``unknown`` when it has none."""
+#: Changed partitions exported per scan of ``published_releases``.
+EXPORT_GROUP = 200
+
+
 @dataclass(frozen=True, slots=True)
 class ExportResult:
     partitions_written: int
@@ -35,30 +41,46 @@ def export_published(con: duckdb.DuckDBPyConnection, root: Path, *, run_id: str 
     """Bring ``root`` in line with ``published_releases``; write ``runs/<run_id>.jsonl`` when that run
     published anything."""
     partitions = con.execute(
-        """SELECT source_id, coalesce(strftime(published_at AT TIME ZONE 'UTC', '%Y-%m-%d'), 'unknown') AS day,
+        f"""SELECT source_id, {_DAY} AS day,
                   count(*) AS n, md5(string_agg(release_id || ':' || content_hash, ',' ORDER BY release_id)) AS fp
            FROM published_releases GROUP BY ALL ORDER BY ALL"""
     ).fetchall()
     written = unchanged = 0
+    changed: list[tuple[str, str, str]] = []
     for source_id, day, count, fingerprint in partitions:
         folder = root / f"source={source_id}" / f"date={day}"
         stamp = f"{count}:{fingerprint}"
         marker = folder / "_fingerprint"
         if marker.exists() and marker.read_text(encoding="utf-8") == stamp and (folder / "part-0.parquet").exists():
             unchanged += 1
-            continue
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / ".part-0.parquet.tmp"
-        day_filter = ("published_at IS NULL" if day == "unknown"
-                      else "strftime(published_at AT TIME ZONE 'UTC', '%Y-%m-%d') = $day")
+        else:
+            changed.append((source_id, day, stamp))
+    for start in range(0, len(changed), EXPORT_GROUP):
+        group = changed[start:start + EXPORT_GROUP]
+        # One scan of published_releases per group of partitions, not one per partition (a long
+        # backfill changes thousands of source-days): the group's rows are staged, then split.
         con.execute(
-            f"COPY (SELECT {COLUMNS} FROM published_releases WHERE source_id = $source AND {day_filter}"
-            f" ORDER BY release_id) TO '{_sql_path(temporary)}' (FORMAT parquet)",
-            {"source": source_id, "day": day} if day != "unknown" else {"source": source_id},
+            f"""CREATE OR REPLACE TEMP TABLE export_stage AS
+                SELECT p.* FROM (SELECT {COLUMNS}, {_DAY} AS day FROM published_releases) p
+                JOIN (SELECT unnest($sources::VARCHAR[]) AS source_id, unnest($days::VARCHAR[]) AS day) w
+                  ON w.source_id = p.source_id AND w.day = p.day""",
+            {"sources": [g[0] for g in group], "days": [g[1] for g in group]},
         )
-        os.replace(temporary, folder / "part-0.parquet")
-        _write_atomic(marker, stamp)
-        written += 1
+        try:
+            for source_id, day, stamp in group:
+                folder = root / f"source={source_id}" / f"date={day}"
+                folder.mkdir(parents=True, exist_ok=True)
+                temporary = folder / ".part-0.parquet.tmp"
+                con.execute(
+                    f"COPY (SELECT {COLUMNS} FROM export_stage WHERE source_id = $source AND day = $day"
+                    f" ORDER BY release_id) TO '{_sql_path(temporary)}' (FORMAT parquet)",
+                    {"source": source_id, "day": day},
+                )
+                os.replace(temporary, folder / "part-0.parquet")
+                _write_atomic(folder / "_fingerprint", stamp)
+                written += 1
+        finally:
+            con.execute("DROP TABLE IF EXISTS export_stage")
     run_file = None
     if run_id is not None:
         run_file = _write_run_file(con, root / "runs" / f"{run_id}.jsonl", run_id=run_id)
