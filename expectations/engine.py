@@ -102,7 +102,7 @@ def check_text(
             found = [Finding(INTERNAL_ERROR, "error", 0, 0, "", f"check {check.id} failed; see the log")]
         if check.whole_text:
             whole_text.add(check.id)
-        findings.extend(dataclasses.replace(finding, field=field) for finding in found)
+        findings.extend(f if f.field == field else dataclasses.replace(f, field=field) for f in found)
     return _settle_overlaps(findings, whole_text)
 
 

@@ -17,7 +17,6 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
-from operator import add, sub
 from typing import Literal
 
 import numpy as np
@@ -42,6 +41,8 @@ ABBREVIATIONS: frozenset[str] = word_set(
 """Lower-cased words that are read as abbreviations when a full stop follows them (English)."""
 
 URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"“”‘’]+", re.IGNORECASE)
+_WWW_RE = re.compile(r"[wW][wW][wW]\.")
+"""Every `URL_RE` match contains "://" or this (no other character matches "w" ignoring case)."""
 _URL_TRAILING = ".,;:!?'’”\"]}"
 WORD_RE = re.compile(r"[^\W_]++(?:[’'\-‐‑.@&][^\W_]++)*+")
 """A word: letters/digits joined by at most one apostrophe, hyphen, dot, '@' or '&' between them, so
@@ -50,6 +51,7 @@ WORD_RE = re.compile(r"[^\W_]++(?:[’'\-‐‑.@&][^\W_]++)*+")
 _DOTTED_ABBREVIATION_RE = re.compile(r"(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,2}")
 _ENUMERATOR_RE = re.compile(r"\d{1,3}|[A-Za-z]|[ivx]{1,5}|[IVX]{1,5}")
 _BOUNDARY_RE = re.compile(r"(?P<term>\.{2,}|…|[.!?]+)(?P<close>[\"”’')\]»]*)(?=\s|$)|(?P<nl>\n)")
+_BOUNDARY_START_RE = re.compile(r"[.!?…\n](?:(?<=\n)\s*|(?=[.!?…\"”’')\]»]|\s|$))")
 _NAME_WORD = r"[A-Z][\w.'’\-]*"
 _NAME_PARTICLE = r"(?:of|the|de|da|du|van|von|der|al|bin|and|for|on|to|la|le)"
 _SPEAKER_RE = re.compile(
@@ -57,6 +59,8 @@ _SPEAKER_RE = re.compile(
     re.MULTILINE,
 )
 PARAGRAPH_BREAK_RE = re.compile(r"\r?\n(?:[ \t\f\v]*\r?\n)+|\r(?:[ \t\f\v]*\r(?!\n))+")
+_LF_PARAGRAPH_BREAK_RE = re.compile(r"\n(?:[ \t\f\v]*\n)+")
+"""`PARAGRAPH_BREAK_RE` for texts without "\r"; its literal first character lets `re` skip ahead quickly."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +106,8 @@ class Sentence:
 def url_spans(text: str) -> list[tuple[int, int]]:
     """Spans of URLs ("https://…", "www.…"), without trailing sentence punctuation or an unpaired ")"."""
     spans: list[tuple[int, int]] = []
+    if "://" not in text and _WWW_RE.search(text) is None:
+        return spans
     for match in URL_RE.finditer(text):
         start, end = match.span()
         while end > start + 4:
@@ -114,29 +120,27 @@ def url_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-_PAIR_RE = re.compile(r"(\W*+)(\w++(?:[’'\-‐‑.@&]\w++)*+)")
-_PAIR_NO_UNDERSCORE_RE = re.compile(r"([\W_]*+)(" + WORD_RE.pattern + ")")
-"""`(gap, word)` pairs covering the text up to its last word; `_PAIR_RE` is the fast form for texts
-without "_", where the classes "word character" and "word character but not _" agree."""
+_SPLIT_RE = re.compile(r"(\w++(?:[’'\-‐‑.@&]\w++)*+)")
+_SPLIT_NO_UNDERSCORE_RE = re.compile("(" + WORD_RE.pattern + ")")
+"""`WORD_RE` with its match captured, for `re.split`; `_SPLIT_RE` is the fast form for texts without
+"_", where the classes "word character" and "word character but not _" agree."""
 
 
 @lru_cache(maxsize=4)
 def tokenize(text: str) -> Tokens:
     """The word tokens of `text` in order; cached, because every check of a text asks for them.
 
-    One `findall` pass yields each word with the gap before it; offsets are running sums of their
-    lengths, so no per-token match object is built (this is the hot path of every check).
+    One `split` pass yields the gaps and words alternately (`[gap, word, gap, …, word, tail]`); offsets
+    are running sums of their lengths, so no per-token object besides the strings is built (this is the
+    hot path of every check).
     """
-    pairs = (_PAIR_NO_UNDERSCORE_RE if "_" in text else _PAIR_RE).findall(text)
-    if not pairs:
+    parts = (_SPLIT_NO_UNDERSCORE_RE if "_" in text else _SPLIT_RE).split(text)
+    if len(parts) == 1:
         return Tokens(text, (), (), (), ())
-    gaps, words = zip(*pairs, strict=True)
-    lengths = list(map(len, words))
-    ends = tuple(accumulate(map(add, map(len, gaps), lengths)))
-    starts = tuple(map(sub, ends, lengths))
-    folded = tuple("\0".join(words).casefold().split("\0"))
-    spaced = (False, *map(_is_inline_space, gaps[1:]))
-    return Tokens(text, starts, ends, folded, spaced)
+    bounds = list(accumulate(map(len, parts)))
+    folded = tuple("\0".join(parts[1::2]).casefold().split("\0"))
+    spaced = (False, *map(_is_inline_space, parts[2:-1:2]))
+    return Tokens(text, tuple(bounds[0:-1:2]), tuple(bounds[1::2]), folded, spaced)
 
 
 @lru_cache(maxsize=1024)
@@ -162,7 +166,7 @@ def paragraphs(text: str) -> tuple[tuple[int, int], ...]:
     cached like `tokenize`, since several checks walk the paragraphs."""
     spans: list[tuple[int, int]] = []
     position = 0
-    for match in PARAGRAPH_BREAK_RE.finditer(text):
+    for match in (PARAGRAPH_BREAK_RE if "\r" in text else _LF_PARAGRAPH_BREAK_RE).finditer(text):
         spans.extend(_trimmed(text, position, match.start()))
         position = match.end()
     spans.extend(_trimmed(text, position, len(text)))
@@ -170,11 +174,12 @@ def paragraphs(text: str) -> tuple[tuple[int, int], ...]:
 
 
 def _trimmed(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return [(start, end)] if start < end else []
+    segment = text[start:end]
+    stripped = segment.strip()
+    if not stripped:
+        return []
+    start += len(segment) - len(segment.lstrip())
+    return [(start, start + len(stripped))]
 
 
 def is_transcript(text: str, *, min_turns: int = 2) -> bool:
@@ -185,8 +190,22 @@ def is_transcript(text: str, *, min_turns: int = 2) -> bool:
     State, Ambassador Wendy Sherman:". Two "Key: value" lines in an ordinary release also qualify; that
     only softens checks that are lenient on transcripts, never makes one stricter.
     """
-    turns = _SPEAKER_RE.finditer(text)
-    return all(next(turns, None) is not None for _ in range(min_turns))
+    return _speaker_turns(text, min_turns) >= min_turns
+
+
+@lru_cache(maxsize=4)
+def _speaker_turns(text: str, limit: int) -> int:
+    """The number of lines of `text` that open with a speaker label, counting up to `limit`; cached, as
+    several checks ask. A label never spans lines, so `_SPEAKER_RE` is only tried at line starts."""
+    turns = 0
+    start = 0
+    while turns < limit:
+        if _SPEAKER_RE.match(text, start) is not None:
+            turns += 1
+        start = text.find("\n", start) + 1
+        if start == 0:
+            break
+    return turns
 
 
 def is_abbreviation(word: str) -> bool:
@@ -198,12 +217,12 @@ def is_abbreviation(word: str) -> bool:
     word = word.rpartition("-")[2]
     if len(word) == 1 and word.isalpha():
         return word != "a"
-    return word.casefold() in ABBREVIATIONS or _DOTTED_ABBREVIATION_RE.fullmatch(word) is not None
+    return word.casefold() in ABBREVIATIONS or ("." in word and _DOTTED_ABBREVIATION_RE.fullmatch(word) is not None)
 
 
 def is_enumerator(word: str) -> bool:
     """Whether a word can be a list marker such as "1", "b", "iv" (as in "1)", "b.", "(iv)")."""
-    return _ENUMERATOR_RE.fullmatch(word) is not None
+    return len(word) <= 5 and _ENUMERATOR_RE.fullmatch(word) is not None
 
 
 @lru_cache(maxsize=4)
@@ -215,29 +234,19 @@ def sentences(text: str) -> tuple[Sentence, ...]:
     ends one, so headings and bullets without full stops stand alone.
     """
     tokens = tokenize(text)
-    cuts: list[tuple[int, int, Separator]] = []
-    for match in _BOUNDARY_RE.finditer(text):
-        if match.group("nl") is not None:
-            cuts.append((match.start(), match.end(), "line"))
-            continue
-        term = match.group("term")
-        if term.startswith("..") or term == "…":
-            continue
-        if term == "." and _is_non_final_stop(tokens, match.start()):
-            continue
-        separator: Separator = "full-stop" if term == "." and not match.group("close") else "other"
-        cuts.append((match.end(), match.end(), separator))
-
+    starts, ends = tokens.starts, tokens.ends
     result: list[Sentence] = []
     position = 0
     pending: Separator = "start"
-    for cut_start, cut_end, kind in [*cuts, (len(text), len(text), "other")]:
-        span = _trimmed(text, position, cut_start)
-        if span:
-            start, end = span[0]
-            first = bisect_left(tokens.starts, start)
-            stop = max(first, bisect_right(tokens.ends, end))
-            result.append(Sentence(start, end, first, stop, pending))
+    for cut_start, cut_end, kind in _cuts(tokens):
+        segment = text[position:cut_start]
+        stripped = segment.strip()
+        if stripped:
+            start = position + len(segment) - len(segment.lstrip())
+            end = start + len(stripped)
+            first = bisect_left(starts, start)
+            stop = bisect_right(ends, end)
+            result.append(Sentence(start, end, first, stop if stop > first else first, pending))
             pending = kind
         elif pending != "start":
             pending = "line" if "line" in (pending, kind) else kind
@@ -245,12 +254,47 @@ def sentences(text: str) -> tuple[Sentence, ...]:
     return tuple(result)
 
 
+def _cuts(tokens: Tokens) -> list[tuple[int, int, Separator]]:
+    """The sentence boundaries of `tokens.text` as `(start, end, separator)` spans, then its end.
+
+    Every match of `_BOUNDARY_RE` starts where `_BOUNDARY_START_RE` matches (a line break, or a terminator
+    followed by another, a closing mark, whitespace or the end), so the regex is only tried there:
+    `finditer` would try it at every position, which was most of the cost of splitting. A line break and
+    the whitespace after it are one cut: further breaks in that whitespace would only cut empty text.
+    """
+    text = tokens.text
+    cuts: list[tuple[int, int, Separator]] = []
+    reach = 0
+    for candidate in _BOUNDARY_START_RE.finditer(text):
+        position = candidate.start()
+        if position < reach:
+            continue
+        if text[position] == "\n":
+            reach = candidate.end()
+            cuts.append((position, reach, "line"))
+            continue
+        match = _BOUNDARY_RE.match(text, position)
+        if match is None:
+            continue
+        reach = match.end()
+        term, close = match.group("term", "close")
+        if term == ".":
+            if _is_non_final_stop(tokens, position):
+                continue
+            cuts.append((reach, reach, "other" if close else "full-stop"))
+        elif not (term.startswith("..") or term == "…"):
+            cuts.append((reach, reach, "other"))
+    cuts.append((len(text), len(text), "other"))
+    return cuts
+
+
 def _is_non_final_stop(tokens: Tokens, stop: int) -> bool:
     """Whether the full stop at offset `stop` is part of the word before it, not a sentence end."""
-    index = bisect_left(tokens.ends, stop)
-    if index >= len(tokens) or tokens.ends[index] != stop:
+    ends = tokens.ends
+    index = bisect_left(ends, stop)
+    if index >= len(ends) or ends[index] != stop:
         return False
-    word = tokens.word(index)
+    word = tokens.text[tokens.starts[index] : stop]
     return is_abbreviation(word) or (is_enumerator(word) and starts_line(tokens.text, tokens.starts[index]))
 
 
@@ -273,6 +317,8 @@ def restart_size(tokens: Tokens, previous: Sentence, sentence: Sentence, limit: 
         return 0
     folded, spaced = tokens.folded, tokens.spaced
     longest = min(limit, previous.stop - previous.first, sentence.stop - sentence.first)
+    if folded[sentence.first] not in folded[previous.stop - longest : previous.stop]:
+        return 0
     for size in range(longest, 0, -1):
         cut = previous.stop - size
         if folded[cut : previous.stop] != folded[sentence.first : sentence.first + size]:

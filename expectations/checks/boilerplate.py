@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from expectations.checks.base import Check
 from expectations.findings import Finding, Severity
@@ -115,12 +115,11 @@ class Boilerplate(Check):
 
     def find(self, text: str) -> list[Finding]:
         findings: list[Finding] = []
-        for match in _LINE_RE.finditer(text):
-            line = match.group()
+        for line_start, line in _lines(text):
             stripped = line.strip()
             if not stripped:
                 continue
-            start = match.start() + (len(line) - len(line.lstrip()))
+            start = line_start + (len(line) - len(line.lstrip()))
             end = start + len(stripped)
             short = stripped.count(" ") < self.max_furniture_words
             normal = normalise_line(stripped) if short or self.known_lines else ""
@@ -138,6 +137,20 @@ class Boilerplate(Check):
                         self.finding(text, start + teaser.start(), end, f"teaser link {_show(teaser.group())}")
                     )
         return findings
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """The non-empty lines of `text` (`_LINE_RE` matches) with their offsets; `str.split` when there is
+    no "\r", which is several times faster than the regex."""
+    if "\r" in text:
+        for match in _LINE_RE.finditer(text):
+            yield match.start(), match.group()
+        return
+    position = 0
+    for line in text.split("\n"):
+        if line:
+            yield position, line
+        position += len(line) + 1
 
 
 def _show(excerpt: str, limit: int = 60) -> str:

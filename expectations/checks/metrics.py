@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import accumulate
 
 import numpy as np
 
@@ -57,7 +58,7 @@ GOPHER_THRESHOLDS: dict[str, float] = {
 """Rae et al. 2021, Table A1: a document is removed when a metric exceeds its value."""
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
-_PARAGRAPH_RE = re.compile(r"\n{2,}")
+_PARAGRAPH_RE = re.compile(r"\n\n+")
 
 
 def document_metrics(text: str) -> dict[str, float]:
@@ -79,29 +80,23 @@ def document_metrics(text: str) -> dict[str, float]:
     if len(words) < 2:
         return metrics
     ids = word_ids(text)[0].astype(np.uint64)
-    offsets = np.concatenate(([0], np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)))))
+    offsets = [0, *accumulate(map(len, words))]
     hashes = ids * _MULTIPLIER
     candidates = np.arange(len(words))
     for n in range(2, min(len(words), 10) + 1):
         hashes = hashes[:-1] * _MULTIPLIER + ids[n - 1 :]
         if n <= 4:
-            _, first, counts = np.unique(hashes, return_index=True, return_counts=True)
-            top = int(counts.max())
-            position = int(first[counts == top].min())
-            chars = int(offsets[position + n] - offsets[position]) + n - 1
+            top, position = _most_frequent(hashes)
+            chars = offsets[position + n] - offsets[position] + n - 1
             metrics[f"top_{n}_gram_char_frac"] = top * chars / size
             continue
         candidates = candidates[candidates < len(hashes)]
-        _, first, inverse, counts = np.unique(
-            hashes[candidates], return_index=True, return_inverse=True, return_counts=True
-        )
-        if len(first) == len(candidates):
+        repeated = _repeated(hashes[candidates])
+        if repeated is None:
             break
-        seen = np.zeros(len(hashes), dtype=bool)
-        seen[candidates] = True
-        seen[candidates[first]] = False
-        metrics[f"dup_{n}_gram_char_frac"] = _duplicate_gram_chars(seen, offsets, n) / size
-        candidates = candidates[counts[inverse] > 1]
+        later, more_than_once = repeated
+        metrics[f"dup_{n}_gram_char_frac"] = _duplicate_gram_chars(candidates[later], offsets, n) / size
+        candidates = candidates[more_than_once]
     return metrics
 
 
@@ -114,22 +109,69 @@ def _duplicates(items: list[str]) -> tuple[int, int]:
     return sum(extra for _, extra in repeated), sum(len(item) * extra for item, extra in repeated)
 
 
-def _duplicate_gram_chars(seen: np.ndarray, offsets: np.ndarray, n: int) -> int:
-    """Characters (without spaces) of n-grams that repeat an earlier one (`seen`), walking left to right
-    and skipping `n` words after each.
+def _runs(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first index and the length of each run of equal values in the sorted, non-empty `ordered`.
 
-    Works on runs of consecutive repeated positions: in a run the walk takes every n-th position, and
-    the words those n-grams cover are contiguous, so each run costs O(1) Python steps.
+    Built from plain array methods: on release-sized arrays numpy's per-call overhead (`np.unique`,
+    `np.diff`) costs more than the work."""
+    breaks = (ordered[1:] != ordered[:-1]).nonzero()[0]
+    bounds = np.empty(len(breaks) + 2, dtype=np.intp)
+    bounds[0] = 0
+    bounds[1:-1] = breaks + 1
+    bounds[-1] = len(ordered)
+    return bounds[:-1], bounds[1:] - bounds[:-1]
+
+
+def _most_frequent(values: np.ndarray) -> tuple[int, int]:
+    """The highest count of a value in the non-empty `values` and the first index of a value with that count."""
+    ordered = np.sort(values)
+    starts, counts = _runs(ordered)
+    top = int(counts.max())
+    if top == 1:
+        return 1, 0
+    tops = ordered[starts[counts == top]]
+    if len(tops) == 1:
+        return top, int((values == tops[0]).argmax())
+    index = np.searchsorted(tops, values)
+    np.minimum(index, len(tops) - 1, out=index)
+    return top, int((tops[index] == values).argmax())
+
+
+def _repeated(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """None when `values` are all distinct; otherwise two masks over them: the values that repeat an
+    earlier one, and the values that occur more than once."""
+    order = values.argsort()
+    starts, counts = _runs(values[order])
+    if len(starts) == len(values):
+        return None
+    later = np.ones(len(values), dtype=bool)
+    later[np.minimum.reduceat(order, starts)] = False
+    more_than_once = np.empty(len(values), dtype=bool)
+    more_than_once[order] = np.repeat(counts > 1, counts)
+    return later, more_than_once
+
+
+def _duplicate_gram_chars(positions: np.ndarray, offsets: list[int], n: int) -> int:
+    """Characters (without spaces) of the n-grams at `positions` (ascending: those that repeat an earlier
+    one), walking left to right and skipping `n` words after each; `offsets[i]` is the length of the
+    first `i` words.
+
+    Works on runs of consecutive positions: in a run the walk takes every n-th position, and the words
+    those n-grams cover are contiguous, so each run costs O(1) Python steps.
     """
-    edges = np.flatnonzero(np.diff(np.concatenate(([False], seen, [False])).astype(np.int8)))
+    if not len(positions):
+        return 0
+    breaks = ((positions[1:] - positions[:-1]) != 1).nonzero()[0]
+    firsts = positions[np.concatenate(([0], breaks + 1))].tolist()
+    stops = (positions[np.concatenate((breaks, [len(positions) - 1]))] + 1).tolist()
     total = 0
     resume = 0
-    for run_start, run_stop in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
+    for run_start, run_stop in zip(firsts, stops, strict=True):
         start = max(run_start, resume)
         if start >= run_stop:
             continue
         last = start + (run_stop - 1 - start) // n * n
-        total += int(offsets[last + n] - offsets[start])
+        total += offsets[last + n] - offsets[start]
         resume = last + n
     return total
 

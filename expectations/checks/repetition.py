@@ -183,9 +183,15 @@ class DuplicatedPhrase(Check):
         last = len(tokens) - 1
         ids, vocabulary = word_ids(tokens.text)
         wanted = [vocabulary[word] for word in _CONJUNCTIONS if word in vocabulary]
-        for index in np.flatnonzero(np.isin(ids, wanted)).tolist() if wanted else []:
+        reach = self.max_item_words + 1
+        conjunctions = np.zeros(len(ids), dtype=bool)
+        for word_id in wanted:
+            conjunctions |= ids == word_id
+        for index in np.flatnonzero(conjunctions).tolist():
             if not 0 < index < last or not tokens.spaced[index + 1]:
                 continue
+            if tokens.text.find(",", tokens.ends[index - reach] if index > reach else 0, tokens.starts[index]) < 0:
+                continue  # no comma close enough before the conjunction: a single item, not a list
             items = self._items_before(tokens, index)
             if len(items) < 2:
                 continue

@@ -93,9 +93,21 @@ class RepeatedSentence(Check):
         return findings
 
 
+_LINK_WORDS = ("://", "www.", "click here", "information")
+"""Lower-case text every `_LINK_RE` match contains once lower-cased, unless the text has one of
+`_FOLDS_TO_ASCII`, the characters that `re.IGNORECASE` matches with an ASCII letter ("ı" with "i", the
+Kelvin sign with "k")."""
+_FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
+
+
 def _is_prose(excerpt: str) -> bool:
     """Not written in capitals and free of URLs and link text: formula lines of lists are not prose."""
-    return any(character.islower() for character in excerpt) and _LINK_RE.search(excerpt) is None
+    if not any(character.islower() for character in excerpt):
+        return False
+    lowered = excerpt.lower()
+    if not any(word in lowered for word in _LINK_WORDS) and not any(odd in excerpt for odd in _FOLDS_TO_ASCII):
+        return True
+    return _LINK_RE.search(excerpt) is None
 
 
 def _words(tokens: Tokens, start: int, end: int) -> tuple[str, ...]:

@@ -22,7 +22,7 @@ import pytest
 
 from expectations import check_text
 from expectations.checks import NearDuplicateRelease
-from expectations.text import paragraphs, sentences, tokenize, word_ids
+from expectations.text import _speaker_turns, paragraphs, sentences, tokenize, word_ids
 from tests.expectations.conftest import SEED, STATE_DEPT, release_text
 
 RESULTS = Path(__file__).resolve().parent / "results" / "checks.json"
@@ -37,7 +37,7 @@ def _releases() -> list[str]:
 
 
 def _clear_caches() -> None:
-    for cached in (tokenize, sentences, word_ids, paragraphs):
+    for cached in (tokenize, sentences, word_ids, paragraphs, _speaker_turns):
         cached.cache_clear()
 
 
