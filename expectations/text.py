@@ -52,11 +52,24 @@ _ENUMERATOR_RE = re.compile(r"\d{1,3}|[A-Za-z]|[ivx]{1,5}|[IVX]{1,5}")
 _BOUNDARY_RE = re.compile(r"(?P<term>\.{2,}|…|[.!?]+)(?P<close>[\"”’')\]»]*)(?=\s|$)|(?P<nl>\n)")
 _NAME_WORD = r"[A-Z][\w.'’\-]*"
 _NAME_PARTICLE = r"(?:of|the|de|da|du|van|von|der|al|bin|and|for|on|to|la|le)"
+_INLINE_SPACE = r"[^\S\r\n]"
+"""Whitespace other than a line break, in any Unicode class (no-break space after a speaker label too)."""
 _SPEAKER_RE = re.compile(
-    rf"^[ \t]*{_NAME_WORD}(?:,? (?:{_NAME_WORD}|{_NAME_PARTICLE})){{0,11}}[ \t]*:[ \t]",
+    rf"^{_INLINE_SPACE}*{_NAME_WORD}(?:,?{_INLINE_SPACE}+(?:{_NAME_WORD}|{_NAME_PARTICLE})){{0,11}}"
+    rf"{_INLINE_SPACE}*:{_INLINE_SPACE}+",
     re.MULTILINE,
 )
-PARAGRAPH_BREAK_RE = re.compile(r"\r?\n(?:[ \t\f\v]*\r?\n)+|\r(?:[ \t\f\v]*\r(?!\n))+")
+_NOT_SPEAKERS: frozenset[str] = word_set(
+    """
+    telephone tel phone fax mobile cell email e-mail mail web website site url address helpline hotline
+    contact contacts enquiries inquiries whatsapp twitter facebook instagram linkedin youtube date time
+    venue location place source sources note notes reference ref subject tags tag keywords category
+    categories attachment attachments photo caption credit image video audio update updated link links
+    """
+)
+"""Last words of "Key:" labels that open contact and metadata lines, not speaker turns."""
+_NOT_SPEECH_RE = re.compile(r"[\d+@]|.*(?:@|://|\bwww\.)")
+PARAGRAPH_BREAK_RE = re.compile(r"\r?\n(?:[^\S\r\n]*\r?\n)+|\r(?:[^\S\r\n]*\r(?!\n))+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,13 +193,30 @@ def _trimmed(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def is_transcript(text: str, *, min_turns: int = 2) -> bool:
     """Whether `text` reads as a transcript: at least `min_turns` lines open with a speaker label.
 
-    A label is up to twelve capitalised words (name particles such as "of", "de" allowed) and a colon:
-    "QUESTION:", "MR PRICE:", "Spokesperson:", "Alexandra de Hoop Scheffer:", "U.S. Deputy Secretary of
-    State, Ambassador Wendy Sherman:". Two "Key: value" lines in an ordinary release also qualify; that
-    only softens checks that are lenient on transcripts, never makes one stricter.
+    A label is up to twelve capitalised words (name particles such as "of", "de" allowed) and a colon
+    followed by whitespace of any kind: "QUESTION:", "MR PRICE:", "Spokesperson:", "Alexandra de Hoop
+    Scheffer:", "U.S. Deputy Secretary of State, Ambassador Wendy Sherman:". Contact and metadata lines
+    are not turns: a label ending in a word of `_NOT_SPEAKERS` ("Telephone:", "Media contact:",
+    "Website:"), or one whose line goes on with a number, "+", an e-mail address or a URL.
     """
-    turns = _SPEAKER_RE.finditer(text)
-    return all(next(turns, None) is not None for _ in range(min_turns))
+    count = 0
+    for match in _SPEAKER_RE.finditer(text):
+        label = match.group().rstrip().rstrip(":").split()
+        if label[-1].casefold() in _NOT_SPEAKERS:
+            continue
+        line_end = text.find("\n", match.end())
+        if _NOT_SPEECH_RE.match(text, match.end(), line_end if line_end >= 0 else len(text)):
+            continue
+        count += 1
+        if count >= min_turns:
+            return True
+    return False
+
+
+def speaker_label_end(text: str, start: int) -> int:
+    """End of the speaker label ("QUESTION:\xa0 ") that opens the line at `start`, or `start` if none."""
+    match = _SPEAKER_RE.match(text, start)
+    return match.end() if match is not None else start
 
 
 def is_abbreviation(word: str) -> bool:

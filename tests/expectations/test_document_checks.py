@@ -61,6 +61,35 @@ def test_repeated_sentence_look_alikes(text: str) -> None:
     assert [f for f in RepeatedSentence().find(text) if f.severity != "info"] == []
 
 
+def test_repeated_answer_in_a_transcript_stays_an_error() -> None:
+    answer = "The Minister will lead the delegation to the ministerial segment of the conference in Geneva next week."
+    text = f"QUESTION:\xa0 Who?\n\nSPOKESPERSON:\xa0 {answer}\n\nQUESTION: Thanks.\n\nSPOKESPERSON: {answer}"
+    finding = only(RepeatedSentence().find(text))
+    assert (finding.severity, finding.start) == ("error", text.rindex("SPOKESPERSON"))
+
+
+def test_sentence_of_a_turn_repeated_as_a_paragraph() -> None:
+    sentence = "We follow every development that bears on the safety of our nationals and act whenever it is needed."
+    text = f"QUESTION: And the border?\n\nSPOKESPERSON: {sentence}\n\nQUESTION: Thanks.\n\n{sentence}\n\nThank you."
+    finding = only(RepeatedSentence().find(text))
+    assert (finding.severity, finding.start) == ("error", text.rindex(sentence))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "DEPUTY SPOKESPERSON FOR REGIONAL AFFAIRS:\xa0 Sure, happy to.\n\nQUESTION:\xa0 Hi, thanks.\n\n"
+        "DEPUTY SPOKESPERSON FOR REGIONAL AFFAIRS:\xa0 Sure, happy to.",
+        "MODERATOR:\xa0\xa0Yes, we can hear you fine.\n\nQUESTION:\xa0 Great.\n\n"
+        "MODERATOR:\u202fYes, we can hear you fine.",
+        "Canada Welcomes the Election of the New President of the Assembly\n\n"
+        "Canada welcomes the election of the new President of the Assembly. The vote took place on Monday.",
+    ],
+)
+def test_formulaic_turns_and_headings_are_not_repeated_sentences(text: str) -> None:
+    assert [f for f in RepeatedSentence().find(text) if f.severity != "info"] == []
+
+
 @pytest.mark.parametrize(
     ("text", "excerpt", "severity"),
     [
