@@ -83,6 +83,7 @@ _COMMA_RE = re.compile(",")
 _LINKING_WORDS = word_set("and or by to after upon in for on over")
 """Middle words of reduplications ("more and more", "face to face"): "and more and more" is not a
 doubled "and more" when the other word is a content word."""
+_REPEATED_WITH_AND = word_set("more less again over on round around through out up down far")
 _SPEECH_OPENERS = word_set("i we you they he she it thank thanks")
 """First words of short sentences speakers repeat on purpose ("We have waited. We have waited through…")."""
 _MAX_SPEECH_WORDS = 4
@@ -258,9 +259,7 @@ class DuplicatedPhrase(Check):
                 continue
             if size == 1 and (words[0] in self.allowed_doubles or (len(words[0]) == 1 and tokens.word(first) != "a")):
                 continue
-            if size == 2 and any(
-                link in _LINKING_WORDS and other not in FUNCTION_WORDS for link, other in (words, words[::-1])
-            ):
+            if size == 2 and any(_reduplicates(link, other) for link, other in (words, words[::-1])):
                 continue
             return size
         return 0
@@ -303,14 +302,12 @@ class DuplicatedPhrase(Check):
         found: list[tuple[int, int]] = []
 
         def repeats(position: int, words: tuple[str, ...]) -> bool:
-            if not _is_item(words):
-                return False
             if any(words == item for number, item in earlier if number < position - 1):
-                return True
+                return _is_item(words)
             cut = head_stop - len(words)
             if position < head + 2 or cut < head_start or folded[cut:head_stop] != words:
                 return False
-            return len(words) > 1 or cut == head_start or folded[cut - 1] in DETERMINERS
+            return (len(words) > 1 or cut == head_start or folded[cut - 1] in DETERMINERS) and _is_item(words)
 
         last = len(bounds) - 2
         for position in range(1, last + 1):
@@ -356,6 +353,15 @@ def _copies_match(tokens: Tokens, first: int, second: int, size: int) -> bool:
         return False
     inside = [*range(first + 1, first + size), *range(second + 1, second + size)]
     return all(tokens.spaced[index] for index in inside)
+
+
+def _reduplicates(link: str, other: str) -> bool:
+    """Whether "other link other" is a reduplication ("face to face", "step by step", "more and more",
+    "closer and closer"); with "and"/"or" only comparatives and particles repeat ("partners and partners"
+    is a slip)."""
+    if link not in _LINKING_WORDS or other in FUNCTION_WORDS:
+        return False
+    return link not in _CONJUNCTIONS or other.endswith("er") or other in _REPEATED_WITH_AND
 
 
 def _can_be_item(tokens: Tokens, start: int, stop: int) -> bool:

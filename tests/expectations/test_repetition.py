@@ -147,6 +147,11 @@ def test_item_repeated_anywhere_in_a_list(text: str, excerpt: str) -> None:
     assert "repeated within a list" in finding.message
 
 
+def test_doubled_phrase_with_and_is_not_a_reduplication() -> None:
+    text = "The Ministry is consulting its allies and allies and will respond."
+    assert only(DuplicatedPhrase().find(text)).excerpt == "allies and"
+
+
 @pytest.mark.parametrize(
     ("text", "excerpt"),
     [
