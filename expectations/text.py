@@ -54,12 +54,25 @@ _BOUNDARY_RE = re.compile(r"(?P<term>\.{2,}|…|[.!?]+)(?P<close>[\"”’')\]»
 _BOUNDARY_START_RE = re.compile(r"[.!?…\n](?:(?<=\n)\s*|(?=[.!?…\"”’')\]»]|\s|$))")
 _NAME_WORD = r"[A-Z][\w.'’\-]*"
 _NAME_PARTICLE = r"(?:of|the|de|da|du|van|von|der|al|bin|and|for|on|to|la|le)"
+_INLINE_SPACE = r"[^\S\r\n]"
+"""Whitespace other than a line break, in any Unicode class (no-break space after a speaker label too)."""
 _SPEAKER_RE = re.compile(
-    rf"^[ \t]*{_NAME_WORD}(?:,? (?:{_NAME_WORD}|{_NAME_PARTICLE})){{0,11}}[ \t]*:[ \t]",
+    rf"^{_INLINE_SPACE}*{_NAME_WORD}(?:,?{_INLINE_SPACE}+(?:{_NAME_WORD}|{_NAME_PARTICLE})){{0,11}}"
+    rf"{_INLINE_SPACE}*:{_INLINE_SPACE}+",
     re.MULTILINE,
 )
-PARAGRAPH_BREAK_RE = re.compile(r"\r?\n(?:[ \t\f\v]*\r?\n)+|\r(?:[ \t\f\v]*\r(?!\n))+")
-_LF_PARAGRAPH_BREAK_RE = re.compile(r"\n(?:[ \t\f\v]*\n)+")
+_NOT_SPEAKERS: frozenset[str] = word_set(
+    """
+    telephone tel phone fax mobile cell email e-mail mail web website site url address helpline hotline
+    contact contacts enquiries inquiries whatsapp twitter facebook instagram linkedin youtube date time
+    venue location place source sources note notes reference ref subject tags tag keywords category
+    categories attachment attachments photo caption credit image video audio update updated link links
+    """
+)
+"""Last words of "Key:" labels that open contact and metadata lines, not speaker turns."""
+_NOT_SPEECH_RE = re.compile(r"[\d+@]|.*(?:@|://|\bwww\.)")
+PARAGRAPH_BREAK_RE = re.compile(r"\r?\n(?:[^\S\r\n]*\r?\n)+|\r(?:[^\S\r\n]*\r(?!\n))+")
+_LF_PARAGRAPH_BREAK_RE = re.compile(r"\n(?:[^\S\r\n]*\n)+")
 """`PARAGRAPH_BREAK_RE` for texts without "\r"; its literal first character lets `re` skip ahead quickly."""
 
 
@@ -185,10 +198,11 @@ def _trimmed(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def is_transcript(text: str, *, min_turns: int = 2) -> bool:
     """Whether `text` reads as a transcript: at least `min_turns` lines open with a speaker label.
 
-    A label is up to twelve capitalised words (name particles such as "of", "de" allowed) and a colon:
-    "QUESTION:", "MR PRICE:", "Spokesperson:", "Alexandra de Hoop Scheffer:", "U.S. Deputy Secretary of
-    State, Ambassador Wendy Sherman:". Two "Key: value" lines in an ordinary release also qualify; that
-    only softens checks that are lenient on transcripts, never makes one stricter.
+    A label is up to twelve capitalised words (name particles such as "of", "de" allowed) and a colon
+    followed by whitespace of any kind: "QUESTION:", "MR PRICE:", "Spokesperson:", "Alexandra de Hoop
+    Scheffer:", "U.S. Deputy Secretary of State, Ambassador Wendy Sherman:". Contact and metadata lines
+    are not turns: a label ending in a word of `_NOT_SPEAKERS` ("Telephone:", "Media contact:",
+    "Website:"), or one whose line goes on with a number, "+", an e-mail address or a URL.
     """
     return _speaker_turns(text, min_turns) >= min_turns
 
@@ -200,12 +214,21 @@ def _speaker_turns(text: str, limit: int) -> int:
     turns = 0
     start = 0
     while turns < limit:
-        if _SPEAKER_RE.match(text, start) is not None:
+        match = _SPEAKER_RE.match(text, start)
+        line_end = text.find("\n", start)
+        if match is not None and match.group().rstrip().rstrip(":").split()[-1].casefold() not in _NOT_SPEAKERS \
+                and not _NOT_SPEECH_RE.match(text, match.end(), line_end if line_end >= 0 else len(text)):
             turns += 1
-        start = text.find("\n", start) + 1
-        if start == 0:
+        if line_end < 0:
             break
+        start = line_end + 1
     return turns
+
+
+def speaker_label_end(text: str, start: int) -> int:
+    """End of the speaker label ("QUESTION:\xa0 ") that opens the line at `start`, or `start` if none."""
+    match = _SPEAKER_RE.match(text, start)
+    return match.end() if match is not None else start
 
 
 def is_abbreviation(word: str) -> bool:

@@ -57,8 +57,14 @@ _FURNITURE_RE = re.compile(
     r"|follow us(?: on)? (?:facebook|twitter|x|instagram|linkedin|youtube|social media).*"
     r"|tags?: .*|categor(?:y|ies): .*|filed under:? .*|keywords?: .*"
     r"|(?:©|\(c\)|copyright) ?(?:\d{4}|©).*|all rights reserved.*"
-    r")"
+    r"|the following links? opens? in a new (?:tab|window)"
+    r")(?: \(?opens? in (?:a )?new (?:tab|window)\)?)?"
 )
+_SITE_LINK_RE = re.compile(
+    r"privacy(?: policy| notice| statement)?|terms(?: of (?:use|service)| and conditions)?|accessibility"
+    r"|sitemap|site map|contact us|disclaimer|cookies?(?: policy)?|faqs?|help|feedback|rss|about us"
+)
+"""Footer links that count as furniture when a line holds nothing else, separated by "|"."""
 _COOKIE_RE = re.compile(
     r"\b(?:(?:we|this (?:web)?site|our (?:web)?site) uses? cookies|accept (?:all )?cookies"
     r"|cookie (?:settings|policy|preferences|notice|consent)"
@@ -123,7 +129,9 @@ class Boilerplate(Check):
             end = start + len(stripped)
             short = stripped.count(" ") < self.max_furniture_words
             normal = normalise_line(stripped) if short or self.known_lines else ""
-            if short and _FURNITURE_RE.fullmatch(normal):
+            if (short and _FURNITURE_RE.fullmatch(" ".join(normal.replace("|", " ").split()))) or _is_link_bar(
+                stripped
+            ):
                 findings.append(self.finding(text, start, end, f"page furniture {_show(stripped)}"))
             elif ("ookie" in stripped or "OOKIE" in stripped) and _COOKIE_RE.search(stripped.casefold()):
                 findings.append(self.finding(text, start, end, f"cookie notice {_show(stripped)}"))
@@ -151,6 +159,17 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
         if line:
             yield position, line
         position += len(line) + 1
+
+
+def _is_link_bar(line: str) -> bool:
+    """A footer bar of at least two "|"-separated parts, each furniture or a site link ("© 2024 Ministry
+    of Foreign Affairs. All rights reserved. | Privacy policy | Terms of use")."""
+    if "|" not in line:
+        return False
+    parts = [normalise_line(part) for part in line.split("|")]
+    return len(parts) > 1 and all(
+        part and (_FURNITURE_RE.fullmatch(part) or _SITE_LINK_RE.fullmatch(part)) for part in parts
+    )
 
 
 def _show(excerpt: str, limit: int = 60) -> str:

@@ -9,6 +9,8 @@ Reason shapes, all `error` (an extractor failure a reader would see verbatim):
   "&nbsp;", "&rsquo;"), also without its semicolon for the common ones ("&nbsp "), a numeric one
   ("&#8217;", "&#x2019;"), and doubly escaped chains ("&amp;amp;", "&amp;quot;") as one finding. "AT&T",
   "R&D" and "&" between spaces are text.
+* A WordPress shortcode ("[caption id="attachment_5512" …]", "[/caption]", "[embed]"); editorial
+  brackets ("[sic]", "[the Minister]") have no "key=value" and no known shortcode name.
 * Script or style text: JavaScript statements ("function(){", "var _gaq = …", "document.getElementById",
   "window.dataLayer", "gtag(", "$(document)") and CSS rules ("{ display: none; }", "@media screen").
 
@@ -39,6 +41,11 @@ _TAG_RE = re.compile(
     r"<!--.*?(?:-->|$)|<!\[CDATA\[|</?(?P<name>[A-Za-z][A-Za-z0-9]{0,10})(?:\s[^<>]{0,300})?/?>",
     re.DOTALL,
 )
+_SHORTCODE_RE = re.compile(
+    r"\[/?(?:caption|embed|gallery|video|audio|playlist|wp_\w+|vc_\w+|et_pb_\w+|fusion_\w+|su_\w+)\b[^\[\]\n]{0,300}\]"
+    r"|\[[a-z][\w-]{0,30}(?:\s+[\w-]+=(?:\"[^\"\]\n]*\"|'[^'\]\n]*'|[^\s\]]+))+\s*/?\]"
+)
+"""WordPress shortcodes: "[caption id=…]", "[/caption]", "[embed]", or any "[name key="value"]"."""
 _ENTITY_RE = re.compile(
     r"&(?:amp;)*(?:#[0-9]{1,7};?|#[xX][0-9A-Fa-f]{1,6};?|(?P<name>[A-Za-z][A-Za-z0-9]{1,31})(?P<semi>;)?)"
 )
@@ -73,6 +80,9 @@ class MarkupRemnant(Check):
                 if name is not None and name.casefold() not in HTML_ELEMENTS:
                     continue
                 findings.append(self.finding(text, match.start(), match.end(), f"HTML markup {_show(match.group())}"))
+        if "[" in text:
+            for match in _SHORTCODE_RE.finditer(text):
+                findings.append(self.finding(text, match.start(), match.end(), f"shortcode {_show(match.group())}"))
         if "&" in text:
             for match in _ENTITY_RE.finditer(text):
                 if not _is_reference(match):

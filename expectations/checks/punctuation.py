@@ -16,7 +16,8 @@ Reason shapes and their severities:
   paragraph opens a new one mid-paragraph, is a `warning` (a cut text or a lost mark, not provably wrong).
 * Apostrophes are not quotes: ’ or ‘ between letters ("Pakistan’s"), before digits ("’90s"), or after a
   plural ("the ministers’ views") close nothing unless a single quotation is open; an opening single
-  quote left unclosed at the end of a paragraph is a `warning` (it may be a misused apostrophe, "‘til").
+  quote left unclosed at the end of a paragraph is a `warning` (it may be a misused apostrophe, "‘til"),
+  except an ʿayn in a transliterated Arabic name ("Jami’ ‘Ali", "al-‘Umari").
 
 Straight double quotes after a digit (5'10") are inch marks when no quotation is open. Marks inside URLs
 are ignored. Guillemets and CJK corner quotes are not checked yet.
@@ -91,7 +92,7 @@ class UnbalancedPunctuation(Check):
                 self.finding(text, position, position + 1, f'bracket "{mark}" is not closed in its paragraph')
                 for mark, position in stack
             )
-            if single is not None:
+            if single is not None and not _is_transliteration(text, start, single):
                 message = "opening single quote is not closed in its paragraph"
                 findings.append(self.finding(text, single, single + 1, message, severity="warning"))
         if quote is not None:
@@ -177,6 +178,19 @@ class UnbalancedPunctuation(Check):
                 findings.append(self.finding(text, single, position + 1, message))
             return None
         return position
+
+
+_TRANSLITERATION_RE = re.compile(
+    r"(?:[^\W\d_][’‘ʼʻ][^\W\d_]*|\b(?:al|el|bin|ibn|abu|abd|bint|umm))[\s-]$", re.IGNORECASE
+)
+
+
+def _is_transliteration(text: str, paragraph_start: int, position: int) -> bool:
+    """Whether an unclosed "‘" before a capital marks an ʿayn in a transliterated name ("Jami’ ‘Ali",
+    "Mu’adh ‘Isa", "al-‘Umari"): the word before it has an ʿayn/hamza mark or is a name particle."""
+    if not text[position + 1 : position + 2].isupper():
+        return False
+    return _TRANSLITERATION_RE.search(text, max(paragraph_start, position - 20), position) is not None
 
 
 def _role(text: str, paragraph: tuple[int, int], position: int) -> str | None:

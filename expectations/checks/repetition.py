@@ -8,25 +8,34 @@ Two reason shapes, both reported on the second (redundant) copy:
   junction ("Never again, never again"; "Blinken. Blinken said"; a heading repeated by its paragraph)
   makes it deliberate or at least not this defect. Word pairs that English doubles on purpose ("had
   had", "that that", "Bora Bora") are in `allowed_doubles`; a capitalised non-function word doubled
-  ("Abdullah Abdullah") is usually a name and is reported at `info` only.
-  In a transcript (see `expectations.text.is_transcript`) repetition is what was said, so findings are
-  capped at `transcript_severity` (default `info`).
+  ("Abdullah Abdullah") is usually a name and is reported at `info` only. A phrase of at least
+  `min_comma_repeat_words` words repeated with only a comma between ("exchanged views on the region,
+  exchanged views on the region,") is the same defect. "and more and more", "to face to face" are
+  reduplications, not a doubled "and more".
+  In a transcript (see `expectations.text.is_transcript`) speech-like repetition is what was said:
+  back-to-back repeats of 2 to 4 words ("those are those are"), comma repeats, list repeats and
+  restarts are capped at `transcript_severity` (default `info`); any other finding, such as a doubled
+  word ("a a", "and and"), at `warning`.
 * Restart across a sentence boundary — "…a statement by the Ministry said. the Ministry said the talks…":
   the last `min_restart_words`..`max_phrase_words` words of a sentence open the next sentence on the same
   line, each copy without punctuation inside. It is an `error` when the second copy starts in lower case
   (the writer or the machine translation restarted the clause and the full stop is stray) or when the
   earlier sentence is nothing but the phrase ("The two sides agreed. The two sides agreed to meet…").
   A next sentence that is only the phrase is left to `garbled-fragment` (a stray tail) or to
-  `repeated-sentence`, so "Thank you. Thank you." stays quiet here.
+  `repeated-sentence`, so "Thank you. Thank you." stays quiet here; so does a short capitalised
+  sentence opening with a pronoun or "thank" repeated as the next one's opening ("We have waited. We
+  have waited through…", "Thank you. Thank you for…"), which is rhetoric or speech.
   When the second copy is capitalised and the earlier sentence is longer, English also does this on
   purpose (anadiplosis: "…refugees in Costa Rica. Costa Rica also hosts…", measured on the State
   Department releases), so only phrases of at least `min_capitalised_restart_words` words are reported,
   as a `warning`. A repeat at the start of both sentences ("It is not in the interests of Israelis. It is
   not in the interests of Palestinians.") is parallelism, never this defect.
-* List repetition — "a comprehensive, broad-based and comprehensive solution": in a comma-separated
-  series closed by "and"/"or", the words right after the conjunction repeat the end of an earlier item.
-  A list needs at least one comma before the conjunction, so "again and again", "more and more" and
-  "step by step" are not lists; items after the first are at most `max_item_words` words long.
+* List repetition — "a comprehensive, broad-based and comprehensive solution", "Guyana, Haiti,
+  Jamaica, Guyana", "Trinidad and Tobago, Saint Lucia, Trinidad and Tobago": within a sentence's
+  comma-separated series, an item (case-insensitive) repeats an earlier item that is not right before
+  it. A list needs at least one comma, so "again and again", "more and more" and "step by step" are
+  not lists; a segment longer than 8 words, with punctuation inside, with a personal pronoun (a clause)
+  or an aside ("of course", "again") is not an item but starts a new series.
 
 Thresholds are ours, tuned on the seed example (tests/fixtures/text/) and on 587 edited US State
 Department releases, where the check must stay silent. Work per token is bounded by the thresholds, so
@@ -35,6 +44,8 @@ the check is linear in text length.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left, bisect_right
 from dataclasses import replace
 from itertools import pairwise
 
@@ -46,7 +57,7 @@ from expectations.text import Sentence, Tokens, is_transcript, restart_size, sen
 
 DEFAULT_ALLOWED_DOUBLES: frozenset[str] = word_set(
     """
-    had that is in do does did bora walla pago sing baden bye ha cha chop knock tut yada blah
+    had that is in do does did bora walla pago sing baden bye ha cha chop knock tut yada blah there
     """
 )
 """Words English doubles on purpose ("had had", "that that") or in names ("Bora Bora")."""
@@ -68,6 +79,29 @@ DETERMINERS: frozenset[str] = word_set(
 """Words that may open a list's first item: "a comprehensive, broad-based and comprehensive solution"."""
 
 _CONJUNCTIONS = frozenset({"and", "or"})
+_COMMA_RE = re.compile(",")
+_LINKING_WORDS = word_set("and or by to after upon in for on over")
+"""Middle words of reduplications ("more and more", "face to face"): "and more and more" is not a
+doubled "and more" when the other word is a content word."""
+_REPEATED_WITH_AND = word_set("more less again over on round around through out up down far")
+_SPEECH_OPENERS = word_set("i we you they he she it thank thanks")
+"""First words of short sentences speakers repeat on purpose ("We have waited. We have waited through…")."""
+_MAX_SPEECH_WORDS = 4
+"""In a transcript, back-to-back repeats of 2 to this many words are what was said ("those are those are")."""
+_MAX_LIST_ITEM_WORDS = 8
+_ASIDES: frozenset[tuple[str, ...]] = frozenset(
+    tuple(aside.split())
+    for aside in (
+        "again", "once again", "of course", "i mean", "first of all", "in fact", "you know", "however", "indeed",
+        "as well", "too", "also", "now", "well", "so", "yes", "no", "please", "thank you", "thanks", "sir",
+        "madam", "for example", "for instance", "in particular", "in addition", "i think", "i believe",
+        "frankly", "look", "okay", "ok", "right", "obviously", "clearly", "finally", "first", "second", "third",
+        "secondly", "thirdly", "lastly", "therefore", "then", "still", "yet", "if you will", "as i said",
+        "as you know",
+    )
+)
+"""Comma-delimited asides that recur in a sentence without being list items ("spoke, again, at length")."""
+_PRONOUNS = word_set("i we you they he she it")
 
 
 class DuplicatedPhrase(Check):
@@ -88,6 +122,7 @@ class DuplicatedPhrase(Check):
         transcript_severity: Severity = "info",
         min_restart_words: int = 2,
         min_capitalised_restart_words: int = 3,
+        min_comma_repeat_words: int = 3,
     ) -> None:
         super().__init__(severity=severity)
         self.max_phrase_words = max_phrase_words
@@ -97,16 +132,28 @@ class DuplicatedPhrase(Check):
         self.transcript_severity = transcript_severity
         self.min_restart_words = min_restart_words
         self.min_capitalised_restart_words = min_capitalised_restart_words
+        self.min_comma_repeat_words = min_comma_repeat_words
 
     def find(self, text: str) -> list[Finding]:
         tokens = tokenize(text)
-        findings = self._immediate(tokens) + self._in_lists(tokens) + self._restarts(tokens, sentences(text))
+        parts = sentences(text)
+        speech: set[int] = set()
+        commas = self._comma_repeats(tokens)
+        lists = self._in_lists(tokens, parts)
+        restarts = self._restarts(tokens, parts)
+        findings = self._immediate(tokens, speech) + commas + lists + restarts
+        speech.update(finding.start for finding in commas + lists + restarts)
         if findings and is_transcript(text):
-            cap = self.transcript_severity
-            return [replace(f, severity=milder(f.severity, cap)) for f in findings]
+            return [replace(f, severity=milder(f.severity, self._transcript_cap(f, speech))) for f in findings]
         return findings
 
-    def _immediate(self, tokens: Tokens) -> list[Finding]:
+    def _transcript_cap(self, finding: Finding, speech: set[int]) -> Severity:
+        """Severity cap in a transcript: speech-like repeats are capped at `transcript_severity`; any
+        other finding, such as a doubled word ("I have a a question": a slip or a disfluency for an
+        editor to look at), at `warning`."""
+        return self.transcript_severity if finding.start in speech else "warning"
+
+    def _immediate(self, tokens: Tokens, speech: set[int]) -> list[Finding]:
         text = tokens.text
         ids = word_ids(text)[0]
         spaced = np.fromiter(tokens.spaced, dtype=bool, count=len(tokens))
@@ -137,7 +184,41 @@ class DuplicatedPhrase(Check):
             findings.append(
                 self.finding(text, tokens.starts[second], tokens.ends[last - 1], message, severity=severity)
             )
+            if 1 < size <= _MAX_SPEECH_WORDS:
+                speech.add(tokens.starts[second])
             resume = last
+        return findings
+
+    def _comma_repeats(self, tokens: Tokens) -> list[Finding]:
+        """Phrases of at least `min_comma_repeat_words` words written twice with only a comma between
+        ("exchanged views on the region, exchanged views on the region,"); shorter ones are emphasis
+        ("Never again, never again")."""
+        text = tokens.text
+        ids = word_ids(text)[0]
+        spaced = np.fromiter(tokens.spaced, dtype=bool, count=len(tokens))
+        length = len(ids)
+        findings: list[Finding] = []
+        resume = 0
+        for size in range(self.max_phrase_words, self.min_comma_repeat_words - 1, -1):
+            if 2 * size > length:
+                continue
+            same = ids[:-size] == ids[size:]
+            width = length - 2 * size + 1
+            candidates = same[:width] & same[size - 1 :] & ~spaced[size : size + width]
+            for first in np.flatnonzero(candidates).tolist():
+                second = first + size
+                if first < resume or not _is_comma(tokens.gap(second)):
+                    continue
+                if tokens.folded[first:second] != tokens.folded[second : second + size]:
+                    continue
+                inside = [*range(first + 1, second), *range(second + 1, second + size)]
+                words = tokens.folded[first:second]
+                if not all(tokens.spaced[i] for i in inside) or all(w in FUNCTION_WORDS for w in words):
+                    continue
+                start, end = tokens.starts[second], tokens.ends[second + size - 1]
+                message = f'"{text[start:end]}" written twice in a row'
+                findings.append(self.finding(text, start, end, message))
+                resume = second + size
         return findings
 
     def _restarts(self, tokens: Tokens, parts: tuple[Sentence, ...]) -> list[Finding]:
@@ -154,7 +235,10 @@ class DuplicatedPhrase(Check):
                 continue
             start, end = tokens.starts[sentence.first], tokens.ends[sentence.first + size - 1]
             severity: Severity | None = None
-            if not tokens.word(sentence.first)[:1].islower() and size < previous.stop - previous.first:
+            whole = size == previous.stop - previous.first
+            if whole and words[0] in _SPEECH_OPENERS and not tokens.word(sentence.first)[:1].islower():
+                continue
+            if not tokens.word(sentence.first)[:1].islower() and not whole:
                 if size < self.min_capitalised_restart_words:
                     continue
                 severity = milder(self.severity, "warning")
@@ -175,79 +259,87 @@ class DuplicatedPhrase(Check):
                 continue
             if size == 1 and (words[0] in self.allowed_doubles or (len(words[0]) == 1 and tokens.word(first) != "a")):
                 continue
+            if size == 2 and any(_reduplicates(link, other) for link, other in (words, words[::-1])):
+                continue
             return size
         return 0
 
-    def _in_lists(self, tokens: Tokens) -> list[Finding]:
+    def _in_lists(self, tokens: Tokens, parts: tuple[Sentence, ...]) -> list[Finding]:
+        """Items repeated within a comma-separated series of one sentence (see the module docstring)."""
+        text = tokens.text
+        if "," not in text:
+            return []
+        cuts = [bisect_left(tokens.starts, match.end()) for match in _COMMA_RE.finditer(text)]
+        firsts = [sentence.first for sentence in parts]
+        by_sentence: dict[int, list[int]] = {}
+        for cut in cuts:
+            number = bisect_right(firsts, cut) - 1
+            if number >= 0 and parts[number].first < cut < parts[number].stop and _is_comma(tokens.gap(cut)):
+                by_sentence.setdefault(number, []).append(cut)
         findings: list[Finding] = []
-        last = len(tokens) - 1
-        ids, vocabulary = word_ids(tokens.text)
-        wanted = [vocabulary[word] for word in _CONJUNCTIONS if word in vocabulary]
-        reach = self.max_item_words + 1
-        conjunctions = np.zeros(len(ids), dtype=bool)
-        for word_id in wanted:
-            conjunctions |= ids == word_id
-        for index in np.flatnonzero(conjunctions).tolist():
-            if not 0 < index < last or not tokens.spaced[index + 1]:
-                continue
-            if tokens.text.find(",", tokens.ends[index - reach] if index > reach else 0, tokens.starts[index]) < 0:
-                continue  # no comma close enough before the conjunction: a single item, not a list
-            items = self._items_before(tokens, index)
-            if len(items) < 2:
-                continue
-            size = self._repeated_item_size(tokens, items, index + 1)
-            if size:
-                start, end = tokens.starts[index + 1], tokens.ends[index + size]
-                message = f'"{tokens.text[start:end]}" repeated within a list'
-                findings.append(self.finding(tokens.text, start, end, message))
+        for number, sentence_cuts in by_sentence.items():
+            sentence = parts[number]
+            bounds = [sentence.first, *sentence_cuts, sentence.stop]
+            for start, end in self._repeated_items(tokens, bounds):
+                message = f'"{text[tokens.starts[start] : tokens.ends[end - 1]]}" repeated within a list'
+                findings.append(self.finding(text, tokens.starts[start], tokens.ends[end - 1], message))
         return findings
 
-    def _items_before(self, tokens: Tokens, conjunction: int) -> list[tuple[int, int]]:
-        """Token ranges of the comma-separated items before a conjunction, nearest first.
+    def _repeated_items(self, tokens: Tokens, bounds: list[int]) -> list[tuple[int, int]]:
+        """Token ranges of items that repeat an earlier, non-adjacent item of the series cut at `bounds`.
 
-        Every item but the earliest has at most `max_item_words` words; the earliest is the (possibly
-        longer) clause the list grows out of, of which only the last `max_item_words` words are kept.
-        """
-        items: list[tuple[int, int]] = []
-        if not (tokens.spaced[conjunction] or _is_comma(tokens.gap(conjunction))):
-            return items
-        stop = conjunction
-        while stop > 0 and len(items) < self.max_list_items:
-            start = stop - 1
-            while start > 0 and stop - start < self.max_item_words and tokens.spaced[start]:
-                start -= 1
-            items.append((start, stop))
-            if start == 0 or not _is_comma(tokens.gap(start)):
-                break
-            stop = start
-        return items
-
-    def _repeated_item_size(self, tokens: Tokens, items: list[tuple[int, int]], first: int) -> int:
-        """Number of words after the conjunction that repeat an earlier item of the list, or 0.
-
-        The item right before the conjunction is never compared ("more and more", "the President and
-        President Putin"). A middle item must be repeated whole; the earliest item only by its end, and
-        only when a determiner precedes that end ("a comprehensive, broad-based and comprehensive"), so
-        a noun heading a longer phrase ("LE staff, family members, employees and staff") is not an item.
+        The first segment, and any segment too long to be an item, is the clause a series grows out of:
+        it starts a new series, of which only its end can be an item, and a
+        one-word end only after a determiner ("a comprehensive, broad-based and comprehensive"), so a
+        noun heading a longer phrase ("LE staff, family members, employees and staff") is not an item.
+        Middle segments are items whole (they may contain "and": "Trinidad and Tobago"). In the last
+        segment, the words before its first "and"/"or" are an item, and so are the first words after it;
+        the item right before that conjunction is never compared ("more and more").
         """
         folded = tokens.folded
-        if any(folded[start] in _CONJUNCTIONS for start, _ in items):
-            return 0
-        head_start, head_stop = items[-1]
-        best = 0
-        for size in range(1, self.max_item_words + 1):
-            stop = first + size
-            if stop > len(tokens) or (size > 1 and not tokens.spaced[stop - 1]):
-                break
-            words = folded[first:stop]
-            if all(word in FUNCTION_WORDS or not _has_letter(word) for word in words):
+        head, head_start, head_stop = 0, bounds[0], bounds[1]
+        earlier: list[tuple[int, tuple[str, ...]]] = []
+        found: list[tuple[int, int]] = []
+
+        def repeats(position: int, words: tuple[str, ...]) -> bool:
+            if any(words == item for number, item in earlier if number < position - 1):
+                return _is_item(words)
+            cut = head_stop - len(words)
+            if position < head + 2 or cut < head_start or folded[cut:head_stop] != words:
+                return False
+            return (len(words) > 1 or cut == head_start or folded[cut - 1] in DETERMINERS) and _is_item(words)
+
+        last = len(bounds) - 2
+        for position in range(1, last + 1):
+            start, stop = bounds[position], bounds[position + 1]
+            opened = start < stop and folded[start] in _CONJUNCTIONS
+            start += opened
+            if position < last:
+                words = folded[start:stop]
+                if not _can_be_item(tokens, start, stop):
+                    head, head_start, head_stop = position, bounds[position], stop
+                    earlier.clear()
+                elif repeats(position, words):
+                    found.append((start, stop))
+                earlier.append((position, words))
                 continue
-            middle = any(folded[start:end] == words for start, end in items[1:-1])
-            cut = head_stop - size
-            head = cut > head_start and folded[cut - 1] in DETERMINERS and folded[cut:head_stop] == words
-            if middle or head:
-                best = size
-        return best
+            after = start
+            if not opened:
+                limit = min(stop, start + self.max_item_words + 1)
+                conjunction = next((i for i in range(start, limit) if folded[i] in _CONJUNCTIONS), stop)
+                if conjunction == stop or not tokens.spaced[conjunction]:
+                    break
+                if all(tokens.spaced[start + 1 : conjunction]) and repeats(position, folded[start:conjunction]):
+                    found.append((start, conjunction))
+                    break
+                earlier.append((position, folded[start:conjunction]))
+                position += 1
+                after = conjunction + 1
+            for size in range(min(self.max_item_words, stop - after), 0, -1):
+                if all(tokens.spaced[after + 1 : after + size]) and repeats(position, folded[after : after + size]):
+                    found.append((after, after + size))
+                    break
+        return found
 
 
 def _copies_match(tokens: Tokens, first: int, second: int, size: int) -> bool:
@@ -261,6 +353,28 @@ def _copies_match(tokens: Tokens, first: int, second: int, size: int) -> bool:
         return False
     inside = [*range(first + 1, first + size), *range(second + 1, second + size)]
     return all(tokens.spaced[index] for index in inside)
+
+
+def _reduplicates(link: str, other: str) -> bool:
+    """Whether "other link other" is a reduplication ("face to face", "step by step", "more and more",
+    "closer and closer"); with "and"/"or" only comparatives and particles repeat ("partners and partners"
+    is a slip)."""
+    if link not in _LINKING_WORDS or other in FUNCTION_WORDS:
+        return False
+    return link not in _CONJUNCTIONS or other.endswith("er") or other in _REPEATED_WITH_AND
+
+
+def _can_be_item(tokens: Tokens, start: int, stop: int) -> bool:
+    """Whether a comma-delimited segment can be a list item: short, without punctuation inside, not an
+    aside ("of course") and without a personal pronoun (a clause: "they're part of the community")."""
+    words = tokens.folded[start:stop]
+    if stop - start > _MAX_LIST_ITEM_WORDS or not all(tokens.spaced[start + 1 : stop]) or words in _ASIDES:
+        return False
+    return not any(word.replace("'", "’").partition("’")[0] in _PRONOUNS for word in words)
+
+
+def _is_item(words: tuple[str, ...]) -> bool:
+    return words not in _ASIDES and any(word not in FUNCTION_WORDS and _has_letter(word) for word in words)
 
 
 def _is_comma(gap: str) -> bool:

@@ -14,9 +14,11 @@ Two reason shapes, both reported on the later copy, whose message gives the offs
 formula lines ("(MEDIA DETERMINED BY THE WHITE HOUSE)", "Please click here for more information.",
 "…live streamed on https://…"), so a repeat is not reported when it is written in capitals, carries a
 URL or a pointer to one ("click here", "for more information"), or is a paragraph on its own shorter
-than `min_paragraph_words` (default 10). Transcripts are
-speech, where "Thank you very much." and "Can you hear me?" recur: findings there are capped at
-`transcript_severity` (default `info`).
+than `min_paragraph_words` (default 10). A heading (the first line, without a full stop) restated by
+the lead sentence is not a repeat. Transcripts are speech, where "Thank you very much." and "Can you
+hear me?" recur: speaker labels ("MS PORTER:\xa0") are not counted as words, and repeats of fewer than
+`min_transcript_words` (default 12) words are capped at `transcript_severity` (default `info`); a
+longer answer printed twice stays an error.
 
 Measured on 587 edited US State Department releases: with these exceptions, the only repeats left are
 transcript courtesies.
@@ -31,8 +33,9 @@ from dataclasses import replace
 
 from expectations.checks.base import Check
 from expectations.findings import Finding, Severity, milder
-from expectations.text import Tokens, is_transcript, paragraphs, sentences, tokenize
+from expectations.text import Tokens, is_transcript, paragraphs, sentences, speaker_label_end, tokenize
 
+_TERMINATORS = frozenset(".!?…\"”’')]»")
 _LINK_RE = re.compile(r"://|\bwww\.|\bclick here\b|\bfor (?:more|further) information\b", re.IGNORECASE)
 
 
@@ -50,17 +53,21 @@ class RepeatedSentence(Check):
         min_words: int = 6,
         min_paragraph_words: int = 10,
         transcript_severity: Severity = "info",
+        min_transcript_words: int = 12,
     ) -> None:
         super().__init__(severity=severity)
         self.min_words = min_words
         self.min_paragraph_words = min_paragraph_words
         self.transcript_severity = transcript_severity
+        self.min_transcript_words = min_transcript_words
 
     def find(self, text: str) -> list[Finding]:
         tokens = tokenize(text)
         if len(tokens) < 2 * self.min_words:
             return []
         findings: list[Finding] = []
+        transcript = is_transcript(text)
+        speech: set[int] = set()
         skipped: list[tuple[int, int]] = []
         seen: dict[tuple[str, ...], int] = {}
         for start, end in paragraphs(text):
@@ -71,13 +78,25 @@ class RepeatedSentence(Check):
             first = seen.setdefault(words, start)
             if first != start and _is_prose(text[start:end]):
                 findings.append(self.finding(text, start, end, f"paragraph repeats the one at offset {first}"))
+                label = bisect_left(tokens.starts, speaker_label_end(text, start)) - bisect_left(tokens.starts, start)
+                if len(words) - label < self.min_transcript_words:
+                    speech.add(start)
                 skipped.append((start, end))
         skipped.sort()
         seen_sentences: dict[tuple[str, ...], int] = {}
-        for sentence in sentences(text):
+        parts = sentences(text)
+        for number, sentence in enumerate(parts):
             if sentence.stop - sentence.first < self.min_words:
                 continue
-            first = seen_sentences.setdefault(tokens.folded[sentence.first : sentence.stop], sentence.start)
+            first_word = sentence.first
+            if transcript:
+                first_word = bisect_left(tokens.starts, speaker_label_end(text, sentence.start), sentence.first)
+                if sentence.stop - first_word < self.min_words:
+                    continue
+            words = tokens.folded[first_word : sentence.stop]
+            if number == 0 and text[sentence.end - 1] not in _TERMINATORS:
+                continue  # a heading: the lead sentence may restate it
+            first = seen_sentences.setdefault(words, sentence.start)
             if first == sentence.start:
                 continue
             index = bisect_right(skipped, (sentence.start, len(text))) - 1
@@ -87,9 +106,11 @@ class RepeatedSentence(Check):
                 continue
             message = f"sentence repeats the one at offset {first}"
             findings.append(self.finding(text, sentence.start, sentence.end, message))
-        if findings and is_transcript(text):
+            if sentence.stop - first_word < self.min_transcript_words:
+                speech.add(sentence.start)
+        if speech and transcript:
             cap = self.transcript_severity
-            return [replace(f, severity=milder(f.severity, cap)) for f in findings]
+            return [replace(f, severity=milder(f.severity, cap)) if f.start in speech else f for f in findings]
         return findings
 
 

@@ -61,6 +61,35 @@ def test_repeated_sentence_look_alikes(text: str) -> None:
     assert [f for f in RepeatedSentence().find(text) if f.severity != "info"] == []
 
 
+def test_repeated_answer_in_a_transcript_stays_an_error() -> None:
+    answer = "The Minister will lead the delegation to the ministerial segment of the conference in Geneva next week."
+    text = f"QUESTION:\xa0 Who?\n\nSPOKESPERSON:\xa0 {answer}\n\nQUESTION: Thanks.\n\nSPOKESPERSON: {answer}"
+    finding = only(RepeatedSentence().find(text))
+    assert (finding.severity, finding.start) == ("error", text.rindex("SPOKESPERSON"))
+
+
+def test_sentence_of_a_turn_repeated_as_a_paragraph() -> None:
+    sentence = "We follow every development that bears on the safety of our nationals and act whenever it is needed."
+    text = f"QUESTION: And the border?\n\nSPOKESPERSON: {sentence}\n\nQUESTION: Thanks.\n\n{sentence}\n\nThank you."
+    finding = only(RepeatedSentence().find(text))
+    assert (finding.severity, finding.start) == ("error", text.rindex(sentence))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "DEPUTY SPOKESPERSON FOR REGIONAL AFFAIRS:\xa0 Sure, happy to.\n\nQUESTION:\xa0 Hi, thanks.\n\n"
+        "DEPUTY SPOKESPERSON FOR REGIONAL AFFAIRS:\xa0 Sure, happy to.",
+        "MODERATOR:\xa0\xa0Yes, we can hear you fine.\n\nQUESTION:\xa0 Great.\n\n"
+        "MODERATOR:\u202fYes, we can hear you fine.",
+        "Canada Welcomes the Election of the New President of the Assembly\n\n"
+        "Canada welcomes the election of the new President of the Assembly. The vote took place on Monday.",
+    ],
+)
+def test_formulaic_turns_and_headings_are_not_repeated_sentences(text: str) -> None:
+    assert [f for f in RepeatedSentence().find(text) if f.severity != "info"] == []
+
+
 @pytest.mark.parametrize(
     ("text", "excerpt", "severity"),
     [
@@ -221,3 +250,50 @@ def test_near_duplicate_release_names_the_other_release() -> None:
     assert check.find_for("r1", LONGER) == []
     assert only(check.excluding("r2").find(LONGER)).message.startswith("near-duplicate of release r1")
     assert check.find("Completely unrelated text about a football match and the weather in spring.") == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Share: LinkedIn | Facebook | Email",
+        "Share on LinkedIn (opens in new tab)",
+        "Share this article (opens in a new window)",
+        "The following link opens in a new tab",
+        "© 2023 High Commission of the Republic. All rights reserved. | Privacy notice | Terms of use | Sitemap",
+        "Privacy policy | Cookies | Contact us",
+        "Last updated: 4 February 2022",
+    ],
+)
+def test_boilerplate_share_bars_and_footer_links(line: str) -> None:
+    text = f"{PROSE}\n\n{line}\n\n{PROSE.replace('Chile', 'Peru')}"
+    finding = only(Boilerplate().find(text))
+    assert (finding.start, finding.excerpt) == (text.index(line), line[:200])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The portal | launched in May | serves exporters and importers alike.",
+        "Accessibility",
+        "Both sides will share information on Facebook and Twitter scams with the public.",
+    ],
+)
+def test_boilerplate_pipe_and_share_look_alikes(line: str) -> None:
+    assert Boilerplate().find(f"{PROSE}\n\n{line}") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "excerpt"),
+    [
+        ('[caption id="attachment_88" align="alignleft"]The Minister in Suva', '[caption id="attachment_88"'),
+        ("Photo of the signing.[/caption] The ministers then left.", "[/caption]"),
+        ('[gallery ids="12,13,14"] The delegation toured the port.', '[gallery ids="12,13,14"]'),
+    ],
+)
+def test_wordpress_shortcodes_are_markup(text: str, excerpt: str) -> None:
+    finding = only(MarkupRemnant().find(text))
+    assert finding.excerpt.startswith(excerpt) and finding.start == text.index(excerpt)
+
+
+def test_editorial_brackets_are_not_shortcodes() -> None:
+    assert MarkupRemnant().find("He said [sic] that the [Foreign] Minister would attend [in person].") == []

@@ -30,8 +30,10 @@ RECALL_FLOORS = {
 }
 PRECISION_FLOOR = 0.90
 OVERALL_RECALL_FLOOR = 0.95
-REAL_RELEASE_WARNING_BUDGET = {"garbled-fragment": 12, "unbalanced-punctuation": 3}
-"""Releases (of 587) allowed a warning from a check; every other check must stay silent on them."""
+REAL_RELEASE_WARNING_BUDGET = {"garbled-fragment": 12, "unbalanced-punctuation": 3, "duplicated-phrase": 3}
+"""Releases (of 587) allowed a warning from a check; every other check must stay silent on them.
+duplicated-phrase: a doubled word in a transcript is a warning ("as as many as", "I have a a symbolic
+question", "the level that it was was a problem")."""
 
 
 def test_corpus_is_the_pinned_one() -> None:

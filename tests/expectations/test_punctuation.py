@@ -86,3 +86,20 @@ def test_quotation_never_closed_is_a_warning() -> None:
 )
 def test_clean_look_alikes_stay_quiet(text: str) -> None:
     assert UnbalancedPunctuation().find(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The designations cover Jami’ ‘Abd al-Karim, a courier for the network.",
+        "Those sanctioned include Hasan al-‘Umari and two associates.",
+        "The envoy met Mu’adh ‘Isa in Sana‘a on Monday.",
+    ],
+)
+def test_transliterated_ayn_is_not_a_quote(text: str) -> None:
+    assert UnbalancedPunctuation().find(text) == []
+
+
+def test_unclosed_single_quote_still_warns() -> None:
+    finding = only(UnbalancedPunctuation().find("She called it ‘a new dawn for the region."))
+    assert finding.severity == "warning"

@@ -82,6 +82,7 @@ def test_thresholds_and_severity_are_constructor_arguments() -> None:
         "Blinken met Lavrov. Blinken said the talks were useful. Blinken left.",
         "Thank you, thank you, thank you for your work.",
         "Never again, never again.",
+        "Thanks, Ned, and thanks for joining.",
         "Remarks\n\nRemarks by the Secretary follow.",
         "The President and President Putin discussed trade.",
         "LE staff, family members, employees and staff from the Department attended.",
@@ -124,3 +125,86 @@ def test_restart_across_a_sentence_boundary(text: str, excerpt: str, severity: s
 )
 def test_restart_look_alikes(text: str) -> None:
     assert DuplicatedPhrase().find(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "excerpt"),
+    [
+        ("The ministers discussed energy, tourism, fisheries, tourism and culture.", "tourism"),
+        ("Talks covered maritime security, port access and maritime security and the budget.", "maritime security"),
+        ("Envoys from Antigua and Barbuda, Bosnia and Herzegovina, Antigua and Barbuda, Fiji and Peru came.",
+         "Antigua and Barbuda"),
+        ("We support the right to food, access to clean water, the right to food, and universal schooling.",
+         "the right to food"),
+        ("Priorities include the blue economy, coastal resilience, the blue economy and skills.", "the blue economy"),
+        ("Floods, landslides, floods and drought hit the region.", "floods"),
+        ("They were left without shelter, without food, without shelter and without hope.", "without shelter"),
+    ],
+)
+def test_item_repeated_anywhere_in_a_list(text: str, excerpt: str) -> None:
+    finding = only(DuplicatedPhrase().find(text))
+    assert (finding.excerpt, finding.start, finding.severity) == (excerpt, text.rindex(excerpt), "error")
+    assert "repeated within a list" in finding.message
+
+
+def test_doubled_phrase_with_and_is_not_a_reduplication() -> None:
+    text = "The Ministry is consulting its allies and allies and will respond."
+    assert only(DuplicatedPhrase().find(text)).excerpt == "allies and"
+
+
+@pytest.mark.parametrize(
+    ("text", "excerpt"),
+    [
+        ("The delegations reviewed the trade agenda, reviewed the trade agenda, and signed two memoranda.",
+         "reviewed the trade agenda"),
+        ("She thanked the host nation, thanked the host nation, for its support.", "thanked the host nation"),
+    ],
+)
+def test_phrase_repeated_after_a_comma(text: str, excerpt: str) -> None:
+    finding = only(DuplicatedPhrase().find(text))
+    assert (finding.excerpt, finding.start) == (excerpt, text.rindex(excerpt))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Millions trace their roots to the island, and more and more of them visit each year.",
+        "Tensions grew, and more and more families left the valley.",
+        "The deadline is closer and closer and closer, and we met them face to face.",
+        "Officials now meet face to face again, step by step, day after day.",
+        "The talks moved from video calls to face to face meetings.",
+        "If there is any there there, we will find it.",
+        "The ministers discussed trade and investment, energy and climate, and trade in services.",
+        "Kenya, Ghana and Ghana's neighbours signed the accord.",
+        "He spoke, again, at length, and then, again, answered questions.",
+        "First of all, we thank you, and, first of all, our hosts.",
+        "The ministers from Trinidad and Tobago, Saint Lucia, Grenada and Dominica met in Castries.",
+        "Support went to schools in the north, schools in the south and clinics in the east.",
+        "It matters to the region, because, in fact, they are part of the region, and the region knows it.",
+        "We have waited. We have waited through storms and through droughts.",
+        "I agree. I agree with every word of that.",
+    ],
+)
+def test_list_and_reduplication_look_alikes_stay_quiet(text: str) -> None:
+    assert [f for f in DuplicatedPhrase().find(text) if f.severity != "info"] == []
+
+
+def test_transcript_keeps_doubled_words_and_softens_speech() -> None:
+    text = (
+        "QUESTION:\xa0 Thank you. Thank you for doing this. Is there a a timeline?\n\n"
+        "SPOKESPERSON:\xa0 Those are those are good questions. We have made no no commitments to to anyone."
+    )
+    found = {f.excerpt: f.severity for f in DuplicatedPhrase().find(text)}
+    assert found.get("Thank you", "info") == "info"
+    assert found["those are"] == "info"
+    assert found["a"] == "warning"
+    assert found["to"] == "warning"
+
+
+def test_contact_block_does_not_make_a_transcript() -> None:
+    text = (
+        "Residents should stay indoors until the all-clear stay indoors until the all-clear.\n\n"
+        "Telephone: +1 868 555 0100\nEmail: consular@example.gov\nWebsite: www.example.gov"
+    )
+    finding = only(DuplicatedPhrase().find(text))
+    assert (finding.excerpt, finding.severity) == ("stay indoors until the all-clear", "error")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from expectations.text import is_abbreviation, is_transcript, paragraphs, sentences, tokenize
 
 
@@ -65,3 +67,22 @@ def test_transcripts_are_recognised_by_speaker_turns() -> None:
     )
     assert not is_transcript("The position is clear: no.\n\nThe United States’ position is clear: no.")
     assert not is_transcript("QUESTION: Why?")
+
+
+def test_speaker_labels_followed_by_unicode_spaces_are_turns() -> None:
+    assert is_transcript("MODERATOR:\xa0 Go ahead, please.\n\nQUESTION:\u2009Thanks for taking this.")
+    assert is_transcript("SENIOR OFFICIAL\xa0ONE:\xa0Sure.\n\nQUESTION:\xa0\xa0One more on Sudan.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "For assistance, contact the Consulate.\n\nTelephone: +63 2 555 0101\nEmail: help@example.gov\n"
+        "Website: www.example.gov",
+        "Helpline: 0800 123 456\nE-mail: cons.riga@example.in\nWhatsApp: +371 2000 0000",
+        "Media contact: Press Office\nVenue: Conference Hall B\nDate: Friday, 9 June",
+        "Contact: Jane Moyo\nEmail: jane.moyo@example.org",
+    ],
+)
+def test_contact_and_metadata_blocks_are_not_transcripts(text: str) -> None:
+    assert not is_transcript(text)
