@@ -353,3 +353,55 @@ def restart_size(tokens: Tokens, previous: Sentence, sentence: Sentence, limit: 
             return 0
         return size
     return 0
+
+
+_LINE_JOIN_RE = re.compile(r"(?<=\w)[^\S\r\n]*\r?\n[^\S\r\n]*(?=\w)")
+"""A single line break between two words: no blank line, no punctuation on either side."""
+_MIN_WRAPPED_LINE = 40
+"""Characters from which a line ending without punctuation reads as wrapped prose rather than a heading
+or label; hard-wrapped releases fill lines to 66–80 columns."""
+_OPEN_LINE_ENDINGS: frozenset[str] = word_set(
+    """
+    a an the and or nor but of to in on at by for with from as into onto upon about over under after before
+    than that is are was were be been its their our his her my your whose
+    """
+)
+"""Words a heading or label never ends on: a line stopping on one continues on the next."""
+
+
+@lru_cache(maxsize=4)
+def wrapped_joins(text: str) -> frozenset[int]:
+    """Indices of tokens that continue a hard-wrapped line of prose from the line before.
+
+    The break must be a single line break with only spaces around it (a blank line ends a paragraph), and
+    the line before must read as wrapped prose: it ends on a word headings never end on ("members of
+    the"), or it is at least `_MIN_WRAPPED_LINE` characters long and not in title case. Short or
+    title-case lines ("Joint Statement", "Kenya", "• Trade Ministers") are headings, labels or list items
+    whose words the next line may repeat on purpose. Each line is read once, so this is linear.
+    """
+    tokens = tokenize(text)
+    joins: set[int] = set()
+    if "\n" not in text:
+        return frozenset()
+    for match in _LINE_JOIN_RE.finditer(text):
+        index = bisect_left(tokens.starts, match.end())
+        if index >= len(tokens) or tokens.starts[index] != match.end() or index == 0:
+            continue
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if _reads_as_wrapped(tokens, bisect_left(tokens.starts, line_start), index):
+            joins.add(index)
+    return frozenset(joins)
+
+
+def _reads_as_wrapped(tokens: Tokens, first: int, stop: int) -> bool:
+    """Whether the line holding tokens `[first, stop)` continues on the next line (see `wrapped_joins`)."""
+    if stop <= first:
+        return False
+    if tokens.folded[stop - 1] in _OPEN_LINE_ENDINGS:
+        return True
+    if tokens.ends[stop - 1] - tokens.starts[first] < _MIN_WRAPPED_LINE:
+        return False
+    return any(
+        tokens.word(index)[:1].islower() and tokens.folded[index] not in _OPEN_LINE_ENDINGS
+        for index in range(first + 1, stop)
+    )

@@ -4,10 +4,11 @@ Reason shapes, each reported on the line (trimmed) that carries it:
 
 * Furniture line — a short line (at most `max_furniture_words` words) that is nothing but site
   furniture: sharing ("Share this page", "Share on Facebook", "Tweet", "Facebook Twitter LinkedIn
-  Email"), printing and downloading ("Print", "Print this page", "Download PDF"), page dates ("Date
-  modified: 2021-05-05", "Last updated 3 June 2021", "Published on …"), navigation ("Read more", "Back
-  to top", "Skip to main content", "Home > Media > Press releases", "Previous article"; a lone "Next —"
-  is a speaker breaking off in a transcript, so it does not count), feedback and
+  Email", "Share this page: Facebook | X | Email"), printing and downloading ("Print", "Print this page",
+  "Download PDF"), page dates ("Date modified: 2021-05-05", "Last updated 3 June 2021", "Published on
+  …"), navigation ("Read more", "Back to top", "Skip to main content", "Home > Media > Press releases",
+  "Previous article"; a lone "Next —" is a speaker breaking off
+  in a transcript, so it does not count), feedback and
   subscription prompts ("Was this page helpful?", "Subscribe to our newsletter", "Follow us on
   Twitter"), tag lists ("Tags: …") and copyright lines ("© 2021 Ministry of …", "All rights
   reserved"): `error` — no desk editor publishes a "Print this page" button.
@@ -39,7 +40,8 @@ _SOCIAL = (
 )
 _FURNITURE_RE = re.compile(
     r"(?:share(?: this)?(?: (?:page|article|story|post|release|news))?(?: (?:on|via) \w+)?"
-    rf"|(?:share|follow us|find us)(?: on)?:?(?: {_SOCIAL})*"
+    rf"|(?:share(?: this)?(?: (?:page|article|story|post|release|news))?|follow us|find us)(?: on| via)?:?"
+    rf"(?: {_SOCIAL})*"
     rf"|{_SOCIAL}(?: {_SOCIAL})+"
     r"|tweet(?: this)?|print(?: this)?(?: (?:page|article|release))?|print friendly(?:, pdf (?:&|and) email)?"
     r"|download(?: as)? pdf|download (?:this )?(?:page|release)(?: as pdf)?|email this (?:page|article)"

@@ -29,6 +29,9 @@ from expectations.checks.base import Check
 from expectations.findings import Finding
 
 _SUSPECT_RE = re.compile(r"[^\x00-\x7f‘’“”–—…\u00a0•]")
+_VIETNAMESE_RE = re.compile("(?<=[^\\W\\d_])á[¸¹º»][€‚ƒ„†‡ˆ‰Š‹ŒŽ•˜™š›œžŸ\u00a0-¿]")
+"""A letter of Latin Extended Additional (U+1E00–U+1EFF: Vietnamese "ộ", "ế") encoded as UTF-8 and
+decoded as Windows-1252 ("Ná»™i"), inside a word; ftfy's badness regex misses some of these."""
 _BROKEN_RE = re.compile(r"[\ufffd\x80-\x9f]+")
 _WINDOW = 8
 """Characters either side of a suspect character searched by the badness regex (its longest pattern
@@ -60,7 +63,7 @@ class Mojibake(Check):
                     self.finding(text, start, end, f"{kind} in {_quoted(word)}: the text was decoded wrongly")
                 )
                 continue
-            repaired = fix_encoding(word)
+            repaired = _repair(word)
             if repaired != word:
                 message = f"mojibake {_quoted(word)}, probably {_quoted(repaired)}"
                 findings.append(self.finding(text, start, end, message))
@@ -87,6 +90,7 @@ def _badness_spans(text: str) -> list[tuple[int, int]]:
         windows.append((window_start, window_end))
     for start, end in windows:
         spans.extend(match.span() for match in BADNESS_RE.finditer(text, start, min(end, len(text))))
+        spans.extend(match.span() for match in _VIETNAMESE_RE.finditer(text, start, min(end, len(text))))
     return spans
 
 
@@ -102,6 +106,18 @@ def _word_spans(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int,
             right += 1
         widened.append((left, max(right, left), kind))
     return widened
+
+
+def _repair(word: str) -> str:
+    """`ftfy.fix_encoding`, or failing that the word's Windows-1252 bytes read as UTF-8 ("Ná»™i" → "Nội"),
+    which ftfy leaves alone when its badness regex does not fire; `word` itself if neither applies."""
+    repaired = fix_encoding(word)
+    if repaired != word:
+        return repaired
+    try:
+        return word.encode("cp1252").decode("utf-8")
+    except UnicodeError:
+        return word
 
 
 def _quoted(word: str) -> str:

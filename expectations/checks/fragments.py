@@ -19,9 +19,11 @@ Two reason shapes, each reported on the fragment itself:
   (`DANGLING_WORDS`), or a paragraph inside the body that stops on one of those words with no punctuation at all and
   only a space before it (list items end in "; and" or ", or" on purpose) (the end of the whole text is
   `truncated-text`'s). Prepositions that English strands at the end of a clause ("the partners we work with.", "which
-  both sides agreed to.", "as before.") are deliberately not in the list. A capital "A" is a name or grade ("Plan A.",
-  "Category A."). When the next sentence starts in lower case on the same line ("…to facilitate the. passage of aid"),
-  the stray full stop is one defect, reported once as the lower-case fragment.
+  both sides agreed to.", "as before.") are not in the list; they dangle only straight after a comma or a number
+  ("a difficult build-up, with.", "from May 31 to.", "from June to.", `STRANDABLE_WORDS`).
+  A capital "A" is a name or grade ("Plan A.", "Category A."). When the next sentence starts in lower case on the
+  same line ("…to facilitate the. passage of aid"), the stray full stop is one defect,
+  reported once as the lower-case fragment.
 
 A lower-case sentence that restarts the words ending the sentence before it ("…the Ministry said. the
 Ministry said the talks…") is `duplicated-phrase`'s, so one defect yields one finding.
@@ -65,12 +67,24 @@ NAME_PARTICLES: frozenset[str] = word_set(
 DANGLING_WORDS: frozenset[str] = word_set(
     """
     a an the and or nor its their our my your whose during via per amid amidst despite including
-    regarding unlike versus
+    regarding unlike versus although whereas unless whether than among amongst
     """
 )
 """Words that cannot end an English sentence: articles, "and"/"or"/"nor", possessive determiners, and
 prepositions that are never stranded. "of", "to" and "towards" are left out: speakers strand them ("a
 part of.", "what we are looking towards.", eleven times in the 587 State Department releases)."""
+
+STRANDABLE_WORDS: frozenset[str] = word_set(
+    """
+    to with from of for in on at by about into onto towards toward upon over under after before between
+    through against within without across like
+    """
+)
+"""Prepositions English strands at the end of a clause ("what it was looking for.", "a world to live in.",
+"signed up to."). They end a sentence as a defect only straight after a comma or a number ("a difficult
+build-up, with.", "from May 31 to."), where no verb can be waiting for them, or "to" closing a "from …"
+range ("from 4 June to."); none of the 587 State
+Department releases has one there."""
 
 _RESTART_LIMIT = 8
 
@@ -162,12 +176,14 @@ class GarbledFragment(Check):
 
 def _dangles(tokens: Tokens, index: int) -> bool:
     gap = tokens.gap(index)
-    return (
-        tokens.folded[index] in DANGLING_WORDS
-        and tokens.word(index) != "A"
-        and "\n" not in gap
-        and gap.strip() in ("", ",")
-    )
+    if "\n" in gap or gap.strip() not in ("", ","):
+        return False
+    word = tokens.folded[index]
+    if word in STRANDABLE_WORDS:
+        if word == "to" and "from" in tokens.folded[max(index - 4, 0) : index - 1]:
+            return True
+        return gap.strip() == "," or any(character.isdigit() for character in tokens.folded[index - 1])
+    return word in DANGLING_WORDS and tokens.word(index) != "A"
 
 
 def _starts_lower(tokens: Tokens, sentence: Sentence) -> bool:

@@ -6,8 +6,10 @@ Two reason shapes, both reported on the second (redundant) copy:
   `max_phrase_words` words followed at once by the same words (case-insensitive), with only spaces at the
   junction and inside both copies. A comma, full stop, dash or line break at the
   junction ("Never again, never again"; "Blinken. Blinken said"; a heading repeated by its paragraph)
-  makes it deliberate or at least not this defect. Word pairs that English doubles on purpose ("had
-  had", "that that", "Bora Bora") are in `allowed_doubles`; a capitalised non-function word doubled
+  makes it deliberate or at least not this defect; the single line break of hard-wrapped prose
+  ("members of the\nthe Haitian elite") counts as a space (see `expectations.text.wrapped_joins`).
+  Word pairs that English doubles on purpose ("had had", "that that", "Bora Bora") are in
+  `allowed_doubles`; a capitalised non-function word doubled
   ("Abdullah Abdullah") is usually a name and is reported at `info` only. A phrase of at least
   `min_comma_repeat_words` words repeated with only a comma between ("exchanged views on the region,
   exchanged views on the region,") is the same defect. "and more and more", "to face to face" are
@@ -33,9 +35,11 @@ Two reason shapes, both reported on the second (redundant) copy:
 * List repetition — "a comprehensive, broad-based and comprehensive solution", "Guyana, Haiti,
   Jamaica, Guyana", "Trinidad and Tobago, Saint Lucia, Trinidad and Tobago": within a sentence's
   comma-separated series, an item (case-insensitive) repeats an earlier item that is not right before
-  it. A list needs at least one comma, so "again and again", "more and more" and "step by step" are
-  not lists; a segment longer than 8 words, with punctuation inside, with a personal pronoun (a clause)
-  or an aside ("of course", "again") is not an item but starts a new series.
+  it; the item after "and" closes the series even when a comma follows ("minerals, chips and minerals,
+  as well as…"), and a one-word end of the opening clause counts as an item when it is a name ("in
+  Geneva, Vienna and Geneva"). A list needs at least one comma, so "again and again", "more and more"
+  and "step by step" are not lists; a segment longer than 8 words, with punctuation inside, with a
+  personal pronoun (a clause) or an aside ("of course", "again") is not an item but starts a new series.
 
 Thresholds are ours, tuned on the seed example (tests/fixtures/text/) and on 587 edited US State
 Department releases, where the check must stay silent. Work per token is bounded by the thresholds, so
@@ -53,14 +57,56 @@ import numpy as np
 
 from expectations.checks.base import Check
 from expectations.findings import Finding, Severity, milder
-from expectations.text import Sentence, Tokens, is_transcript, restart_size, sentences, tokenize, word_ids, word_set
+from expectations.text import (
+    Sentence,
+    Tokens,
+    is_transcript,
+    restart_size,
+    sentences,
+    tokenize,
+    word_ids,
+    word_set,
+    wrapped_joins,
+)
 
 DEFAULT_ALLOWED_DOUBLES: frozenset[str] = word_set(
     """
-    had that is in do does did bora walla pago sing baden bye ha cha chop knock tut yada blah there
+    had that do does did bora walla pago sing baden bye ha cha chop knock tut yada blah there
     """
 )
-"""Words English doubles on purpose ("had had", "that that") or in names ("Bora Bora")."""
+"""Words English doubles on purpose ("had had", "that that") or in names ("Bora Bora"). "in in" and "is is"
+are grammatical only in context (see `_grammatical_double`), so they are not here."""
+
+_IN_PARTICLE_VERBS: frozenset[str] = word_set(
+    """
+    log logs logged logging sign signs signed signing check checks checked checking fill fills filled filling
+    plug plugs plugged plugging factor factors factored factoring phase phases phased phasing usher ushers
+    ushered ushering swear swears swore sworn swearing chip chips chipped chipping pitch pitched pitching
+    tune tuned tuning zoom zoomed zooming move moves moved moving settle settled settling join joined
+    joining give gives gave given giving cave caved break broke broken drop dropped step stepped stepping
+    weigh weighs weighed weighing lock locked locking pencil pencilled penciled dial dialled dialed kick
+    kicked kicking set sets setting ring rang rung call called calling fly flew flown flying come came
+    coming comes stay stayed staying sit sat sitting take took taken taking bring brought bringing let
+    lets letting lay laid rein reined fit fitted fits fitting hand handed handing turn turned turning
+    """
+)
+"""Verbs with the particle "in" ("logged in", "phased in") that a second "in" may follow ("phased in in
+March")."""
+_IN_PHRASE_HEADS: frozenset[str] = word_set(
+    """
+    terms fact particular general addition order part turn short sum response advance effect practice
+    principle itself light view case spite line return total contrast brief person time
+    """
+)
+"""Words after "in" in fixed phrases that may follow a stranded "in" ("a role in in terms of")."""
+_COPULA_SUBJECT_WORDS: frozenset[str] = word_set(
+    """
+    what where why how who whatever all thing things point problem question issue truth fact reality reason
+    answer concern difference key goal aim hope challenge idea bottom line trouble worry
+    """
+)
+"""Words that open a clause used as the subject of "is" ("what it is is", "the thing is is")."""
+_COPULA_REACH = 6
 
 FUNCTION_WORDS: frozenset[str] = word_set(
     """
@@ -156,7 +202,8 @@ class DuplicatedPhrase(Check):
     def _immediate(self, tokens: Tokens, speech: set[int]) -> list[Finding]:
         text = tokens.text
         ids = word_ids(text)[0]
-        spaced = np.fromiter(tokens.spaced, dtype=bool, count=len(tokens))
+        joined = _joined(tokens)
+        spaced = np.fromiter(joined, dtype=bool, count=len(tokens))
         length = len(ids)
         shortest: dict[int, int] = {}
         for size in range(min(self.max_phrase_words, length // 2), 0, -1):
@@ -169,12 +216,12 @@ class DuplicatedPhrase(Check):
         for first in sorted(shortest):
             if first < resume:
                 continue
-            size = self._repeat_size(tokens, first, shortest[first])
+            size = self._repeat_size(tokens, joined, first, shortest[first])
             if not size:
                 continue
             second = first + size
             last = second + size
-            while _copies_match(tokens, last - size, last, size):
+            while _copies_match(tokens, joined, last - size, last, size):
                 last += size
             phrase = text[tokens.starts[first] : tokens.ends[second - 1]]
             severity: Severity | None = None
@@ -246,18 +293,20 @@ class DuplicatedPhrase(Check):
             findings.append(self.finding(tokens.text, start, end, message, severity=severity))
         return findings
 
-    def _repeat_size(self, tokens: Tokens, first: int, smallest: int) -> int:
+    def _repeat_size(self, tokens: Tokens, joined: tuple[bool, ...], first: int, smallest: int) -> int:
         """Length of the shortest phrase from `first` that is repeated straight after it, or 0.
 
         `smallest` is the least size whose first words match, so shorter sizes need no test.
         """
         for size in range(smallest, self.max_phrase_words + 1):
-            if not _copies_match(tokens, first, first + size, size):
+            if not _copies_match(tokens, joined, first, first + size, size):
                 continue
             words = tokens.folded[first : first + size]
             if not any(_has_letter(word) for word in words):
                 continue
             if size == 1 and (words[0] in self.allowed_doubles or (len(words[0]) == 1 and tokens.word(first) != "a")):
+                continue
+            if size == 1 and _grammatical_double(tokens, first):
                 continue
             if size == 2 and any(_reduplicates(link, other) for link, other in (words, words[::-1])):
                 continue
@@ -307,7 +356,8 @@ class DuplicatedPhrase(Check):
             cut = head_stop - len(words)
             if position < head + 2 or cut < head_start or folded[cut:head_stop] != words:
                 return False
-            return (len(words) > 1 or cut == head_start or folded[cut - 1] in DETERMINERS) and _is_item(words)
+            named = tokens.word(cut)[:1].isupper() and words[0] not in FUNCTION_WORDS
+            return (len(words) > 1 or cut == head_start or named or folded[cut - 1] in DETERMINERS) and _is_item(words)
 
         last = len(bounds) - 2
         for position in range(1, last + 1):
@@ -321,6 +371,8 @@ class DuplicatedPhrase(Check):
                     earlier.clear()
                 elif repeats(position, words):
                     found.append((start, stop))
+                elif (closing := self._closing_item(tokens, start, stop)) and repeats(position + 1, closing[1]):
+                    found.append((closing[0], stop))
                 earlier.append((position, words))
                 continue
             after = start
@@ -341,18 +393,59 @@ class DuplicatedPhrase(Check):
                     break
         return found
 
+    def _closing_item(self, tokens: Tokens, start: int, stop: int) -> tuple[int, tuple[str, ...]] | None:
+        """The item after "and"/"or" inside a middle segment ("semiconductors and critical minerals" in
+        "…of critical minerals, semiconductors and critical minerals, as well as…": the series closes
+        there and what follows the comma is not an item), with its first token; None without one."""
+        folded = tokens.folded
+        conjunction = next((i for i in range(start + 1, stop) if folded[i] in _CONJUNCTIONS), stop)
+        if conjunction >= stop - 1 or stop - conjunction - 1 > self.max_item_words:
+            return None
+        return conjunction + 1, folded[conjunction + 1 : stop]
 
-def _copies_match(tokens: Tokens, first: int, second: int, size: int) -> bool:
+
+def _copies_match(tokens: Tokens, joined: tuple[bool, ...], first: int, second: int, size: int) -> bool:
     """Whether the `size` words from `second` repeat those from `first` and follow them directly.
 
-    The junction and the inside of both copies must be plain spaces on one line.
+    The junction and the inside of both copies must be `joined`: plain spaces on one line, or the single
+    line break of hard-wrapped prose.
     """
-    if second + size > len(tokens) or not tokens.spaced[second]:
+    if second + size > len(tokens) or not joined[second]:
         return False
     if tokens.folded[first : first + size] != tokens.folded[second : second + size]:
         return False
     inside = [*range(first + 1, first + size), *range(second + 1, second + size)]
-    return all(tokens.spaced[index] for index in inside)
+    return all(joined[index] for index in inside)
+
+
+def _joined(tokens: Tokens) -> tuple[bool, ...]:
+    """`tokens.spaced`, with the tokens that continue a hard-wrapped line ("members of the\nthe") also
+    counted as following on directly."""
+    joins = wrapped_joins(tokens.text)
+    if not joins:
+        return tokens.spaced
+    return tuple(spaced or index in joins for index, spaced in enumerate(tokens.spaced))
+
+
+def _grammatical_double(tokens: Tokens, first: int) -> bool:
+    """Whether "in in" or "is is" at token `first` is grammatical: a particle verb and the preposition
+    ("logged in in March"), or a clause as subject of "is" ("what it is is", "the point is is"), looked for
+    among the `_COPULA_REACH` words before it on the same line; or a stranded "in" before a fixed phrase
+    ("a role in in terms of", "believe in in fact")."""
+    word = tokens.folded[first]
+    if word == "in":
+        after = first + 2
+        if after < len(tokens) and tokens.spaced[after] and tokens.folded[after] in _IN_PHRASE_HEADS:
+            return True
+        return first > 0 and tokens.spaced[first] and tokens.folded[first - 1] in _IN_PARTICLE_VERBS
+    if word != "is":
+        return False
+    index = first
+    while index > 0 and first - index < _COPULA_REACH and tokens.spaced[index]:
+        index -= 1
+        if tokens.folded[index] in _COPULA_SUBJECT_WORDS:
+            return True
+    return False
 
 
 def _reduplicates(link: str, other: str) -> bool:

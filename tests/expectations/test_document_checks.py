@@ -297,3 +297,33 @@ def test_wordpress_shortcodes_are_markup(text: str, excerpt: str) -> None:
 
 def test_editorial_brackets_are_not_shortcodes() -> None:
     assert MarkupRemnant().find("He said [sic] that the [Foreign] Minister would attend [in person].") == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Share this page: Facebook | X | Email",
+        "Share this release via: WhatsApp | Telegram",
+        "Follow us: Instagram | YouTube",
+    ],
+)
+def test_boilerplate_labelled_share_bar(line: str) -> None:
+    text = f"{PROSE}\n\n{line}\n\nMore text follows here."
+    assert only(Boilerplate().find(text)).excerpt == line
+
+
+def test_boilerplate_share_sentence_look_alikes() -> None:
+    text = f"{PROSE}\n\nShare this page: the archive lets readers share this page of history.\n\nShare | Care"
+    assert Boilerplate().find(text) == []
+
+
+@pytest.mark.parametrize(("word", "repair"), [("Ä\x90Ã\xa0 Ná»\x99ng", ""), ("Ná»‡n", "Nện"), ("Ä‘á»™i", "đội")])
+def test_mojibake_vietnamese_letters(word: str, repair: str) -> None:
+    findings = Mojibake().find(f"The talks in {word} went well.")
+    assert findings and all(f.severity == "error" for f in findings)
+    if repair:
+        assert f'probably "{repair}"' in findings[-1].message
+
+
+def test_mojibake_vietnamese_look_alikes() -> None:
+    assert Mojibake().find("Hà Nội, Đà Nẵng and Huế; «está»… dijo»") == []

@@ -107,3 +107,35 @@ def test_stray_stop_after_an_article_is_one_finding() -> None:
 )
 def test_dangling_look_alikes(text: str) -> None:
     assert GarbledFragment().find(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("The envoy stays in Chile from 4 June to. Meetings begin on Monday.", "to"),
+        ("The squad lost its captain, with. “We still won,” the coach said.", "with"),
+        ("Exports rose by 12 per cent, more than. Imports fell.", "than"),
+        ("The fund grew from 2019 to. It now holds more.", "to"),
+    ],
+)
+def test_dangling_preposition_after_a_comma_or_number_mid_paragraph(text: str, word: str) -> None:
+    finding = only(GarbledFragment().find(text))
+    assert f'ends on "{word}"' in finding.message and finding.severity == "error"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "That is the outcome we were hoping for. Work starts soon.",
+        "These are the terms both sides settled on. Talks resume in May.",
+        "It is a region we all depend on. Trade matters.",
+        "Where is the delegation from? It is from Ghana.",
+        "the charter that forty states have signed up to. It took effect later.",
+        "The meeting went on. Ministers left at six.",
+        "The steps are as follows: first, register.",
+        "See Art. 9, No. 4 and Co. records, approx. ten pages, incl. annexes.",
+        "fruit, grain and so on. Prices rose, etc. Then they fell.",
+    ],
+)
+def test_stranded_prepositions_and_abbreviations_stay_quiet(text: str) -> None:
+    assert GarbledFragment().find(text) == []

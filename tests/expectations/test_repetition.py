@@ -208,3 +208,84 @@ def test_contact_block_does_not_make_a_transcript() -> None:
     )
     finding = only(DuplicatedPhrase().find(text))
     assert (finding.excerpt, finding.severity) == ("stay indoors until the all-clear", "error")
+
+
+@pytest.mark.parametrize(
+    ("text", "excerpt"),
+    [
+        ("The council has fined twelve of the owners of the\nthe shipping firms that broke the embargo.", "the"),
+        ("The minister praised the volunteers for\nfor their work during the floods last spring.", "for"),
+        ("Delegates came from the coastal states of\nof the region to attend the summit.", "of"),
+        (
+            "The plan opens a new phase of trade with clear rules on tariffs\nwith clear rules on tariffs and\nquotas.",
+            "with clear rules on tariffs",
+        ),
+    ],
+)
+def test_word_doubled_across_a_wrapped_line_break(text: str, excerpt: str) -> None:
+    assert only(DuplicatedPhrase().find(text)).excerpt == excerpt
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Trade Ministers Meeting\nTrade Ministers met in Lima on Monday.",
+        "Peru\nPeru and Chile signed the accord.",
+        "• Fisheries\nFisheries talks resume next week.",
+        "The delegation travelled on to the\n\nthe second paragraph starts here.",
+        "The delegation thanked the hosts.\nThe delegation then left for the airport.",
+    ],
+)
+def test_heading_label_or_blank_line_before_a_repeat_is_not_a_wrap(text: str) -> None:
+    assert DuplicatedPhrase().find(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dozens of pilgrims were stuck at the airport and in in the capital.",
+        "Each family received USD 900 in in emergency aid.",
+        "The report is is due next month.",
+    ],
+)
+def test_in_in_and_is_is_are_reported(text: str) -> None:
+    assert only(DuplicatedPhrase().find(text)).excerpt in ("in", "is")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What the ministry wants is is a fair hearing.",
+        "The problem is is that nobody called.",
+        "Guests who checked in in March got a discount.",
+        "Staff phased in in stages.",
+        "He sees a role for us to play in in terms of training.",
+        "She had had enough, and he said that that was fine.",
+    ],
+)
+def test_grammatical_in_in_and_is_is_stay_quiet(text: str) -> None:
+    assert DuplicatedPhrase().find(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "excerpt"),
+    [
+        ("Talks covered exports of rare earths, batteries and rare earths, as well as on fishing.", "rare earths"),
+        ("The envoy visited Lima, Quito and Lima before flying home.", "Lima"),
+        ("Offices in Oslo, Bern and Oslo, and in Rome, will close.", "Oslo"),
+    ],
+)
+def test_list_item_repeated_after_and_before_a_comma_or_with_a_named_head(text: str, excerpt: str) -> None:
+    assert only(DuplicatedPhrase().find(text)).excerpt == excerpt
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Field staff, drivers, guards and staff were moved.",
+        "We visited Antigua and Barbuda, Dominica and Grenada, as well as Haiti.",
+        "Ministers from Chad, Niger and Mali, and observers from Benin, attended.",
+    ],
+)
+def test_list_look_alikes_stay_quiet(text: str) -> None:
+    assert DuplicatedPhrase().find(text) == []
