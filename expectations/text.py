@@ -355,8 +355,10 @@ def restart_size(tokens: Tokens, previous: Sentence, sentence: Sentence, limit: 
     return 0
 
 
-_LINE_JOIN_RE = re.compile(r"(?<=\w)[^\S\r\n]*\r?\n[^\S\r\n]*(?=\w)")
-"""A single line break between two words: no blank line, no punctuation on either side."""
+_LINE_JOIN_RE = re.compile(r"\n[^\S\r\n]*(?=\w)")
+"""A line break before a word; `_joins_words` also asks for a word before it (no blank line, no
+punctuation on either side). Starting on the literal break lets `re` skip ahead quickly."""
+_WORD_CHAR_RE = re.compile(r"\w")
 _MIN_WRAPPED_LINE = 40
 """Characters from which a line ending without punctuation reads as wrapped prose rather than a heading
 or label; hard-wrapped releases fill lines to 66–80 columns."""
@@ -384,13 +386,27 @@ def wrapped_joins(text: str) -> frozenset[int]:
     if "\n" not in text:
         return frozenset()
     for match in _LINE_JOIN_RE.finditer(text):
+        before = _word_end_before(text, match.start())
+        if before < 0:
+            continue
         index = bisect_left(tokens.starts, match.end())
         if index >= len(tokens) or tokens.starts[index] != match.end() or index == 0:
             continue
-        line_start = text.rfind("\n", 0, match.start()) + 1
+        line_start = text.rfind("\n", 0, before) + 1
         if _reads_as_wrapped(tokens, bisect_left(tokens.starts, line_start), index):
             joins.add(index)
     return frozenset(joins)
+
+
+def _word_end_before(text: str, newline: int) -> int:
+    """Where the word before the line break at `newline` ends (an optional "\r" and inline spaces
+    between), or -1 when a break, punctuation or the start of the text comes first."""
+    position = newline
+    if position and text[position - 1] == "\r":
+        position -= 1
+    while position and text[position - 1] not in "\r\n" and text[position - 1].isspace():
+        position -= 1
+    return position if position and _WORD_CHAR_RE.match(text, position - 1) else -1
 
 
 def _reads_as_wrapped(tokens: Tokens, first: int, stop: int) -> bool:
