@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -55,7 +55,7 @@ class FeedConnector:
             raise FetchError(self.source.url, "bad-xml", status=response.status, detail="not an RSS or Atom feed")
         entries = root.iter("item", f"{ATOM}entry")
         for entry in entries:
-            item = read_item(entry, base=response.final_url)
+            item = read_item(entry, base=response.final_url, zone=self.source.zone)
             if item.link is None:
                 continue
             if urlsplit(item.link).netloc.lower() not in self.source.hosts:
@@ -86,7 +86,7 @@ class FeedConnector:
         entry = etree.fromstring(raw.content, _XML)
         if entry is None:
             return ParseFailure(self.source.id, raw.url, "bad-xml", "the saved item does not parse")
-        item = read_item(entry, base=raw.url)
+        item = read_item(entry, base=raw.url, zone=self.source.zone)
         if item.content is None:
             return ParseFailure(self.source.id, raw.url, "no-body", "the item carries no full text")
         extracted = fragment_text(item.content, byline=self.source.byline, creator=item.creator)
@@ -116,7 +116,9 @@ class Item:
     creator: str | None
 
 
-def read_item(entry: etree._Element, *, base: str) -> Item:
+def read_item(entry: etree._Element, *, base: str, zone: tzinfo = UTC) -> Item:
+    """What `entry` says; a date written without a usable offset (none, or a zone name RFC 822 does
+    not know, such as "CEST") is read in `zone`, the source's timezone."""
     atom = entry.tag.startswith(ATOM)
     title = " ".join(fragment_paragraphs(_text(entry, f"{ATOM}title" if atom else "title") or ""))
     link = _link(entry, base=base, atom=atom)
@@ -124,7 +126,7 @@ def read_item(entry: etree._Element, *, base: str) -> Item:
         return Item(
             title=title,
             link=link,
-            published=_rfc822(_text(entry, "pubDate")) or _iso(_text(entry, f"{DC}date")),
+            published=_rfc822(_text(entry, "pubDate"), zone) or _iso(_text(entry, f"{DC}date"), zone),
             content=_text(entry, CONTENT) or None,
             creator=_text(entry, f"{DC}creator"),
         )
@@ -133,7 +135,7 @@ def read_item(entry: etree._Element, *, base: str) -> Item:
     return Item(
         title=title,
         link=link,
-        published=_iso(_text(entry, f"{ATOM}published") or _text(entry, f"{ATOM}updated")),
+        published=_iso(_text(entry, f"{ATOM}published") or _text(entry, f"{ATOM}updated"), zone),
         content=element.text if full and element is not None else None,
         creator=_text(entry, f"{ATOM}author/{ATOM}name"),
     )
@@ -157,21 +159,24 @@ def _link(entry: etree._Element, *, base: str, atom: bool) -> str | None:
     return urljoin(base, href.strip()) if href and href.strip() else None
 
 
-def _rfc822(value: str | None) -> datetime | None:
+def _rfc822(value: str | None, zone: tzinfo) -> datetime | None:
     if not value:
         return None
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if moment.tzinfo:
+        return moment
+    # Naive: no zone, an unknown zone name, or "-0000" (RFC 5322: UTC, local offset unknown).
+    return moment.replace(tzinfo=UTC if value.rstrip().endswith("-0000") else zone)
 
 
-def _iso(value: str | None) -> datetime | None:
+def _iso(value: str | None, zone: tzinfo) -> datetime | None:
     if not value:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)

@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup
 
 from connectors.config import HtmlSource
 from connectors.detail import DetailRules, Origin, date_text, parse_detail
-from connectors.http import PoliteSession
+from connectors.http import FetchError, PoliteSession
 from connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page
 from connectors.normalise import clean_inline, day_bounds, parse_date
 from connectors.paging import NextLink, NumberedPages, Page, Pagination, Seen, walk
@@ -74,7 +74,13 @@ class HtmlConnector:
                 return
 
     def _read_listing_page(self, url: str, number: int) -> Page[list[Listing]]:
-        response = self.session.get(url, policy=self.policy)
+        try:
+            response = self.session.get(url, policy=self.policy)
+        except FetchError as error:
+            if self.source.pages and number > 1 and error.status in (404, 410):
+                # Numbered pages end where the next number does not exist: the walk's normal end.
+                return Page(seen=Seen(url=url, number=number, items=0), content=[])
+            raise
         soup = BeautifulSoup(response.content, "lxml", from_encoding=response.encoding)
         entries = self.read_listing(soup, base=response.final_url)
         seen = Seen(url=url, number=number, items=len(entries), next_url=self.next_page(soup, base=response.final_url))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from datetime import datetime
 from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 
@@ -52,6 +53,22 @@ class HtmlSource(SourceConfig):
     @classmethod
     def _selector(cls, value: str | tuple[str, ...] | None) -> str | tuple[str, ...] | None:
         check_selectors(value)
+        return value
+
+    @field_validator("date_format")
+    @classmethod
+    def _date_format(cls, value: str | None) -> str | None:
+        """A strptime format that reads back what it writes: "%Q" or a format with no directive fails here,
+        before any request, not as dates silently left empty."""
+        if value is None:
+            return value
+        sample = datetime(2001, 2, 3, 4, 5, 6)
+        try:
+            datetime.strptime(sample.strftime(value), value)
+        except ValueError as error:
+            raise ValueError(f"not a usable strptime format ({error})") from None
+        if "%" not in value:
+            raise ValueError("has no % directive")
         return value
 
     @field_validator("pages")

@@ -110,3 +110,24 @@ def test_atom_items_without_content_are_fetched_and_pdfs_are_attachments(
     attachment = connector.parse(connector.fetch(listings[1]))
     assert not isinstance(attachment, Release) and attachment.reason == "attachment"
     assert not isinstance(connector.parse(replace(connector.fetch(listings[0]), content=b"")), Release)
+
+
+def test_dates_without_a_usable_offset_are_read_in_the_source_timezone() -> None:
+    from zoneinfo import ZoneInfo
+
+    from lxml import etree
+
+    from connectors.feed import read_item
+
+    paris = ZoneInfo("Europe/Paris")
+
+    def published(date: str, tag: str = "pubDate") -> datetime | None:
+        entry = etree.fromstring(f"<item><title>T</title><link>https://x.gov/a</link><{tag}>{date}</{tag}></item>")
+        return read_item(entry, base="https://x.gov/", zone=paris).published
+
+    noon = datetime(2023, 5, 12, 12, 0, tzinfo=UTC)
+    assert published("12 May 2023 14:00:00") == noon  # no zone: the source's (CEST, +2)
+    assert published("Fri, 12 May 2023 14:00:00 CEST") == noon  # a zone RFC 822 does not know
+    assert published("Fri, 12 May 2023 14:00:00 GMT") == datetime(2023, 5, 12, 14, 0, tzinfo=UTC)
+    assert published("Fri, 12 May 2023 18:30:00 +0530") == datetime(2023, 5, 12, 13, 0, tzinfo=UTC)
+    assert published("Fri, 12 May 2023 14:00:00 -0000") == datetime(2023, 5, 12, 14, 0, tzinfo=UTC)

@@ -84,3 +84,30 @@ def test_parse_is_pure_and_reports_missing_body(connectors: dict[str, HtmlConnec
     assert connector.parse(pdf) == ParseFailure(
         "xa-mfa", page.url, "attachment", f"content type 'application/pdf', {len(page.content)} bytes"
     )
+
+
+def test_numbered_pages_end_where_the_next_number_is_missing(httpserver) -> None:  # type: ignore[no-untyped-def]
+    """`pages = "list_{n}.html"`: a 404 after the first page is the listing's end, not a failure (the
+    watermark can move); a missing first page is still a failure."""
+    from connectors.config import parse_config
+    from connectors.http import FetchError
+
+    def listing(*paths: str) -> str:
+        rows = "".join(f'<tr class="row"><td><a href="/press/{p}.html">{p}</a></td></tr>' for p in paths)
+        return f"<html><body><table>{rows}</table></body></html>"
+
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    httpserver.expect_request("/list.html").respond_with_data(listing("a", "b"), content_type="text/html")
+    httpserver.expect_request("/list_1.html").respond_with_data(listing("c"), content_type="text/html")
+    httpserver.expect_request("/list_2.html").respond_with_data("gone", status=404)
+    entry = {"id": "xx-mfa", "name": "X", "country": "XX", "timezone": "UTC", "kind": "html", "min_interval": 0,
+             "url": httpserver.url_for("/list.html"), "pages": "list_{n}.html", "item": "tr.row", "body": "main"}
+    source = parse_config({"sources": [entry]}).sources[0]
+    assert isinstance(source, HtmlSource)
+    with PoliteSession(HttpSettings(backoff=0.01, max_attempts=1)) as session:
+        found = [listing.url.rsplit("/", 1)[-1] for listing in HtmlConnector(source, session).discover(everything())]
+        assert found == ["a.html", "b.html", "c.html"]
+        missing = parse_config({"sources": [{**entry, "url": httpserver.url_for("/list_2.html")}]}).sources[0]
+        assert isinstance(missing, HtmlSource)
+        with pytest.raises(FetchError, match="http-404"):
+            list(HtmlConnector(missing, session).discover(everything()))

@@ -47,6 +47,8 @@ def test_defaults_per_kind() -> None:
         ("html", {"pages": "index.html"}, "must contain '{n}'"),
         ("html", {"pages": "index_{n}.html", "next": "a.next"}, "either 'next' or 'pages'"),
         ("html", {"encoding": "klingon"}, "'encoding'"),
+        ("html", {"date_format": "%Q-%d"}, "'date_format': not a usable strptime format"),
+        ("html", {"date_format": "12 May 2023"}, "'date_format': has no % directive"),
         ("html", {"drop_leading": ["(unclosed"]}, "'drop_leading"),
         ("feed", {"body": "div[["}, "'body'"),
         ("govuk", {"organisation": "Foreign Office"}, "'organisation'"),
