@@ -25,6 +25,16 @@ FURNITURE_TAGS = (
     "script", "style", "noscript", "template", "nav", "form", "input", "button", "select", "textarea",
     "iframe", "svg", "canvas", "video", "audio", "object", "embed", "dialog", "menu",
 )
+#: Class names and ids of share bars and "related" boxes that publishing platforms (WordPress/Jetpack,
+#: AddToAny, ShareThis, YARPP) put inside the article body; matched as whole class tokens, so a
+#: paragraph class that merely contains "share" is kept.
+WIDGET_CLASSES = (
+    "sharedaddy", "sd-sharing-enabled", "jp-relatedposts", "addtoany_share_save_container", "a2a_kit",
+    "sharethis-inline-share-buttons", "share-bar", "share-buttons", "social-share", "social-sharing",
+    "related-posts", "yarpp-related", "print-share",
+)
+WIDGET_IDS = ("jp-relatedposts", "sharing", "share-buttons", "related-posts")
+WIDGET_SELECTOR = ", ".join([*(f".{name}" for name in WIDGET_CLASSES), *(f"#{name}" for name in WIDGET_IDS)])
 #: Elements that start and end a paragraph.
 BLOCK_TAGS = frozenset({
     "p", "div", "section", "article", "main", "aside", "header", "footer", "blockquote", "pre",
@@ -49,6 +59,8 @@ def remove_furniture(root: Tag, drop: Iterable[str] = ()) -> None:
         for element in root.select(selector):
             element.decompose()
     for element in root.find_all(FURNITURE_TAGS):
+        element.decompose()
+    for element in root.select(WIDGET_SELECTOR):
         element.decompose()
     for element in root.select("[hidden]"):
         element.decompose()

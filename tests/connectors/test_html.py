@@ -111,3 +111,24 @@ def test_numbered_pages_end_where_the_next_number_is_missing(httpserver) -> None
         assert isinstance(missing, HtmlSource)
         with pytest.raises(FetchError, match="http-404"):
             list(HtmlConnector(missing, session).discover(everything()))
+
+
+def test_platform_share_and_related_widgets_are_not_body_text() -> None:
+    """WordPress/Jetpack, AddToAny and similar widgets inside the article are removed by default, on both
+    the detail-page path (BeautifulSoup) and the fragment path (feeds and WordPress, lxml); a paragraph
+    whose class merely contains "share" is kept."""
+    from bs4 import BeautifulSoup
+
+    from connectors.extract import fragment_paragraphs
+    from connectors.normalise import extract_text, remove_furniture
+
+    markup = ('<p>The Minister met the Ambassador.</p><div class="sharedaddy sd-sharing-enabled"><h3>Share this:</h3>'
+              '<ul><li>Twitter</li><li>Facebook</li></ul></div><div id="jp-relatedposts" class="jp-relatedposts">'
+              '<h3>Related</h3><p>Another story</p></div><div class="a2a_kit">Share</div>'
+              '<aside class="related-posts">Related news</aside><div class="share-bar">Share: Email | Print</div>'
+              '<p class="shared-vision">They agreed on a shared vision.</p>')
+    expected = ["The Minister met the Ambassador.", "They agreed on a shared vision."]
+    assert fragment_paragraphs(markup) == expected
+    soup = BeautifulSoup(f"<article>{markup}</article>", "lxml")
+    remove_furniture(soup)
+    assert extract_text(soup).split("\n\n") == expected
