@@ -130,15 +130,32 @@ def read_item(entry: etree._Element, *, base: str, zone: tzinfo = UTC) -> Item:
             content=_text(entry, CONTENT) or None,
             creator=_text(entry, f"{DC}creator"),
         )
-    element = entry.find(f"{ATOM}content")
-    full = element is not None and element.get("type", "text") in ("html", "xhtml") and bool(element.text)
     return Item(
         title=title,
         link=link,
         published=_iso(_text(entry, f"{ATOM}published") or _text(entry, f"{ATOM}updated"), zone),
-        content=element.text if full and element is not None else None,
+        content=_atom_content(entry.find(f"{ATOM}content")),
         creator=_text(entry, f"{ATOM}author/{ATOM}name"),
     )
+
+
+def _atom_content(element: etree._Element | None) -> str | None:
+    """Full text of an Atom ``<content>``: escaped HTML for ``type="html"``; for ``type="xhtml"`` the
+    inline XHTML of its wrapping ``<div>`` (RFC 4287 §3.1.1.3), namespace prefixes dropped so the
+    HTML parser reads it as HTML. None for plain text, out-of-line or empty content."""
+    if element is None:
+        return None
+    kind = element.get("type", "text")
+    if kind == "html":
+        return element.text if element.text and element.text.strip() else None
+    if kind != "xhtml" or len(element) == 0:
+        return None
+    copy = etree.fromstring(etree.tostring(element[0]))
+    for node in copy.iter(etree.Element):
+        node.tag = etree.QName(node).localname
+    etree.cleanup_namespaces(copy)
+    markup = etree.tostring(copy, encoding="unicode", method="html")
+    return markup if copy.xpath("string()").strip() else None
 
 
 def _text(entry: etree._Element, path: str) -> str | None:

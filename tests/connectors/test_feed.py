@@ -131,3 +131,25 @@ def test_dates_without_a_usable_offset_are_read_in_the_source_timezone() -> None
     assert published("Fri, 12 May 2023 14:00:00 GMT") == datetime(2023, 5, 12, 14, 0, tzinfo=UTC)
     assert published("Fri, 12 May 2023 18:30:00 +0530") == datetime(2023, 5, 12, 13, 0, tzinfo=UTC)
     assert published("Fri, 12 May 2023 14:00:00 -0000") == datetime(2023, 5, 12, 14, 0, tzinfo=UTC)
+
+
+def test_atom_xhtml_content_is_the_full_text() -> None:
+    from lxml import etree
+
+    from connectors.extract import fragment_paragraphs
+    from connectors.feed import read_item
+
+    def content(inner: str) -> str | None:
+        entry = etree.fromstring('<entry xmlns="http://www.w3.org/2005/Atom"><title>T</title>'
+                                 f'<link href="https://x.gov/e/1"/>{inner}</entry>')
+        return read_item(entry, base="https://x.gov/").content
+
+    xhtml = content('<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>The Minister &amp; the '
+                    'Ambassador met.</p><p>They spoke about <b>trade</b>.</p></div></content>')
+    assert xhtml is not None and "xmlns" not in xhtml
+    assert fragment_paragraphs(xhtml) == ["The Minister & the Ambassador met.", "They spoke about trade."]
+    assert content('<content type="html">&lt;p&gt;Escaped.&lt;/p&gt;</content>') == "<p>Escaped.</p>"
+    for no_full_text in ("<content>plain text</content>", '<content type="html">  </content>',
+                         '<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"> </div></content>',
+                         '<content type="text/html" src="https://x.gov/e/1.html"/>', ""):
+        assert content(no_full_text) is None
