@@ -50,7 +50,7 @@ WORD_RE = re.compile(r"[^\W_]++(?:[’'\-‐‑.@&][^\W_]++)*+")
 
 _DOTTED_ABBREVIATION_RE = re.compile(r"(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,2}")
 _ENUMERATOR_RE = re.compile(r"\d{1,3}|[A-Za-z]|[ivx]{1,5}|[IVX]{1,5}")
-_BOUNDARY_RE = re.compile(r"(?P<term>\.{2,}|…|[.!?]+)(?P<close>[\"”’')\]»]*)(?=\s|$)|(?P<nl>\n)")
+_BOUNDARY_RE = re.compile(r"(?P<term>\.{2,}|…|[.!?]+)(?P<close>[\"”’')\]»]*)(?=\s|$)")
 _BOUNDARY_START_RE = re.compile(r"[.!?…\n](?:(?<=\n)\s*|(?=[.!?…\"”’')\]»]|\s|$))")
 _NAME_WORD = r"[A-Z][\w.'’\-]*"
 _NAME_PARTICLE = r"(?:of|the|de|da|du|van|von|der|al|bin|and|for|on|to|la|le)"

@@ -40,7 +40,7 @@ from great_expectations.expectations.metadata_types import FailureSeverity
 from great_expectations.expectations.row_conditions import Column
 
 from expectations.gx.context import HEALTH_ASSET, batch_definition, open_context
-from expectations.gx.run import RUN_ID_RE, build_docs, identifier, raised, stored, write_json
+from expectations.gx.run import RUN_ID_RE, build_docs, identifier, meta, raised, statistics_of, stored, write_json
 
 SUITE = "pressroom-source-health"
 LEVEL = "health"
@@ -148,10 +148,11 @@ def validate_health(
         "return_unexpected_index_query": False,
     })
     failures = _failures(result, frame)
-    warnings = tuple(f"{source_id}: source health: {name} failed ({_descriptions(result)[name]})"
+    descriptions = {expectation.meta["name"]: expectation.description for expectation in suite.expectations
+                    if expectation.meta}
+    warnings = tuple(f"{source_id}: source health: {name} failed ({descriptions.get(name, '')})"
                      for source_id, names in failures.items() for name in names)
-    statistics = {key: int(result.statistics.get(f"{key}_expectations", 0))
-                  for key in ("evaluated", "successful", "unsuccessful")}
+    statistics = statistics_of([result])
     key = identifier(result, run, HEALTH_ASSET)
     results_path = write_json(results_dir / f"{run_id}-health.json", {
         "run_id": run_id, "validated_at": now.isoformat(), "success": not failures, "statistics": statistics,
@@ -169,8 +170,7 @@ def _failures(result: ExpectationSuiteValidationResult, frame: pd.DataFrame) -> 
     for expectation in result.results:
         if expectation.success:
             continue
-        config = expectation.expectation_config
-        name = str(((config.meta if config is not None else None) or {}).get("name", "unnamed"))
+        name, _ = meta(expectation)
         if raised(expectation):
             log.error("GX could not evaluate %s over source health: %s", name, expectation.exception_info)
             ids = frame[INDEX].dropna().tolist()
@@ -181,16 +181,6 @@ def _failures(result: ExpectationSuiteValidationResult, frame: pd.DataFrame) -> 
             if name not in failed[source_id]:
                 failed[source_id].append(name)
     return {source_id: tuple(names) for source_id, names in sorted(failed.items())}
-
-
-def _descriptions(result: ExpectationSuiteValidationResult) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for expectation in result.results:
-        config = expectation.expectation_config
-        if config is not None:
-            out[str((config.meta or {}).get("name", "unnamed"))] = str(config.description or "")
-    out.setdefault("unnamed", "")
-    return out
 
 
 def _tag(expectation: Expectation, name: str, description: str) -> Expectation:

@@ -81,7 +81,7 @@ def validate(
                                             run_id=run)
     failures = _record_failures(results, frame)
     warnings = tuple(line for source_id, result in results.items() for line in _batch_warnings(source_id, result))
-    statistics = _statistics(results.values())
+    statistics = statistics_of(results.values())
     identifiers = {source_id: identifier(result, run) for source_id, result in results.items()}
     documents = {source_id: stored(context, identifiers[source_id], result) for source_id, result in results.items()}
     results_path = _write_results(results_dir / f"{run_id}.json", run_id, now, failures, warnings, statistics,
@@ -135,7 +135,7 @@ def _counts(history: pd.DataFrame, source_id: str, run_id: str) -> list[int]:
     return [int(count) for count in rows["new_releases"]]
 
 
-def _meta(result: ExpectationValidationResult) -> tuple[str, str]:
+def meta(result: ExpectationValidationResult) -> tuple[str, str]:
     config = result.expectation_config
     meta = (config.meta if config is not None else None) or {}
     return str(meta.get("name", "unnamed")), str(meta.get("level", "record"))
@@ -154,7 +154,7 @@ def _record_failures(
     failed: defaultdict[str, list[str]] = defaultdict(list)
     for source_id, suite_result in results.items():
         for result in suite_result.results:
-            name, level = _meta(result)
+            name, level = meta(result)
             if level != "record" or result.success:
                 continue
             if raised(result):
@@ -172,7 +172,7 @@ def _record_failures(
 def _batch_warnings(source_id: str, suite_result: ExpectationSuiteValidationResult) -> list[str]:
     lines = []
     for result in suite_result.results:
-        name, level = _meta(result)
+        name, level = meta(result)
         if level != "batch" or result.success:
             continue
         config = result.expectation_config
@@ -194,7 +194,7 @@ def _batch_warnings(source_id: str, suite_result: ExpectationSuiteValidationResu
     return lines
 
 
-def _statistics(results: Any) -> dict[str, int]:
+def statistics_of(results: Any) -> dict[str, int]:
     totals = {"evaluated": 0, "successful": 0, "unsuccessful": 0}
     for result in results:
         for key in totals:
