@@ -17,7 +17,9 @@ WORDS = st.sampled_from(
         "security", "of", "region", "stable", "a", "comprehensive", "broad-based", "Pakistan", "Chile",
     ]
 )  # fmt: skip
-JOINS = st.sampled_from([" ", " ", " ", ", ", ". ", " and ", ") ", "\n", "\n\n", " “", "“ ", " ‘", "‘ ", " <p>", " &amp;"])
+JOINS = st.sampled_from(
+    [" ", " ", " ", ", ", ". ", " and ", ") ", "\n", "\n\n", " “", "“ ", " ‘", "‘ ", " <p>", " &amp;"]
+)
 PROSE = st.lists(st.tuples(WORDS, JOINS), min_size=1, max_size=40).map(
     lambda pairs: "".join(word + join for word, join in pairs).strip() + "."
 )
