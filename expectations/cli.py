@@ -26,9 +26,9 @@ Contract:
 * `--fix` applies every suggestion that does not overlap another, checks again and repeats (at most
   `expectations.fixes.MAX_ROUNDS` rounds), like `ruff --fix`. The repaired text goes to standard output
   exactly as repaired (so `--fix` then takes one PATH), and the report to standard error; with
-  `--in-place` each file is replaced by its repaired text (a temporary file in the same directory,
-  renamed over the original, so an error never leaves a half-written file; an unchanged file is not
-  written) and the report goes to standard output. The report lists each repair (`fixed`, with its
+  `--in-place` (which implies `--fix`) each file is replaced by its repaired text (a temporary file in
+  the same directory, renamed over the original, so an error never leaves a half-written file; an
+  unchanged file is not written) and the report goes to standard output. The report lists each repair (`fixed`, with its
   diff) and each finding left, in `--format`; as JSON it is one object per input, `{"path", "fixed":
   [finding...], "findings": [finding...]}`, where `fixed` findings carry offsets into the text of the
   round that repaired them.
