@@ -124,15 +124,16 @@ def check_release(
     *,
     language: str = "en",
     body_checks: Sequence[Check] | None = None,
+    suggest: bool = True,
 ) -> list[Finding]:
     """Findings on the body (`field="body"`) followed by those of `title_checks` on the title.
 
     `body_checks` defaults to `default_checks(language)`; the pipeline passes that list with its
-    per-source checks added (see `default_checks`).
+    per-source checks added (see `default_checks`). `suggest` as for `check_text`.
     """
     return [
-        *check_text(body, language=language, checks=body_checks, field="body"),
-        *check_text(title, language=language, checks=title_checks(language), field="title"),
+        *check_text(body, language=language, checks=body_checks, field="body", suggest=suggest),
+        *check_text(title, language=language, checks=title_checks(language), field="title", suggest=suggest),
     ]
 
 
