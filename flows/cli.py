@@ -20,10 +20,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from connectors.config import Config, ConfigError, load_config
 from flows.settings import Settings, configure_prefect
 
 if TYPE_CHECKING:
+    from connectors.config import Config
     from flows.nightly import RunSummary
 
 app = typer.Typer(
@@ -75,6 +75,7 @@ def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
 
 
 def _config(settings: Settings) -> Config:
+    from connectors.config import ConfigError, load_config  # on use: pydantic, requests and bs4 slow start-up
     from flows.alerts import load_alert_settings
 
     try:
@@ -87,6 +88,8 @@ def _config(settings: Settings) -> Config:
 
 def _select(settings: Settings, source_ids: list[str] | None) -> Config:
     """The configuration, with every named source known (else exit 2 naming it)."""
+    from connectors.config import ConfigError
+
     config = _config(settings)
     try:
         config.select(source_ids)
