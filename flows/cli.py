@@ -362,6 +362,7 @@ def check(
     output_format: Annotated[str, typer.Option("--format", help="text or json (JSON Lines)")] = "text",
     show_all: Annotated[bool, typer.Option("--all", help="Text format: show info findings too")] = False,
     language: Annotated[str, typer.Option("--language", help="Declared language of the texts")] = "en",
+    jobs: Annotated[int | None, typer.Option("--jobs", help="Files checked at once [default: number of cores]")] = None,
 ) -> None:
     """Check plain-text files for the defects pressroom holds releases back for.
     Exit 0: no error-level finding; 1: some; 2: usage or I/O error."""
@@ -370,7 +371,7 @@ def check(
     if output_format not in ("text", "json"):
         raise fail(f"--format: {output_format!r} is not one of text, json")
     raise typer.Exit(run_check(paths, fmt=output_format, stdout=sys.stdout, stderr=sys.stderr, stdin=sys.stdin,
-                               include_info=show_all, language=language))
+                               include_info=show_all, language=language, jobs=jobs))
 
 
 @app.command()
