@@ -37,9 +37,14 @@ Two reason shapes, both reported on the second (redundant) copy:
   comma-separated series, an item (case-insensitive) repeats an earlier item that is not right before
   it; the item after "and" closes the series even when a comma follows ("minerals, chips and minerals,
   as well as…"), and a one-word end of the opening clause counts as an item when it is a name ("in
-  Geneva, Vienna and Geneva"). A list needs at least one comma, so "again and again", "more and more"
-  and "step by step" are not lists; a segment longer than 8 words, with punctuation inside, with a
-  personal pronoun (a clause) or an aside ("of course", "again") is not an item but starts a new series.
+  Geneva, Vienna and Geneva"), and so does a lower-case one-word end when the series closes on it with
+  "and"/"or" and a lower-case word precedes it (`_ends_clause`: "committed to maintaining stability,
+  prosperity and stability in the region" — the seed's "a comprehensive, broad-based and comprehensive
+  solution" in its general form, whatever word comes before the first copy). Boundary: the 587 State
+  Department releases and the GOV.UK items have no such series. A list needs at least one comma, so
+  "again and again", "more and more" and "step by step" are not lists; a segment longer than 8 words,
+  with punctuation inside, with a personal pronoun (a clause) or an aside ("of course", "again") is not
+  an item but starts a new series.
 
 Thresholds are ours, tuned on the seed example (tests/fixtures/text/) and on 587 edited US State
 Department releases, where the check must stay silent. Work per token is bounded by the thresholds, so
@@ -350,14 +355,17 @@ class DuplicatedPhrase(Check):
         earlier: list[tuple[int, tuple[str, ...]]] = []
         found: list[tuple[int, int]] = []
 
-        def repeats(position: int, words: tuple[str, ...]) -> bool:
+        def repeats(position: int, words: tuple[str, ...], *, closing: bool = False) -> bool:
             if any(words == item for number, item in earlier if number < position - 1):
                 return _is_item(words)
             cut = head_stop - len(words)
             if position < head + 2 or cut < head_start or folded[cut:head_stop] != words:
                 return False
             named = tokens.word(cut)[:1].isupper() and words[0] not in FUNCTION_WORDS
-            return (len(words) > 1 or cut == head_start or named or folded[cut - 1] in DETERMINERS) and _is_item(words)
+            tail = closing and _ends_clause(tokens, cut)
+            return (
+                len(words) > 1 or cut == head_start or named or folded[cut - 1] in DETERMINERS or tail
+            ) and _is_item(words)
 
         last = len(bounds) - 2
         for position in range(1, last + 1):
@@ -371,7 +379,9 @@ class DuplicatedPhrase(Check):
                     earlier.clear()
                 elif repeats(position, words):
                     found.append((start, stop))
-                elif (closing := self._closing_item(tokens, start, stop)) and repeats(position + 1, closing[1]):
+                elif (closing := self._closing_item(tokens, start, stop)) and repeats(
+                    position + 1, closing[1], closing=True
+                ):
                     found.append((closing[0], stop))
                 earlier.append((position, words))
                 continue
@@ -388,7 +398,9 @@ class DuplicatedPhrase(Check):
                 position += 1
                 after = conjunction + 1
             for size in range(min(self.max_item_words, stop - after), 0, -1):
-                if all(tokens.spaced[after + 1 : after + size]) and repeats(position, folded[after : after + size]):
+                if all(tokens.spaced[after + 1 : after + size]) and repeats(
+                    position, folded[after : after + size], closing=after > start
+                ):
                     found.append((after, after + size))
                     break
         return found
@@ -455,6 +467,17 @@ def _reduplicates(link: str, other: str) -> bool:
     if link not in _LINKING_WORDS or other in FUNCTION_WORDS:
         return False
     return link not in _CONJUNCTIONS or other.endswith("er") or other in _REPEATED_WITH_AND
+
+
+def _ends_clause(tokens: Tokens, cut: int) -> bool:
+    """Whether the one-word end of a series' opening clause at token `cut` can be its first item when the
+    series closes on it: a lower-case word after a lower-case word ("…maintaining stability, prosperity
+    and stability in…"). After a capitalised word or a number it is the head of a compound ("LE staff,
+    family members, employees and staff"), which the State Department releases write on purpose."""
+    if cut < 1 or not tokens.word(cut)[:1].islower() or not tokens.spaced[cut]:
+        return False
+    before = tokens.word(cut - 1)
+    return before[:1].islower() and before.isalpha()
 
 
 def _can_be_item(tokens: Tokens, start: int, stop: int) -> bool:

@@ -9,6 +9,15 @@ Two reason shapes, both reported on the later copy, whose message gives the offs
 * Repeated sentence — a sentence of at least `min_words` words whose words equal those of an earlier
   sentence anywhere in the body.
 
+* Echo paragraph — a paragraph whose words are exactly those of the last sentence of the paragraph
+  right before it (at least `min_echo_words`, default 2, words; the paragraph before has more): the
+  sentence was written again as its own paragraph ("…later this year.\n\nTalks ended in Geneva." after
+  "… Talks ended in Geneva."). This shape is positional, so it needs none of the length, capitals or
+  link exceptions below: no edited text ends a paragraph on a sentence and opens the next with nothing
+  else but it. In a transcript, an echo opening with a speaker label is another speaker saying the same
+  words ("Thank you." — "MR PRICE: Thank you."), which is speech and capped like short repeats.
+  Boundary, from the 587 State Department releases and the GOV.UK items: no echo paragraph at all.
+
 `min_words` (default 6, from issue 4) keeps the formulae that speakers and editors repeat on purpose
 ("Thank you very much.", "We will not waver.") out. Lists such as public schedules repeat their own
 formula lines ("(MEDIA DETERMINED BY THE WHITE HOUSE)", "Please click here for more information.",
@@ -30,6 +39,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import replace
+from itertools import pairwise
 
 from expectations.checks.base import Check
 from expectations.findings import Finding, Severity, milder
@@ -54,20 +64,22 @@ class RepeatedSentence(Check):
         min_paragraph_words: int = 10,
         transcript_severity: Severity = "info",
         min_transcript_words: int = 12,
+        min_echo_words: int = 2,
     ) -> None:
         super().__init__(severity=severity)
         self.min_words = min_words
         self.min_paragraph_words = min_paragraph_words
         self.transcript_severity = transcript_severity
         self.min_transcript_words = min_transcript_words
+        self.min_echo_words = min_echo_words
 
     def find(self, text: str) -> list[Finding]:
         tokens = tokenize(text)
-        if len(tokens) < 2 * self.min_words:
-            return []
-        findings: list[Finding] = []
         transcript = is_transcript(text)
         speech: set[int] = set()
+        findings = self._echoes(tokens, speech, transcript=transcript)
+        if len(tokens) < 2 * self.min_words:
+            return findings
         skipped: list[tuple[int, int]] = []
         seen: dict[tuple[str, ...], int] = {}
         for start, end in paragraphs(text):
@@ -111,6 +123,33 @@ class RepeatedSentence(Check):
         if speech and transcript:
             cap = self.transcript_severity
             return [replace(f, severity=milder(f.severity, cap)) if f.start in speech else f for f in findings]
+        return findings
+
+
+    def _echoes(self, tokens: Tokens, speech: set[int], *, transcript: bool) -> list[Finding]:
+        """Echo paragraphs (module docstring); echoes that are another speaker's turn go into `speech`."""
+        text = tokens.text
+        spans = paragraphs(text)
+        if len(spans) < 2:
+            return []
+        parts = sentences(text)
+        ends = [sentence.end for sentence in parts]
+        findings: list[Finding] = []
+        for (previous_start, previous_end), (start, end) in pairwise(spans):
+            index = bisect_left(ends, previous_end)
+            if index >= len(parts) or ends[index] != previous_end:
+                continue
+            last = parts[index]
+            label = speaker_label_end(text, start) if transcript else start
+            words = _words(tokens, label, end)
+            if len(words) < self.min_echo_words or last.start <= previous_start:
+                continue
+            if words != _words(tokens, last.start, last.end):
+                continue
+            message = f"paragraph repeats the sentence that ends the one before (offset {last.start})"
+            findings.append(self.finding(text, start, end, message))
+            if label != start:
+                speech.add(start)
         return findings
 
 
