@@ -11,7 +11,10 @@ Two reason shapes, each reported on the fragment itself:
 * Stray tail — "…the Ministry of Foreign Affairs said. Foreign Affairs) said.": a short sentence (at most
   `max_tail_words` words, at least `min_tail_words`) on the same line whose words equal the last words of
   the sentence before it, where that tail was cut from the middle of a clause (only a space precedes
-  it). "Okay, thank you. Thank you." in a transcript is spared because a comma precedes the tail; an
+  it). A one-word tail counts when both copies are a capitalised name of four letters or more ("…held
+  in Ouagadougou. Ouagadougou.", not "…so welcome. Welcome." nor "applause. (Applause.)", from the State
+  Department transcripts). "Okay, thank you. Thank you." in a transcript is spared because a comma
+  precedes the tail; an
   exact copy of the whole previous sentence is left to a repeated-sentence check. Markup left in the
   text is transparent: a tail after an HTML entity or tag ("…in &amp;amp; Addis Ababa. Addis Ababa.")
   was cut from the middle of a clause just the same (`_MARKUP_BEFORE_RE`); markup-remnant reports the
@@ -207,7 +210,9 @@ class GarbledFragment(Check):
 
     def _stray_tail(self, tokens: Tokens, previous: Sentence, sentence: Sentence) -> bool:
         size = sentence.stop - sentence.first
-        if not self.min_tail_words <= size <= self.max_tail_words:
+        if not self.min_tail_words <= size <= self.max_tail_words and not (
+            size == 1 and _is_name(tokens, sentence.first) and _is_name(tokens, previous.stop - 1)
+        ):
             return False
         cut = previous.stop - size
         if cut <= previous.first:
@@ -221,6 +226,12 @@ class GarbledFragment(Check):
             return True
         start = tokens.starts[cut]
         return _MARKUP_BEFORE_RE.search(tokens.text, max(start - 50, 0), start) is not None
+
+
+def _is_name(tokens: Tokens, index: int) -> bool:
+    """Whether token `index` is a capitalised word of at least four letters ("Ouagadougou")."""
+    word = tokens.word(index)
+    return len(word) >= 4 and word[:1].isupper() and word[1:].islower() and word.isalpha()
 
 
 def _dangles(tokens: Tokens, index: int) -> bool:

@@ -17,7 +17,8 @@ Two reason shapes, both reported on the second (redundant) copy:
   In a transcript (see `expectations.text.is_transcript`) speech-like repetition is what was said:
   back-to-back repeats of 2 to 4 words ("those are those are"), comma repeats, list repeats and
   restarts are capped at `transcript_severity` (default `info`); any other finding, such as a doubled
-  word ("a a", "and and"), at `warning`.
+  word ("a a", "and and") or a series closing on the end of its opening clause (below; a speaker lists
+  countries twice, but does not say "maintaining stability, prosperity and stability"), at `warning`.
 * Restart across a sentence boundary — "…a statement by the Ministry said. the Ministry said the talks…":
   the last `min_restart_words`..`max_phrase_words` words of a sentence open the next sentence on the same
   line, each copy without punctuation inside. It is an `error` when the second copy starts in lower case
@@ -190,10 +191,11 @@ class DuplicatedPhrase(Check):
         parts = sentences(text)
         speech: set[int] = set()
         commas = self._comma_repeats(tokens)
-        lists = self._in_lists(tokens, parts)
+        written: set[int] = set()
+        lists = self._in_lists(tokens, parts, written)
         restarts = self._restarts(tokens, parts)
         findings = self._immediate(tokens, speech) + commas + lists + restarts
-        speech.update(finding.start for finding in commas + lists + restarts)
+        speech.update(finding.start for finding in commas + lists + restarts if finding.start not in written)
         if findings and is_transcript(text):
             return [replace(f, severity=milder(f.severity, self._transcript_cap(f, speech))) for f in findings]
         return findings
@@ -318,8 +320,9 @@ class DuplicatedPhrase(Check):
             return size
         return 0
 
-    def _in_lists(self, tokens: Tokens, parts: tuple[Sentence, ...]) -> list[Finding]:
-        """Items repeated within a comma-separated series of one sentence (see the module docstring)."""
+    def _in_lists(self, tokens: Tokens, parts: tuple[Sentence, ...], written: set[int]) -> list[Finding]:
+        """Items repeated within a comma-separated series of one sentence (see the module docstring); the
+        starts of those whose first copy ended the opening clause go into `written` (not speech)."""
         text = tokens.text
         if "," not in text:
             return []
@@ -334,26 +337,30 @@ class DuplicatedPhrase(Check):
         for number, sentence_cuts in by_sentence.items():
             sentence = parts[number]
             bounds = [sentence.first, *sentence_cuts, sentence.stop]
-            for start, end in self._repeated_items(tokens, bounds):
+            for start, end, clause_tail in self._repeated_items(tokens, bounds):
                 message = f'"{text[tokens.starts[start] : tokens.ends[end - 1]]}" repeated within a list'
                 findings.append(self.finding(text, tokens.starts[start], tokens.ends[end - 1], message))
+                if clause_tail:
+                    written.add(tokens.starts[start])
         return findings
 
-    def _repeated_items(self, tokens: Tokens, bounds: list[int]) -> list[tuple[int, int]]:
+    def _repeated_items(self, tokens: Tokens, bounds: list[int]) -> list[tuple[int, int, bool]]:
         """Token ranges of items that repeat an earlier, non-adjacent item of the series cut at `bounds`.
 
         The first segment, and any segment too long to be an item, is the clause a series grows out of:
         it starts a new series, of which only its end can be an item, and a
         one-word end only after a determiner ("a comprehensive, broad-based and comprehensive"), so a
         noun heading a longer phrase ("LE staff, family members, employees and staff") is not an item.
-        Middle segments are items whole (they may contain "and": "Trinidad and Tobago"). In the last
-        segment, the words before its first "and"/"or" are an item, and so are the first words after it;
-        the item right before that conjunction is never compared ("more and more").
+        Each range comes with whether its first copy was the lower-case end of the opening clause
+        (`_ends_clause`). Middle segments are items whole (they may contain "and": "Trinidad and
+        Tobago"). In the last segment, the words before its first "and"/"or" are an item, and so are the
+        first words after it; the item right before that conjunction is never compared ("more and more").
         """
         folded = tokens.folded
         head, head_start, head_stop = 0, bounds[0], bounds[1]
         earlier: list[tuple[int, tuple[str, ...]]] = []
         found: list[tuple[int, int]] = []
+        clause_tails: set[tuple[str, ...]] = set()
 
         def repeats(position: int, words: tuple[str, ...], *, closing: bool = False) -> bool:
             if any(words == item for number, item in earlier if number < position - 1):
@@ -362,10 +369,12 @@ class DuplicatedPhrase(Check):
             if position < head + 2 or cut < head_start or folded[cut:head_stop] != words:
                 return False
             named = tokens.word(cut)[:1].isupper() and words[0] not in FUNCTION_WORDS
-            tail = closing and _ends_clause(tokens, cut)
-            return (
-                len(words) > 1 or cut == head_start or named or folded[cut - 1] in DETERMINERS or tail
-            ) and _is_item(words)
+            if len(words) > 1 or cut == head_start or named or folded[cut - 1] in DETERMINERS:
+                return _is_item(words)
+            if closing and _ends_clause(tokens, cut) and _is_item(words):
+                clause_tails.add(words)
+                return True
+            return False
 
         last = len(bounds) - 2
         for position in range(1, last + 1):
@@ -403,7 +412,7 @@ class DuplicatedPhrase(Check):
                 ):
                     found.append((after, after + size))
                     break
-        return found
+        return [(start, stop, folded[start:stop] in clause_tails) for start, stop in found]
 
     def _closing_item(self, tokens: Tokens, start: int, stop: int) -> tuple[int, tuple[str, ...]] | None:
         """The item after "and"/"or" inside a middle segment ("semiconductors and critical minerals" in

@@ -76,10 +76,14 @@ class RepeatedSentence(Check):
     def find(self, text: str) -> list[Finding]:
         tokens = tokenize(text)
         transcript = is_transcript(text)
-        speech: set[int] = set()
-        findings = self._echoes(tokens, speech, transcript=transcript)
+        echo_speech: set[int] = set()
+        echoes = self._echoes(tokens, echo_speech, transcript=transcript)
+        cap = self.transcript_severity
+        echoes = [replace(f, severity=milder(f.severity, cap)) if f.start in echo_speech else f for f in echoes]
         if len(tokens) < 2 * self.min_words:
-            return findings
+            return echoes
+        speech: set[int] = set()
+        findings: list[Finding] = []
         skipped: list[tuple[int, int]] = []
         seen: dict[tuple[str, ...], int] = {}
         for start, end in paragraphs(text):
@@ -121,9 +125,8 @@ class RepeatedSentence(Check):
             if sentence.stop - first_word < self.min_transcript_words:
                 speech.add(sentence.start)
         if speech and transcript:
-            cap = self.transcript_severity
-            return [replace(f, severity=milder(f.severity, cap)) if f.start in speech else f for f in findings]
-        return findings
+            findings = [replace(f, severity=milder(f.severity, cap)) if f.start in speech else f for f in findings]
+        return echoes + findings
 
 
     def _echoes(self, tokens: Tokens, speech: set[int], *, transcript: bool) -> list[Finding]:

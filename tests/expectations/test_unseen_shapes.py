@@ -117,10 +117,11 @@ def test_right_to_left_brackets_typed_in_visual_order() -> None:
 
 KNOWN_REAL_ERRORS = {("https://www.state.gov/?page_id=254206", "garbled-fragment")}
 """A true defect in the source: "To that end, the United States. strongly supports…" (a stray full stop)."""
-REAL_WARNING_BUDGET = {"garbled-fragment": 9, "duplicated-phrase": 3, "unbalanced-punctuation": 1, "wrong-language": 1}
-"""Warnings on the 591 real items, each read (issue 14's closing note lists them with a verdict): transcript
-speech capped at warning, one GOV.UK quotation that opens a multi-paragraph quote, one Urdu item
-declared English."""
+REAL_WARNING_BUDGET = {"garbled-fragment": 9, "duplicated-phrase": 4, "unbalanced-punctuation": 1, "wrong-language": 1}
+"""Warnings on the 591 real items, each read (issue 14's closing note lists them with a verdict):
+transcript speech capped at warning (one of them the spoken series "assistance …, international
+funding and assistance for", a false alarm of the list rule kept at warning), one GOV.UK quotation
+that opens a multi-paragraph quote, one Urdu item declared English."""
 
 
 @pytest.mark.slow
