@@ -12,7 +12,9 @@ Two reason shapes, both reported on the later copy, whose message gives the offs
 * Echo paragraph — a paragraph whose words are exactly those of the last sentence of the paragraph
   right before it (at least `min_echo_words`, default 2, words; the paragraph before has more): the
   sentence was written again as its own paragraph ("…later this year.\n\nTalks ended in Geneva." after
-  "… Talks ended in Geneva."). This shape is positional, so it needs none of the length, capitals or
+  "… Talks ended in Geneva."). When the sentence splitter did not cut where the copy starts (a heading
+  or a list line without a full stop before it), the paragraph's words ending the one before is enough
+  from `min_echo_tail_words` (default 4) words on. This shape is positional, so it needs none of the length, capitals or
   link exceptions below: no edited text ends a paragraph on a sentence and opens the next with nothing
   else but it. In a transcript, an echo opening with a speaker label is another speaker saying the same
   words ("Thank you." — "MR PRICE: Thank you."), which is speech and capped like short repeats.
@@ -65,6 +67,7 @@ class RepeatedSentence(Check):
         transcript_severity: Severity = "info",
         min_transcript_words: int = 12,
         min_echo_words: int = 2,
+        min_echo_tail_words: int = 4,
     ) -> None:
         super().__init__(severity=severity)
         self.min_words = min_words
@@ -72,6 +75,7 @@ class RepeatedSentence(Check):
         self.transcript_severity = transcript_severity
         self.min_transcript_words = min_transcript_words
         self.min_echo_words = min_echo_words
+        self.min_echo_tail_words = min_echo_tail_words
 
     def find(self, text: str) -> list[Finding]:
         tokens = tokenize(text)
@@ -139,17 +143,20 @@ class RepeatedSentence(Check):
         ends = [sentence.end for sentence in parts]
         findings: list[Finding] = []
         for (previous_start, previous_end), (start, end) in pairwise(spans):
-            index = bisect_left(ends, previous_end)
-            if index >= len(parts) or ends[index] != previous_end:
-                continue
-            last = parts[index]
             label = speaker_label_end(text, start) if transcript else start
             words = _words(tokens, label, end)
-            if len(words) < self.min_echo_words or last.start <= previous_start:
+            size = len(words)
+            before = _words(tokens, previous_start, previous_end)
+            if size < self.min_echo_words or len(before) <= size or before[-size:] != words:
                 continue
-            if words != _words(tokens, last.start, last.end):
+            index = bisect_left(ends, previous_end)
+            whole = index < len(parts) and ends[index] == previous_end and words == _words(
+                tokens, parts[index].start, parts[index].end
+            )
+            if not whole and size < self.min_echo_tail_words:
                 continue
-            message = f"paragraph repeats the sentence that ends the one before (offset {last.start})"
+            first = tokens.starts[bisect_right(tokens.ends, previous_end) - size]
+            message = f"paragraph repeats the words that end the one before (offset {first})"
             findings.append(self.finding(text, start, end, message))
             if label != start:
                 speech.add(start)

@@ -149,3 +149,11 @@ def test_real_releases_stay_silent() -> None:
     assert errors == KNOWN_REAL_ERRORS
     for check, count in warnings.items():
         assert count <= REAL_WARNING_BUDGET.get(check, 0), (check, count)
+
+
+def test_an_echo_after_a_line_the_splitter_did_not_cut() -> None:
+    echo = "Ministers signed a memorandum on customs cooperation."
+    text = f"{LEAD}\n\nJoint communique Ministers signed a memorandum on customs cooperation.\n\n{echo}\n\n{NEXT}"
+    assert reported(text, "repeated-sentence") == [echo]
+    short = f"{LEAD}\n\nWe will wait and see what comes of the trade talks.\n\nTrade talks.\n\n{NEXT}"
+    assert reported(short, "repeated-sentence") == []
