@@ -20,7 +20,7 @@ from connectors.http import PoliteSession
 from connectors.model import ParseFailure, Release
 from connectors.registry import connector_for
 from expectations import ENGINE_VERSION
-from flows import pipeline
+from flows import interrupts, pipeline
 from flows.pipeline import FetchedBatch, RunContext
 from flows.settings import Settings
 from flows.validation import validate_run
@@ -56,6 +56,7 @@ def _finish(
         validate_run(ctx.warehouse, [ctx.config.source(sid) for sid in source_ids], run_id=ctx.run_id,
                      now=ctx.started_at, results_dir=settings.gx_results_dir, docs_dir=settings.gx_docs_dir,
                      with_history=False)
+    interrupts.check()
     published = pipeline.publish_run(ctx, source_ids, export_root=settings.exports_dir)
     counts["published"] = len(published.published)
     counts["held"] = len(published.held)
@@ -75,6 +76,7 @@ def reparse(settings: Settings, source_ids: Sequence[str] | None = None) -> Main
         with ctx.warehouse.transaction() as con:
             keys = [key for source_id in sources for key in store.raw_page_urls(con, source_id=source_id)]
         for start in range(0, len(keys), CHUNK):
+            interrupts.check()
             with ctx.warehouse.transaction() as con:
                 pages = store.load_raw_pages(con, keys[start : start + CHUNK])
             releases: list[Release] = []
@@ -118,6 +120,7 @@ def recheck(settings: Settings, source_ids: Sequence[str] | None = None, *, ever
                             body_text=r[5] or "", language=r[6] or "en", extractor=r[7] or "", byline=r[8])
                     for r in rows]
         for start in range(0, len(releases), CHUNK):
+            interrupts.check()
             chunk = releases[start : start + CHUNK]
             pipeline.check(ctx, chunk, ids=[r.release_id for r in chunk])
         counts["checked"] = len(releases)

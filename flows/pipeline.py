@@ -25,6 +25,7 @@ from expectations.checks.boilerplate import Boilerplate, recurring_lines
 from expectations.checks.near_duplicates import NearDuplicateRelease
 from expectations.engine import default_checks
 from expectations.records import record_failures
+from flows import interrupts
 from flows.progress import reporter
 from warehouse import Warehouse, store
 from warehouse.exports import export_published
@@ -339,7 +340,10 @@ def run_source(
     cursor = Discovery(ctx, source, window)
     failures: list[FailureRecord] = []
     reporter().begin(source.id, total=None)
-    while (result := stages.batch(ctx, source, cursor)) is not None:
+    while True:
+        interrupts.check()  # between batches: a batch's load and check transactions land together
+        if (result := stages.batch(ctx, source, cursor)) is None:
+            break
         counts.update(result.counts)
         failures.extend(result.failures)
     counts["listed"] = cursor.listed
