@@ -141,15 +141,15 @@ def _execute(kind: str, settings: Settings, **params: Any) -> RunSummary:
         if server is not None:
             interrupts.on_second_signal(server.kill_now)
         interrupts.check()
-        with console.progress_context():
-            return interrupts.run_in_thread(lambda: flow(**params, **paths))
+        try:
+            with console.progress_context():
+                return interrupts.run_in_thread(lambda: flow(**params, **paths))
+        except WarehouseBusy as error:
+            raise fail(str(error), EXIT_BUSY) from None
+        except WarehouseError as error:
+            raise fail(str(error), EXIT_PARTIAL) from None
 
-    try:
-        summary = _stoppable(settings, run_flow)
-    except WarehouseBusy as error:
-        raise fail(str(error), EXIT_BUSY) from None
-    except WarehouseError as error:
-        raise fail(str(error), EXIT_PARTIAL) from None
+    summary = _stoppable(settings, run_flow)
     console.print_summary(out, summary)
     return summary
 
