@@ -24,6 +24,7 @@ import duckdb
 from warehouse import Warehouse
 from warehouse.health import SourceHealth, health_for_run, latest_health
 from warehouse.releases import gate_query as _gate
+from warehouse.runs import shown_status
 
 CSS = """
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1d1d1f}
@@ -97,6 +98,8 @@ def write_report(warehouse: Warehouse, out: Path, *, run_id: str | None = None) 
         runs = _rows(con, "SELECT * FROM runs ORDER BY started_at DESC LIMIT 500")
         if not runs:
             raise ValueError("no runs in the warehouse yet")
+        for row in runs:
+            row["status"] = shown_status(row)
         run = next((r for r in runs if r["run_id"] == run_id), None) if run_id else runs[0]
         if run is None:
             raise ValueError(f"no run {run_id!r} in the warehouse")

@@ -75,6 +75,17 @@ def owner_gone(owner: Owner, *, here: Owner) -> bool:
     return process_started(owner.pid) != owner.started
 
 
+def shown_status(run: dict[str, object], *, here: Owner | None = None) -> str:
+    """A run's status as a reader (who may not write) should show it: ``running`` whose owner is gone
+    reads ``interrupted`` before a writer records it so."""
+    status = str(run["status"])
+    host, pid, started = run.get("owner_host"), run.get("owner_pid"), run.get("owner_started")
+    if status != "running" or not isinstance(host, str) or not isinstance(pid, int):
+        return status
+    gone = owner_gone(Owner(host, pid, started if isinstance(started, str) else None), here=here or this_process())
+    return "interrupted" if gone else status
+
+
 def record_owner(con: duckdb.DuckDBPyConnection, run_id: str, owner: Owner | None = None) -> None:
     """Stamp ``run_id`` with its owner (default: this process)."""
     who = owner or this_process()

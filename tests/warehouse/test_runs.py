@@ -15,7 +15,15 @@ import duckdb
 import pytest
 
 from warehouse import Warehouse, db, store
-from warehouse.runs import Owner, interrupt_mine, interrupt_orphans, process_started, record_owner, this_process
+from warehouse.runs import (
+    Owner,
+    interrupt_mine,
+    interrupt_orphans,
+    process_started,
+    record_owner,
+    shown_status,
+    this_process,
+)
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
@@ -97,3 +105,15 @@ def test_the_first_write_of_a_process_interrupts_orphans_once(tmp_path: Path) ->
     db._orphans_checked.clear()  # as if a new process opened it
     Warehouse(path).ensure_schema()
     assert statuses(path) == {"killed": "interrupted"}
+
+
+@linux_only
+def test_a_reader_shows_a_run_whose_owner_is_gone_as_interrupted() -> None:
+    here = this_process()
+    def run(status: str, pid: int | None, started: str | None = "boot:1") -> dict[str, object]:
+        return {"status": status, "owner_host": here.host, "owner_pid": pid, "owner_started": started}
+
+    assert shown_status(run("running", dead_pid())) == "interrupted"
+    assert shown_status(run("running", here.pid, here.started)) == "running"
+    assert shown_status(run("running", None, None)) == "running"  # no owner recorded: cannot tell
+    assert shown_status(run("completed", dead_pid())) == "completed"
