@@ -1,5 +1,6 @@
-"""SIGTERM, SIGINT and SIGKILL of a real ``pressroom run`` (a subprocess, with its own ephemeral Prefect
-server) caught mid-run, then a rerun that must end where an uninterrupted run ends.
+"""SIGTERM and SIGKILL of a real ``pressroom run``, SIGINT of a real ``pressroom backfill`` (a subprocess,
+with its own ephemeral Prefect server) caught mid-run, then a rerun that must end where an uninterrupted
+run ends.
 
 The demo mirror holds one detail page (the 8th fetched from Valdoria; batches of 3 pages) until the
 test says so: the run is then certainly waiting on that fetch, batches 1–2 committed and batch 3 not,
@@ -62,6 +63,13 @@ def outcome(warehouse: Path) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
+def prefect_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One PREFECT_HOME for the module's runs, one after the other: its database is migrated once
+    (a fresh ephemeral server spends about half its start-up on that)."""
+    return tmp_path_factory.mktemp("prefect-home")
+
+
+@pytest.fixture(scope="module")
 def baseline(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> Iterator[Baseline]:
     root = tmp_path_factory.mktemp("signals")
     with DemoMirror() as mirror:
@@ -75,12 +83,15 @@ def baseline(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> 
         yield Baseline(root / "data", mirror, sources, fetched[HELD_INDEX], outcome(root / "data" / "pressroom.duckdb"))
 
 
-def start(args: list[str], home: Path) -> subprocess.Popen[str]:
+def start(args: list[str], home: Path, log: Path) -> subprocess.Popen[bytes]:
+    """``pressroom ARGS`` with its own Prefect home; output to ``log`` (a file, not a pipe: a server
+    child that outlived it would hold a pipe open)."""
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "DO_NOT_TRACK": "1", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90"}
     env.pop("PREFECT_API_URL", None)
-    return subprocess.Popen([str(Path(sys.executable).parent / "pressroom"), *args], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    with log.open("wb") as out:
+        return subprocess.Popen([str(Path(sys.executable).parent / "pressroom"), *args], env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
 
 
 @dataclass(frozen=True)
@@ -174,16 +185,27 @@ def links_resolve(reports: Path) -> list[str]:
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL],
                          ids=["SIGTERM", "SIGINT", "SIGKILL"])
 def test_a_signal_mid_run_leaves_nothing_behind_and_a_rerun_ends_equal(
-    baseline: Baseline, tmp_path: Path, signum: signal.Signals
+    baseline: Baseline, prefect_home: Path, tmp_path: Path, signum: signal.Signals
 ) -> None:
     data = tmp_path / "data"
     warehouse = data / "pressroom.duckdb"
     args = ["--data-dir", str(data), "--sources", str(baseline.sources)]
+    command = rerun_command = ["run"]
+    if signum == signal.SIGINT:  # a backfill over every demo date, for once
+        dates = [r.date for site in baseline.mirror.sites.values() for r in site.releases]
+        command = rerun_command = ["backfill", "-s", "xa-mfa", "-s", "xb-mea", "--from", str(min(dates)),
+                                   "--to", str(max(dates))]
+    if signum == signal.SIGKILL:
+        # The held source only: it is certainly waiting on a fetch when killed. A source running beside it
+        # may be killed between its load and its check, which leaves loaded releases unchecked: the next
+        # run's check queue (issue 11, item 2) is what makes those equal again, not this branch.
+        command = ["run", "--source", SOURCE]
     hold = baseline.mirror.hold(SITE, baseline.held_path)
-    home = tmp_path / "prefect"
-    process = start([*args, "run"], home)
+    home = prefect_home
+    log = tmp_path / "pressroom.log"
+    process = start([*args, *command], home, log)
     try:
-        assert hold.arrived.wait(150), process.communicate(timeout=30)[0][-3000:]
+        assert hold.arrived.wait(150), log.read_text(errors="replace")[-3000:]
         (server,) = [c for c in children(process.pid) if "uvicorn" in c.cmdline]
         assert servers_with_home(home) == [server.pid]
         assert not port_free(server.port)
@@ -191,21 +213,30 @@ def test_a_signal_mid_run_leaves_nothing_behind_and_a_rerun_ends_equal(
         if signum == signal.SIGKILL:
             process.wait(timeout=30)
         hold.release.set()
-        output, _ = process.communicate(timeout=120)
+        process.wait(timeout=120)
+        output = log.read_text(errors="replace")
+        expected_code = -signal.SIGKILL if signum == signal.SIGKILL else 128 + signum
+        assert process.returncode == expected_code, output[-3000:]
+        assert wait_until(lambda: gone(server.pid), 20), f"the Prefect server {server} outlived pressroom"
+        assert servers_with_home(home) == []
+        assert wait_until(lambda: port_free(server.port), 10)
     finally:
         hold.release.set()
         if process.poll() is None:
             process.kill()
             process.wait()
-    expected_code = -signal.SIGKILL if signum == signal.SIGKILL else 128 + signum
-    assert process.returncode == expected_code, output[-3000:]
-    assert wait_until(lambda: gone(server.pid), 20), f"the Prefect server {server} outlived pressroom"
-    assert servers_with_home(home) == []
-    assert wait_until(lambda: port_free(server.port), 10)
+        for leftover in servers_with_home(home):  # a failed test leaves nothing running either
+            os.kill(leftover, signal.SIGKILL)
 
     (run_id, status), = rows(warehouse, "SELECT run_id, status FROM runs")
     if signum == signal.SIGKILL:
         assert status == "running"  # nobody could say otherwise yet
+        code, output = cli(*args, "report")  # a reader cannot record it, but shows it as it is
+        assert code == 0, output
+        assert re.search(rf'runs/{run_id}\.html">{run_id}</a></td><td>nightly</td><td>[^<]*</td>'
+                         r'<td class="interrupted">interrupted</td>',
+                         (data / "reports" / "index.html").read_text(encoding="utf-8"))
+        assert rows(warehouse, "SELECT status FROM runs") == [("running",)]
         Warehouse(warehouse).ensure_schema()  # the next process to open it for writing
         loaded = 2 * 3  # batch 3 was still fetching
     else:
@@ -217,12 +248,14 @@ def test_a_signal_mid_run_leaves_nothing_behind_and_a_rerun_ends_equal(
                            " WHERE r.source_id = ?", SOURCE) == [(loaded,)]  # each loaded batch was checked
     assert rows(warehouse, "SELECT count(*) FROM published_releases") == [(0,)]
 
-    code, rerun = cli(*args, "run")
+    code, rerun = cli(*args, *rerun_command)
     assert code == 0, rerun
     assert outcome(warehouse) == baseline.outcome
-    assert rows(warehouse, "SELECT status FROM runs ORDER BY started_at") == [("interrupted",), ("completed",)]
+    assert rows(warehouse, "SELECT flow, status FROM runs ORDER BY started_at") == [
+        (command[0].replace("run", "nightly"), "interrupted"), (command[0].replace("run", "nightly"), "completed")]
     index = (data / "reports" / "index.html").read_text(encoding="utf-8")
-    assert f"runs/{run_id}.html" not in index and run_id in index
+    if signum != signal.SIGKILL:  # its page was never written (after SIGKILL the report above wrote it)
+        assert f"runs/{run_id}.html" not in index and f"{run_id} <span" in index
     assert links_resolve(data / "reports") == []
 
 
