@@ -3,7 +3,8 @@
 Exit codes: 0 — everything listed was fetched and processed (data-quality findings do not change it);
 1 — ``pressroom check`` found an error-level defect; 2 — usage or configuration error, nothing written;
 3 — some page or source failed and the rest was loaded; 4 — the warehouse stayed locked by another
-process for longer than the lock timeout (nothing more was written).
+process for longer than the lock timeout (nothing more was written); 130 / 143 — stopped by SIGINT /
+SIGTERM between two transactions, the run recorded as ``interrupted`` (:mod:`flows.interrupts`).
 """
 
 from __future__ import annotations
