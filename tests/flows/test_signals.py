@@ -197,8 +197,8 @@ def test_a_signal_mid_run_leaves_nothing_behind_and_a_rerun_ends_equal(
                                    "--to", str(max(dates))]
     if signum == signal.SIGKILL:
         # The held source only: it is certainly waiting on a fetch when killed. A source running beside it
-        # may be killed between its load and its check, which leaves loaded releases unchecked: the next
-        # run's check queue (issue 11, item 2) is what makes those equal again, not this branch.
+        # may be killed between its load and its check; the next run's check queue then checks those
+        # releases against another corpus (boilerplate, near-duplicates) than an uninterrupted run did.
         command = ["run", "--source", SOURCE]
     hold = baseline.mirror.hold(SITE, baseline.held_path)
     home = prefect_home
