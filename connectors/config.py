@@ -82,17 +82,27 @@ class Config(BaseModel):
 
 
 def load_config(path: Path | None = None) -> Config:
-    """Read and validate a sources file; raise :class:`ConfigError` naming the key at fault."""
+    """Read and validate a sources file; raise :class:`ConfigError` naming the key at fault. A file
+    that is not UTF-8, or that configures no source at all, is an error too."""
     path = path or default_sources_path()
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as error:
         raise ConfigError(f"{path}: cannot read sources file ({error.strerror or error})") from None
+    try:
+        text = raw.decode("utf-8-sig")  # TOML is UTF-8; a byte-order mark from a Windows editor is tolerated
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise ConfigError(f"{path}: not UTF-8 (byte 0x{raw[error.start]:02x} on line {line}); "
+                          "save the sources file as UTF-8") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
-    return parse_config(data, path=str(path), text=text)
+    config = parse_config(data, path=str(path), text=text)
+    if not config.sources:
+        raise ConfigError(f"{path}: no sources configured (add a [[sources]] table per ministry)")
+    return config
 
 
 def parse_config(data: Mapping[str, Any], *, path: str = "<sources>", text: str = "") -> Config:

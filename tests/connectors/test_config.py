@@ -97,3 +97,24 @@ def test_select_unknown_source(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="unknown source 'nope'"):
         config.select(["nope"])
     assert [s.id for s in config.select(None)] == ["xa-mfa"]
+
+
+def test_a_sources_file_that_is_not_utf8_names_the_byte_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_bytes(GOOD.replace('"Ministry', '"Minist\u00e8re').encode("latin-1"))
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    message = str(raised.value)
+    assert "not UTF-8 (byte 0xe8 on line 4)" in message and "\n" not in message
+
+
+def test_a_byte_order_mark_is_tolerated(tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode("utf-8"))
+    assert [s.id for s in load_config(path).sources] == ["xa-mfa"]
+
+
+@pytest.mark.parametrize("text", ["", "\n# nothing yet\n", "[pipeline]\nlag_days = 1\n"])
+def test_a_sources_file_without_sources_is_an_error(tmp_path: Path, text: str) -> None:
+    with pytest.raises(ConfigError, match="no sources configured"):
+        load_config(write(tmp_path, text))
