@@ -93,12 +93,12 @@ class Warehouse:
         told = False
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=read_only,
-                                      config={"memory_limit": self.memory_limit})
+                con = duckdb.connect(str(self.path), read_only=read_only,
+                                     config={"memory_limit": self.memory_limit})
             except duckdb.IOException as error:
                 message = str(error)
                 if not any(marker in message for marker in _LOCKED):
-                    raise WarehouseError(f"cannot open warehouse {self.path}: {message}") from None
+                    raise WarehouseError(_cannot_open(self.path, message)) from None
                 holder = re.search(r"held in (.+?)(?:\. See|$)", message)
                 who = holder.group(1) if holder else "another process"
                 if time.monotonic() >= deadline:
@@ -113,6 +113,17 @@ class Warehouse:
                         self.on_wait(note)
                     told = True
                 time.sleep(0.2)
+                continue
+            # Checked with the file lock held, so no other process is halfway through a checkpoint.
+            try:
+                problem = truncation(con, self.path)
+            except BaseException:
+                con.close()
+                raise
+            if problem:
+                con.close()
+                raise WarehouseError(problem)
+            return con
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -155,8 +166,62 @@ class Warehouse:
         return int(row[0]) if row and row[0] is not None else 0
 
 
+_HEADERS = 3 * 4096  # a DuckDB file starts with three 4 KiB headers; its blocks follow
+
+
+def truncation(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
+    """Why the file of ``con`` was cut off (an interrupted copy, a full disk), or ``None``: DuckDB's
+    header counts the blocks the file holds, so a file shorter than ``3 × 4 KiB + blocks × block size``
+    lost its end. DuckDB itself only notices when a query reaches a missing block.
+
+    The size comes from stat(2), never from opening the file: closing any descriptor of a file drops
+    every POSIX lock this process holds on it, DuckDB's own included."""
+    row = con.execute("SELECT block_size, total_blocks FROM pragma_database_size()").fetchone()
+    if not row or row[0] is None or row[1] is None:
+        return None
+    block_size, blocks = int(row[0]), int(row[1])
+    needed = _HEADERS + blocks * block_size
+    size = path.stat().st_size
+    if size < needed:
+        return (f"warehouse {path} is truncated: {size:,} bytes where its header counts {blocks} blocks "
+                f"({needed:,} bytes); restore a complete copy")
+    return None
+
+
+def _cannot_open(path: Path, message: str) -> str:
+    if "not a valid DuckDB database file" in message:
+        return f"warehouse {path} is not a DuckDB database file; pass --warehouse with pressroom's own file"
+    if "Could not read enough bytes" in message:
+        size = path.stat().st_size if path.exists() else 0
+        return f"warehouse {path} is truncated: {size:,} bytes, too short for DuckDB to read; restore a complete copy"
+    return f"cannot open warehouse {path}: {message.splitlines()[0] if message else 'unknown error'}"
+
+
+def foreign_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Tables and views of a database without ``schema_migrations``: the file belongs to another
+    application (empty for a new, empty database)."""
+    names = [row[0] for row in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "UNION ALL SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal "
+        "ORDER BY 1").fetchall()]
+    return [] if "schema_migrations" in names else names
+
+
+def _foreign(con: duckdb.DuckDBPyConnection, path: str) -> str | None:
+    names = foreign_tables(con)
+    if not names:
+        return None
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return (f"{path} is a DuckDB database of another application (tables {shown}; no schema_migrations): "
+            "pressroom will not write into it; pass --warehouse with pressroom's own file")
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    """Apply every migration not yet recorded in ``schema_migrations``, each in its own transaction."""
+    """Apply every migration not yet recorded in ``schema_migrations``, each in its own transaction.
+    A database holding other tables but no ``schema_migrations`` is refused, never written into."""
+    problem = _foreign(con, _database_file(con))
+    if problem:
+        raise WarehouseError(problem)
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
@@ -208,8 +273,14 @@ def check_version(con: duckdb.DuckDBPyConnection) -> int:
     try:
         row = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
     except duckdb.CatalogException:
-        raise WarehouseError("the warehouse has no schema yet: run `pressroom run` first") from None
+        problem = _foreign(con, _database_file(con))
+        raise WarehouseError(problem or "the warehouse has no schema yet: run `pressroom run` first") from None
     version = int(row[0]) if row and row[0] is not None else 0
     if version > SCHEMA_VERSION:
         raise WarehouseError(f"warehouse schema version {version} is newer than this pressroom ({SCHEMA_VERSION})")
     return version
+
+
+def _database_file(con: duckdb.DuckDBPyConnection) -> str:
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return f"warehouse {row[0]}" if row and row[0] else "the warehouse"
