@@ -114,9 +114,8 @@ class Warehouse:
                     told = True
                 time.sleep(0.2)
                 continue
-            # Checked with the file lock held, so no other process is halfway through a checkpoint.
             try:
-                problem = truncation(con, self.path)
+                problem = _first_open_truncation(con, self.path)
             except BaseException:
                 con.close()
                 raise
@@ -186,6 +185,25 @@ def truncation(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
         return (f"warehouse {path} is truncated: {size:,} bytes where its header counts {blocks} blocks "
                 f"({needed:,} bytes); restore a complete copy")
     return None
+
+
+_intact: set[Path] = set()
+_intact_lock = threading.Lock()
+
+
+def _first_open_truncation(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
+    """:func:`truncation` on the first connection of this process to ``path`` only. Then DuckDB has
+    just read the header from disk, and the file lock is held, so no other process is halfway
+    through a checkpoint; later, other connections of this process share the database and may hold
+    blocks not yet written (optimistic writes of a large insert, a checkpoint in another thread)."""
+    key = path.resolve()
+    with _intact_lock:
+        if key in _intact:
+            return None
+        problem = truncation(con, path)
+        if problem is None:
+            _intact.add(key)
+        return problem
 
 
 def _cannot_open(path: Path, message: str) -> str:
