@@ -9,6 +9,7 @@ SIGTERM between two transactions, the run recorded as ``interrupted`` (:mod:`flo
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sys
@@ -20,14 +21,77 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
-from flows.settings import Settings, configure_prefect
+from flows.settings import (
+    Settings,
+    configure_prefect,
+    remember_sources,
+    sources_notes,
+    unwritable,
+    unwritable_file,
+)
 
 if TYPE_CHECKING:
     from connectors.config import Config
     from flows.nightly import RunSummary
 
+
+
+class _Commands(TyperGroup):
+    """Every command runs inside one mapping from what bad input raises to the documented one-line
+    error: an unusable warehouse, sources file or data directory is exit 2, a warehouse locked too long
+    exit 4 — never a traceback. Anything else is a bug and keeps its traceback."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name, command, rest = super().resolve_command(ctx, args)
+        ctx.meta["pressroom.help"] = "--help" in rest  # no checks before a command's help
+        return name, command, rest
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _bad_input_types() as error:
+            code = _exit_code(error)
+            if code is None:
+                raise
+            raise fail(_one_line(error), code) from None
+
+
+_UNWRITABLE = {errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.ENOTDIR, errno.EDQUOT}
+
+
+def _bad_input_types() -> tuple[type[BaseException], ...]:
+    """The exception types bad input raises, among the modules already imported: a command that never
+    imported one cannot have raised it, and importing them here would slow `pressroom check`'s start."""
+    found: list[type[BaseException]] = [OSError]
+    for module, name in (("warehouse.db", "WarehouseError"), ("connectors.config", "ConfigError"),
+                         ("duckdb", "IOException")):
+        if module in sys.modules:
+            found.append(getattr(sys.modules[module], name))
+    return tuple(found)
+
+
+def _exit_code(error: BaseException) -> int | None:
+    """EXIT_BUSY for a warehouse locked too long, EXIT_USAGE for other bad input, None for a bug."""
+    db = sys.modules.get("warehouse.db")
+    if db is not None and isinstance(error, db.WarehouseBusy):
+        return EXIT_BUSY
+    if isinstance(error, OSError) and not type(error).__module__.startswith("duckdb"):
+        return EXIT_USAGE if error.errno in _UNWRITABLE else None
+    return EXIT_USAGE
+
+
+def _one_line(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.errno in _UNWRITABLE:
+        return f"cannot write {error.filename or 'a file'}: {error.strerror}"
+    if type(error).__module__.startswith("duckdb"):  # a damaged warehouse found by a query, past the checks on open
+        return f"warehouse {state.settings.warehouse}: {str(error).splitlines()[0]}"
+    return str(error)
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="pressroom",
     help="Load ministries' press releases into DuckDB and publish only what passes data-quality checks.",
     no_args_is_help=True,
@@ -51,6 +115,7 @@ state = State()
 
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     data_dir: Annotated[Path | None, typer.Option("--data-dir", envvar="PRESSROOM_DATA_DIR",
                                                   help="Data directory [default: ./data]")] = None,
     warehouse: Annotated[Path | None, typer.Option("--warehouse", envvar="PRESSROOM_WAREHOUSE",
@@ -68,6 +133,62 @@ def main_options(
                                       lock_timeout=lock_timeout)
     state.verbose = verbose
     state.data_dir_given = data_dir is not None
+    if ctx.invoked_subcommand and not ctx.resilient_parsing and not ctx.meta.get("pressroom.help"):
+        _preflight(ctx.invoked_subcommand, state.settings)
+
+
+#: Commands that write under the data directory, and those that write the warehouse file.
+WRITES_DATA_DIR = frozenset({"run", "backfill", "demo", "reparse", "recheck", "publish", "report", "serve"})
+WRITES_WAREHOUSE = frozenset({"run", "backfill", "demo", "reparse", "recheck", "publish", "waive", "unwaive",
+                              "vacuum", "serve"})
+#: Commands that work on the configured sources: they warn when the warehouse holds others.
+USES_SOURCES = frozenset({"run", "backfill", "reparse", "recheck", "publish", "held", "report", "sources", "serve"})
+
+
+def _preflight(command: str, settings: Settings) -> None:
+    """Before any command does anything: the sources file is valid (``doctor`` reports rather than
+    stops), the data directory and warehouse can be written by a command that writes them, and the
+    warehouse, when it exists, is a pressroom warehouse. Exit 2 with one line otherwise."""
+    if command == "check":
+        return
+    config: Config | None = None
+    if command == "demo":
+        demo_dir = _demo_data_dir()
+        settings = Settings.resolve(data_dir=demo_dir, warehouse=demo_dir / "pressroom.duckdb",
+                                    sources=settings.sources)
+    elif command != "doctor":
+        config = _config(settings)
+        for note in sources_notes(settings):
+            err.print(f"pressroom: {note}", markup=False, highlight=False, soft_wrap=True)
+    reason = unwritable(settings.data_dir) if command in WRITES_DATA_DIR else None
+    if reason:
+        raise fail(f"`{command}` writes to data directory {settings.data_dir}, which cannot be written: {reason}")
+    reason = unwritable_file(settings.warehouse) if command in WRITES_WAREHOUSE else None
+    if reason:
+        raise fail(f"`{command}` writes warehouse {settings.warehouse}, which cannot be written: {reason}")
+    if not settings.warehouse.exists():
+        return
+    if config is not None and command in USES_SOURCES:
+        from flows.housekeeping import unconfigured_sources
+
+        absent = unconfigured_sources(settings, config)
+        if absent:
+            err.print(f"pressroom: warning: {absent}", markup=False, highlight=False, soft_wrap=True)
+    elif command == "demo":  # before the mirror starts and the demo's sources file is written
+        from warehouse import Warehouse
+
+        Warehouse(settings.warehouse, lock_timeout=settings.lock_timeout).ensure_schema()
+
+
+def _remember(settings: Settings, command: str) -> None:
+    """A command that writes makes its data directory remember the sources file it used."""
+    if remember_sources(settings, command=command) and settings.remembered_sources is not None:
+        err.print(f"pressroom: data directory {settings.data_dir} now remembers sources file {settings.sources}",
+                  markup=False, highlight=False, soft_wrap=True)
+
+
+def _demo_data_dir() -> Path:
+    return state.settings.data_dir if state.data_dir_given else Path("data") / "demo"
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
@@ -83,6 +204,9 @@ def _config(settings: Settings) -> Config:
         config = load_config(settings.sources)
         load_alert_settings(settings.sources)
     except ConfigError as error:
+        if settings.sources_origin == "data-dir":
+            raise fail(f"{error} (the sources file data directory {settings.data_dir} remembers; "
+                       "pass --sources to use another)") from None
         raise fail(str(error)) from None
     return config
 
@@ -133,6 +257,7 @@ def _execute(kind: str, settings: Settings, **params: Any) -> RunSummary:
         raise fail(str(error), EXIT_BUSY) from None
     except WarehouseError as error:
         raise fail(str(error), EXIT_USAGE) from None
+    _remember(settings, kind)
     from flows import console, ephemeral, interrupts
     from flows.nightly import backfill, nightly
 
@@ -191,7 +316,7 @@ def demo() -> None:
     """Serve the bundled demo mirror on loopback and run the nightly pipeline against it."""
     from infra.demo.server import DemoMirror
 
-    data_dir = state.settings.data_dir if state.data_dir_given else Path("data") / "demo"
+    data_dir = _demo_data_dir()
     with DemoMirror() as mirror:
         data_dir.mkdir(parents=True, exist_ok=True)
         sources_file = data_dir / "demo-sources.toml"
@@ -235,6 +360,7 @@ def reparse(
     settings = state.settings
     _select(settings, source)
     _existing_warehouse(settings)
+    _remember(settings, "reparse")
     _maintenance_summary(_stoppable(settings, lambda: run_reparse(settings, source)))
 
 
@@ -250,6 +376,7 @@ def recheck(
     settings = state.settings
     _select(settings, source)
     _existing_warehouse(settings)
+    _remember(settings, "recheck")
     _maintenance_summary(_stoppable(settings, lambda: run_recheck(settings, source, every=every)))
 
 
@@ -263,6 +390,7 @@ def publish(
     settings = state.settings
     _select(settings, source)
     _existing_warehouse(settings)
+    _remember(settings, "publish")
     result = _stoppable(settings, lambda: publish_now(settings, source))
     out.print(f"published {len(result.published.published)} release(s); {len(result.published.held)} held",
               markup=False, highlight=False)

@@ -12,12 +12,13 @@ from urllib.parse import urlsplit
 import duckdb
 import requests
 
-from connectors.config import ConfigError, load_config
+from connectors.config import Config, ConfigError, load_config
 from expectations import engine
-from flows.settings import Settings
+from flows.settings import Settings, sources_notes, unwritable
 from warehouse import SCHEMA_VERSION, Warehouse, WarehouseError
 from warehouse.db import check_version
 from warehouse.gate import QUEUE_SQL, violations
+from warehouse.store import releases_per_source
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,22 +70,34 @@ def doctor(
 ) -> list[Finding]:
     """Look at configuration, warehouse, Prefect settings, disk and each source; never raises."""
     found: list[Finding] = []
+    origin = {"option": "", "environment": " (PRESSROOM_SOURCES)", "default": " (bundled)",
+              "data-dir": f" (remembered by data directory {settings.data_dir})"}[settings.sources_origin]
+    config: Config | None = None
     try:
         config = load_config(settings.sources)
         enabled = [s for s in config.sources if s.enabled]
-        found.append(Finding("configuration", "ok", f"{settings.sources}: {len(config.sources)} source(s), "
+        found.append(Finding("configuration", "ok", f"{settings.sources}{origin}: {len(config.sources)} source(s), "
                                                      f"{len(enabled)} enabled"))
     except ConfigError as error:
-        found.append(Finding("configuration", "fail", str(error)))
-        config = None
+        found.append(Finding("configuration", "fail", f"{error}{origin}"))
+    found += [Finding("configuration", "warn", note) for note in sources_notes(settings)
+              if settings.sources_origin != "data-dir"]
+    reason = unwritable(settings.data_dir)
+    found.append(Finding("data directory", "fail", f"{reason}: run, backfill, reparse, recheck, publish and report "
+                                                   "cannot write there") if reason else
+                 Finding("data directory", "ok", f"{settings.data_dir} is writable"))
     if settings.warehouse.exists():
         try:
             with Warehouse(settings.warehouse, lock_timeout=min(settings.lock_timeout, 10)).reader() as con:
                 version = check_version(con)
+                known = releases_per_source(con)
                 status = "ok" if version == SCHEMA_VERSION else "warn"
                 note = "" if version == SCHEMA_VERSION else " (the next run migrates it)"
                 found.append(Finding("warehouse", status, f"{settings.warehouse}: schema version {version} of "
                                                          f"{SCHEMA_VERSION}{note}"))
+                absent = _absent(known, config) if config is not None else None
+                if absent:
+                    found.append(Finding("warehouse", "warn", absent))
                 found.append(_gate_finding(con))
         except WarehouseError as error:
             found.append(Finding("warehouse", "fail", str(error)))
@@ -120,6 +133,24 @@ def _gate_finding(con: duckdb.DuckDBPyConnection) -> Finding:
         return Finding("publish gate", "warn", f"holds; {waiting} version(s) wait for a check by engine "
                                                f"{engine.ENGINE_VERSION} (the next run of any kind checks them)")
     return Finding("publish gate", "ok", "holds: every published version was checked and passes; nothing queued")
+
+
+def unconfigured_sources(settings: Settings, config: Config) -> str | None:
+    """One line naming the sources the warehouse holds that ``config`` does not configure (their
+    releases are invisible to ``publish`` and the rest), or ``None`` when there are none."""
+    with Warehouse(settings.warehouse, lock_timeout=settings.lock_timeout).reader() as con:
+        known = releases_per_source(con)
+    return _absent(known, config)
+
+
+def _absent(known: dict[str, int], config: Config) -> str | None:
+    configured = {source.id for source in config.sources}
+    absent = {source_id: count for source_id, count in known.items() if source_id not in configured}
+    if not absent:
+        return None
+    listed = ", ".join(f"{source_id} ({count} releases)" for source_id, count in absent.items())
+    return (f"the warehouse holds sources that {config.path} does not configure: {listed}; "
+            "pass --sources with the file they came from")
 
 
 def _reach(url: str, timeout: float) -> str:

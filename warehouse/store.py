@@ -277,3 +277,12 @@ def open_failures(con: duckdb.DuckDBPyConnection, source_id: str, *, kind: str =
         [source_id, kind],
     ).fetchall()
     return [row[0] for row in rows]
+
+
+def releases_per_source(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Every source the warehouse knows (from ``releases`` or ``source_state``) and its release count."""
+    rows = con.execute("""
+        SELECT source_id, count(r.release_id) FROM (
+            SELECT source_id FROM releases UNION SELECT source_id FROM source_state) s
+        LEFT JOIN releases r USING (source_id) GROUP BY 1 ORDER BY 1""").fetchall()
+    return {str(source_id): int(count) for source_id, count in rows}
