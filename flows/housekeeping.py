@@ -85,7 +85,8 @@ def doctor(
     reason = unwritable(settings.data_dir)
     found.append(Finding("data directory", "fail", f"{reason}: run, backfill, reparse, recheck, publish and report "
                                                    "cannot write there") if reason else
-                 Finding("data directory", "ok", f"{settings.data_dir} is writable"))
+                 Finding("data directory", "ok", f"{settings.data_dir} is writable" if settings.data_dir.exists()
+                         else f"{settings.data_dir} does not exist yet; the first run creates it"))
     if settings.warehouse.exists():
         try:
             with Warehouse(settings.warehouse, lock_timeout=min(settings.lock_timeout, 10)).reader() as con:
