@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from flows.nightly import RunSummary
 
 
-
 class _Commands(TyperGroup):
     """Every command runs inside one mapping from what bad input raises to the documented one-line
     error: an unusable warehouse, sources file or data directory is exit 2, a warehouse locked too long
