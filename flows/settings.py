@@ -98,27 +98,29 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def remembered_sources(data_dir: Path) -> Path | None:
     """The sources file ``data_dir`` was last written with, or ``None`` when it remembers none.
-    A memory file that cannot be read as one is a :class:`ConfigError`: guessing would act on the
-    wrong sources."""
-    from connectors.config import ConfigError  # on use only: see _bundled_sources
-
+    A memory file that cannot be read as one is a :class:`connectors.config.ConfigError`: guessing
+    would act on the wrong sources."""
     memory = data_dir / SOURCES_MEMORY
     try:
         record = json.loads(memory.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # a data directory that is a file is reported where used
         return None
-    except NotADirectoryError:
-        return None  # the data directory is a file: reported where it is used
     except (OSError, ValueError) as error:
-        raise ConfigError(f"{memory}: cannot read which sources file this data directory uses ({error}); "
-                          "delete it or pass --sources") from None
+        raise _config_error(f"{memory}: cannot read which sources file this data directory uses ({error}); "
+                            "delete it or pass --sources") from None
     if isinstance(record, dict) and record.get("bundled") is True:
         return _bundled_sources()
     value = record.get("sources") if isinstance(record, dict) else None
     if not isinstance(value, str) or not value:
-        raise ConfigError(f"{memory}: no 'sources' path in it; delete it or pass --sources")
+        raise _config_error(f"{memory}: no 'sources' path in it; delete it or pass --sources")
     path = Path(value)
     return path if path.is_absolute() else data_dir / path
+
+
+def _config_error(message: str) -> Exception:
+    from connectors.config import ConfigError  # only on this error path: see _bundled_sources
+
+    return ConfigError(message)
 
 
 def remember_sources(settings: Settings, *, command: str) -> bool:
