@@ -146,17 +146,29 @@ class Warehouse:
                 con.close()
 
     @contextmanager
-    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection (waits for a writer of another process like writers do)."""
+    def reader(self, *, migrate: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection (waits for a writer of another process like writers do). A warehouse of
+        an older schema version is migrated first (queries are written for the current one); where it
+        cannot be written, that is a :class:`WarehouseError`. ``migrate=False`` reads it as it is."""
         if not self.path.exists():
             raise WarehouseError(f"no warehouse at {self.path}: run `pressroom run` or `pressroom demo` first")
         with self._lock:
             con = self._connect(read_only=True)
             try:
-                check_version(con)
+                if check_version(con) < SCHEMA_VERSION and migrate:
+                    con.close()
+                    self._migrate_for_reading()
+                    con = self._connect(read_only=True)
                 yield con
             finally:
                 con.close()
+
+    def _migrate_for_reading(self) -> None:
+        if not (os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK | os.X_OK)):
+            raise WarehouseError(f"warehouse {self.path} has an older schema than this pressroom's "
+                                 f"({SCHEMA_VERSION}) and cannot be migrated where it is (not writable); "
+                                 "copy it somewhere writable, or use the pressroom that wrote it")
+        self.ensure_schema()
 
     def ensure_schema(self) -> int:
         """Create or migrate the warehouse now; return the schema version."""

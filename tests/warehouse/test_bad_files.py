@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from warehouse import SCHEMA_VERSION, Warehouse, WarehouseError
+from warehouse.db import migrations
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +90,17 @@ def test_an_empty_duckdb_file_becomes_a_warehouse(tmp_path: Path) -> None:
     with pytest.raises(WarehouseError, match="no schema yet"):
         Warehouse(path).reader().__enter__()
     assert Warehouse(path).ensure_schema() == SCHEMA_VERSION
+
+
+def test_a_reader_migrates_an_older_warehouse(tmp_path: Path) -> None:
+    path = tmp_path / "pressroom.duckdb"
+    with duckdb.connect(str(path)) as con:  # as written by the pressroom before the newest migration
+        con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+                    "applied_at TIMESTAMPTZ NOT NULL)")
+        for version, name, sql in migrations()[:-1]:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
+    with Warehouse(path).reader(migrate=False) as con:
+        assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (SCHEMA_VERSION - 1,)
+    with Warehouse(path).reader() as con:
+        assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (SCHEMA_VERSION,)
