@@ -92,6 +92,7 @@ class Warehouse:
         deadline = time.monotonic() + self.lock_timeout
         told = False
         while True:
+            replays_wal = Path(f"{self.path}.wal").exists()  # before connecting, which replays it
             try:
                 con = duckdb.connect(str(self.path), read_only=read_only,
                                      config={"memory_limit": self.memory_limit})
@@ -115,7 +116,7 @@ class Warehouse:
                 time.sleep(0.2)
                 continue
             try:
-                problem = _first_open_truncation(con, self.path)
+                problem = _first_open_truncation(con, self.path, replays_wal=replays_wal)
             except BaseException:
                 con.close()
                 raise
@@ -187,7 +188,8 @@ def truncation(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
 
     The size comes from stat(2), never from opening the file: closing any descriptor of a file drops
     every POSIX lock this process holds on it, DuckDB's own included."""
-    row = con.execute("SELECT block_size, total_blocks FROM pragma_database_size()").fetchone()
+    # used blocks, not total: free blocks at the end may have been cut off the file by DuckDB itself
+    row = con.execute("SELECT block_size, used_blocks FROM pragma_database_size()").fetchone()
     if not row or row[0] is None or row[1] is None:
         return None
     block_size, blocks = int(row[0]), int(row[1])
@@ -203,14 +205,19 @@ _intact: set[Path] = set()
 _intact_lock = threading.Lock()
 
 
-def _first_open_truncation(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
+def _first_open_truncation(con: duckdb.DuckDBPyConnection, path: Path, *, replays_wal: bool) -> str | None:
     """:func:`truncation` on the first connection of this process to ``path`` only. Then DuckDB has
     just read the header from disk, and the file lock is held, so no other process is halfway
     through a checkpoint; later, other connections of this process share the database and may hold
-    blocks not yet written (optimistic writes of a large insert, a checkpoint in another thread)."""
+    blocks not yet written (optimistic writes of a large insert, a checkpoint in another thread). Nor
+    is it judged when a write-ahead log was left behind (a killed process): replaying it counts blocks
+    that are in memory only."""
     key = path.resolve()
     with _intact_lock:
         if key in _intact:
+            return None
+        if replays_wal:
+            _intact.add(key)
             return None
         problem = truncation(con, path)
         if problem is None:
