@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from connectors.config import FeedSource
-from connectors.detail import DetailRules, Origin, attachment, parse_detail
+from connectors.detail import DetailRules, Origin, parse_detail
 from connectors.extract import fragment_paragraphs, fragment_text
 from connectors.http import FetchError, PoliteSession
 from connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page, payload_page
@@ -82,7 +82,7 @@ class FeedConnector:
     def parse(self, raw: RawPage) -> Release | ParseFailure:
         """Pure: a release from one saved feed item, or from a saved linked page."""
         if raw.content_type not in XML_TYPES:
-            return attachment(raw) or parse_detail(raw, self.rules, self.origin)
+            return parse_detail(raw, self.rules, self.origin)
         entry = etree.fromstring(raw.content, _XML)
         if entry is None:
             return ParseFailure(self.source.id, raw.url, "bad-xml", "the saved item does not parse")
