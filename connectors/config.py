@@ -39,6 +39,9 @@ class PipelineSettings(BaseModel):
 
     lag_days: float = Field(default=2.0, ge=0, description="nightly window starts this long before the watermark")
     batch_size: int = Field(default=100, ge=1, le=5000, description="pages fetched and loaded per task run")
+    retire_after: int = Field(
+        default=5, ge=1, le=1000, description="runs in a row a page may answer 404/410 before it is no longer retried"
+    )
 
 
 class HttpTable(BaseModel):

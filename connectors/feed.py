@@ -58,10 +58,11 @@ class FeedConnector:
             item = read_item(entry, base=response.final_url, zone=self.source.zone)
             if item.link is None:
                 continue
+            if item.published is not None and not window.contains(item.published):
+                continue
             if urlsplit(item.link).netloc.lower() not in self.source.hosts:
                 log.info("%s: feed links off the source's hosts, not followed: %s", self.source.id, item.link)
-                continue
-            if item.published is not None and not window.contains(item.published):
+                yield Listing(self.source.id, item.link, item.title or None, item.published, skip="off-host")
                 continue
             full = item.content is not None
             yield Listing(

@@ -111,7 +111,7 @@ class Release:
     language: str
     extractor: str
     byline: str | None = None
-    #: ``html`` (a web page or a feed item), ``pdf`` (text extracted from a PDF), ``json`` (an API record).
+    #: ``html`` (a web page, a feed item or an API record, all HTML bodies) or ``pdf`` (a PDF's text layer).
     format: str = "html"
     #: Links to PDF files the release's page carries (annexes, the signed original), absolute URLs.
     attachments: tuple[str, ...] = ()

@@ -196,7 +196,7 @@ def same_site(url: str, other: str) -> bool:
     """Whether two URLs are on the same host (case-insensitive, default ports ignored)."""
     first, second = urlsplit(url), urlsplit(other)
     return (first.hostname or "").lower() == (second.hostname or "").lower() and (
-        first.port in (None, 80, 443) and second.port in (None, 80, 443) or first.port == second.port
+        (first.port in (None, 80, 443) and second.port in (None, 80, 443)) or first.port == second.port
     )
 
 

@@ -114,7 +114,8 @@ def test_atom_items_without_content_are_fetched_and_pdfs_are_releases(
     assert (report.title, report.body_text) == ("Annual report", "The annual report of the Ministry, in full.")
     assert report.published_at == datetime(2024, 2, 1, tzinfo=UTC)  # the feed's date, not the file's
     scan = replace(connector.fetch(listings[1]), content=scanned_pdf())
-    assert connector.parse(scan) == ParseFailure("us-state-rss", scan.url, "pdf-no-text", f"no text layer in {len(scan.content)} bytes")
+    no_text = f"no text layer in {len(scan.content)} bytes"
+    assert connector.parse(scan) == ParseFailure("us-state-rss", scan.url, "pdf-no-text", no_text)
     word = replace(connector.fetch(listings[0]), content_type="application/msword")
     assert not isinstance(connector.parse(word), Release) and connector.parse(word).reason == "attachment"
     assert not isinstance(connector.parse(replace(connector.fetch(listings[0]), content=b"")), Release)

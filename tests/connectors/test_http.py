@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import itertools
 import logging
-import re
 import pickle
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator

@@ -11,8 +11,8 @@ import pytest
 from connectors.model import Release
 from expectations.findings import Finding
 from warehouse import SCHEMA_VERSION, Warehouse, WarehouseError
-from warehouse.db import migrations
 from warehouse import releases as releases_module
+from warehouse.db import migrations
 from warehouse.releases import publish, save_checks, upsert_releases
 from warehouse.store import CheckResult
 

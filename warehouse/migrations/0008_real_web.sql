@@ -1,7 +1,7 @@
 -- Issue 15, the real web: skips, retired failures, withdrawn releases, PDF releases and their attachments.
 -- Independent of 0007 (reserved for the gate work): only new columns and a new table.
 
--- A release's format ('html', 'pdf', 'json' for API records) and the PDFs its page links to.
+-- A release's format ('html' or 'pdf') and the PDFs its page links to.
 ALTER TABLE releases ADD COLUMN format VARCHAR DEFAULT 'html';
 ALTER TABLE releases ADD COLUMN attachments VARCHAR[];
 -- Set when the release's page answered 404/410 in two runs, or the API stopped returning it; never deleted.
