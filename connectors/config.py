@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connectors.http import HttpSettings
-from connectors.kinds import KIND_MODELS, FeedSource, GovukSource, HtmlSource, WordpressSource
+from connectors.kinds import KIND_MODELS, FeedSource, GovukSource, HtmlSource, SitemapSource, WordpressSource
 from connectors.source import SourceConfig
 
 M = TypeVar("M", bound=BaseModel)
@@ -167,6 +167,7 @@ __all__ = [
     "GovukSource",
     "HtmlSource",
     "PipelineSettings",
+    "SitemapSource",
     "SourceConfig",
     "WordpressSource",
     "default_sources_path",

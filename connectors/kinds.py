@@ -190,4 +190,42 @@ class GovukSource(SourceConfig):
         return self
 
 
-KIND_MODELS: tuple[type[SourceConfig], ...] = (HtmlSource, WordpressSource, FeedSource, GovukSource)
+
+
+class SitemapSource(SourceConfig):
+    """A sitemap (``<urlset>``) or sitemap index (``<sitemapindex>``), gzipped or not, Google News
+    sitemaps included. ``include`` is a regular expression searched in each URL: only matching URLs
+    are releases (a site's sitemap lists every page; ``"/press-releases/"`` keeps the releases).
+    Detail pages are read with ``title``, ``published``, ``body`` (tried first, then ``article``,
+    ``main``, ``body``) and ``drop``, as for ``html``; ``published`` defaults to the page's
+    ``article:published_time`` meta or first ``<time datetime>``."""
+
+    kind_name: ClassVar[str] = "sitemap"
+
+    include: str | None = None
+    title: str = "h1"
+    published: str | None = None
+    body: str | None = None
+    drop: tuple[str, ...] = ()
+    date_format: str | None = None
+
+    @field_validator("title", "published", "body", "drop")
+    @classmethod
+    def _selector(cls, value: str | tuple[str, ...] | None) -> str | tuple[str, ...] | None:
+        check_selectors(value)
+        return value
+
+    @field_validator("include")
+    @classmethod
+    def _include(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as error:
+                raise ValueError(f"{value!r} is not a regular expression ({error})") from None
+        return value
+
+
+KIND_MODELS: tuple[type[SourceConfig], ...] = (
+    HtmlSource, WordpressSource, FeedSource, GovukSource, SitemapSource,
+)
