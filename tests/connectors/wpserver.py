@@ -15,7 +15,8 @@ nothing to build; their bodies are the real State Department releases of
 (speaker paragraph, hidden ``<input data-filter>``, stray ``<b> </b>``).
 
 Faults: ``fail_once[page] = status`` answers that page's first request with ``status`` and
-``Retry-After: 0``; ``fail_always[page] = status`` answers it with ``status`` until removed.
+``Retry-After: 0``; ``fail_always[page] = status`` answers it with ``status`` until removed; a post in
+``trashed`` is no longer returned.
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ class WordpressMirror:
         self.robots = robots
         self.fail_once: dict[int, int] = {}
         self.fail_always: dict[int, int] = {}
+        #: Indexes of posts moved to the trash: the API no longer returns them, by listing or by slug.
+        self.trashed: set[int] = set()
         self.requests: list[str] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -105,7 +108,7 @@ class WordpressMirror:
         )
 
     def posts(self) -> Iterator[Post]:
-        return (self.post(index) for index in range(self.count))
+        return (self.post(index) for index in range(self.count) if index not in self.trashed)
 
     def link(self, post: Post) -> str:
         return f"{self.base_url}/{post.slug}/"
@@ -185,7 +188,7 @@ class WordpressMirror:
                     " than the number of pages available.", "data": {"status": 400}}
             return 400, {"Content-Type": "application/json; charset=UTF-8"}, _dump(body)
         chunk = selected[(page - 1) * per_page : page * per_page]
-        posts = [self.as_json(self.post(index), embed=embed) for index in chunk]
+        posts = [self.as_json(self.post(index), embed=embed) for index in chunk if index not in self.trashed]
         return 200, _json_headers(len(selected), pages), _dump(posts)
 
 
