@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -33,6 +34,8 @@ from connectors.normalise import (
     remove_furniture,
     same_site,
 )
+from connectors.general import VERSION as GENERAL
+from connectors.general import general_body, general_date
 from connectors.pdf import is_pdf, parse_pdf
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})
@@ -41,7 +44,7 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})
 @dataclass(frozen=True, slots=True)
 class DetailRules:
     """Selectors for a detail page. ``body`` selectors are tried in order; the first that matches is
-    the body. ``encoding`` (a codec name) overrides the page's own, however it was labelled."""
+    the body; none at all means the general extractor (:mod:`connectors.general`). ``encoding`` (a codec name) overrides the page's own, however it was labelled."""
 
     title: str = "h1"
     published: str | None = None
@@ -98,6 +101,8 @@ def parse_detail(raw: RawPage, rules: DetailRules, origin: Origin) -> Release | 
         if element is not None:
             published_at = parse_date(date_text(element), zone=origin.zone, date_format=rules.date_format)
     published_at = published_at or raw.listed_at
+    if not rules.body:
+        return _general(raw, soup, title, published_at, rules, origin)
     body_element = _first(soup, rules.body)
     if body_element is None:
         wanted = ", ".join(rules.body)
@@ -122,6 +127,31 @@ def parse_detail(raw: RawPage, rules: DetailRules, origin: Origin) -> Release | 
         language=origin.language,
         extractor=origin.extractor,
         attachments=attachments,
+    )
+
+
+def _general(raw: RawPage, soup: BeautifulSoup, title: str, published_at: datetime | None, rules: DetailRules,
+             origin: Origin) -> Release | ParseFailure:
+    """No ``body`` selector: the general extractor (trafilatura, htmldate for a date nobody else gave)."""
+    html = raw.content.decode(rules.encoding or trusted_encoding(raw.content, raw.encoding or "utf-8"),
+                              errors="replace")
+    body = general_body(html, title=title)
+    if rules.drop_leading and body:
+        body = "\n\n".join(drop_leading(body.split("\n\n"), rules.drop_leading))
+    if not body:
+        return ParseFailure(origin.source_id, raw.url, "empty-body", "the general extractor found no main text")
+    url = canonical_link(soup, raw) or raw.url
+    main = soup.select_one("article, main, body")
+    return Release(
+        release_id=release_id(origin.source_id, url),
+        source_id=origin.source_id,
+        url=url,
+        title=title,
+        published_at=published_at or general_date(html, zone=origin.zone),
+        body_text=body,
+        language=origin.language,
+        extractor=f"{origin.extractor}+{GENERAL}",
+        attachments=pdf_links(main, base=raw.final_url or raw.url) if main is not None else (),
     )
 
 

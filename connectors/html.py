@@ -39,7 +39,7 @@ class HtmlConnector:
         self.rules = DetailRules(
             title=source.title,
             published=source.published,
-            body=alternatives(source.body),
+            body=alternatives(source.body) if source.body else (),
             drop=source.drop,
             drop_leading=tuple(re.compile(pattern, re.I) for pattern in source.drop_leading),
             date_format=source.date_format,

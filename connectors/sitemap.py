@@ -54,7 +54,7 @@ class SitemapConnector:
         self.source = source
         self.session = session
         self.policy = source.policy
-        body = (*alternatives(source.body), "article", "main", "body") if source.body else ("article", "main", "body")
+        body = alternatives(source.body) if source.body else ()
         self.rules = DetailRules(title=source.title, published=source.published or DEFAULT_PUBLISHED, body=body,
                                  drop=source.drop, date_format=source.date_format)
         self.origin = Origin(source.id, source.language, source.zone, self.extractor)
