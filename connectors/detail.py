@@ -24,6 +24,8 @@ from bs4 import BeautifulSoup, Tag
 
 from connectors.charset import trusted_encoding
 from connectors.extract import drop_leading
+from connectors.general import VERSION as GENERAL
+from connectors.general import general_body, general_date
 from connectors.model import ParseFailure, RawPage, Release
 from connectors.normalise import (
     clean_inline,
@@ -34,8 +36,6 @@ from connectors.normalise import (
     remove_furniture,
     same_site,
 )
-from connectors.general import VERSION as GENERAL
-from connectors.general import general_body, general_date
 from connectors.pdf import is_pdf, parse_pdf
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})
@@ -44,7 +44,8 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})
 @dataclass(frozen=True, slots=True)
 class DetailRules:
     """Selectors for a detail page. ``body`` selectors are tried in order; the first that matches is
-    the body; none at all means the general extractor (:mod:`connectors.general`). ``encoding`` (a codec name) overrides the page's own, however it was labelled."""
+    the body; none at all means the general extractor (:mod:`connectors.general`). ``encoding`` (a codec
+    name) overrides the page's own, however it was labelled."""
 
     title: str = "h1"
     published: str | None = None
