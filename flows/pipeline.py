@@ -210,12 +210,14 @@ def load(ctx: RunContext, batch: FetchedBatch, *, source_id: str) -> UpsertResul
         store.save_raw_pages(con, batch.pages, run_id=ctx.run_id)
         result = upsert_releases(con, batch.releases, run_id=ctx.run_id, now=now)
         lifecycle.save_release_details(con, batch.releases)
-        store.record_failures(con, batch.failures, run_id=ctx.run_id, now=now)
-        lifecycle.record_skips(con, batch.skips, run_id=ctx.run_id, now=now)
         failed = {failure.url for failure in batch.failures}
         resolved = [p.url for p in batch.pages if p.url not in failed] + [s.url for s in batch.skips]
+        lifecycle.count_gone(con, source_id=source_id, failures=[(f.url, f.reason) for f in batch.failures],
+                             resolved=resolved, run_id=ctx.run_id)
+        store.record_failures(con, batch.failures, run_id=ctx.run_id, now=now)
+        lifecycle.count_new_gone(con, source_id=source_id, urls=failed, run_id=ctx.run_id)
+        lifecycle.record_skips(con, batch.skips, run_id=ctx.run_id, now=now)
         store.resolve_failures(con, source_id=source_id, urls=resolved, now=now)
-        lifecycle.count_gone(con, source_id=source_id, failed=failed, resolved=resolved)
         batch.settled = lifecycle.settle(
             con, source_id=source_id, release_ids={url: release_id(source_id, url) for url in failed},
             retire_after=ctx.config.pipeline.retire_after, now=now,

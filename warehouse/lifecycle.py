@@ -95,25 +95,49 @@ def save_release_details(con: duckdb.DuckDBPyConnection, releases: Sequence[Rele
 
 
 def count_gone(
-    con: duckdb.DuckDBPyConnection, *, source_id: str, failed: Iterable[str], resolved: Iterable[str]
+    con: duckdb.DuckDBPyConnection, *, source_id: str, failures: Sequence[tuple[str, str]], resolved: Iterable[str],
+    run_id: str,
 ) -> None:
-    """After this run's failures are recorded: one more gone run for each failed URL that answered
-    404/410; the count back to 0 (and the failure no longer retired) for the others and for URLs that
-    loaded. A retired page that is listed and fetched again and is still gone stays retired."""
-    failed, resolved = list(failed), list(resolved)
-    if failed:
-        con.execute(
-            f"""UPDATE fetch_failures
-                SET gone_runs = CASE WHEN reason IN {GONE_REASONS} THEN coalesce(gone_runs, 0) + 1 ELSE 0 END,
-                    retired_at = CASE WHEN reason IN {GONE_REASONS} THEN retired_at END
-                WHERE source_id = ? AND url IN (SELECT unnest(?::VARCHAR[]))""",
-            [source_id, failed],
-        )
+    """Call *before* this batch's failures are recorded. ``failures`` are ``(url, reason)``: one more gone
+    run for each URL that answered 404/410 — once per run, however many backfill chunks retried it —
+    and the count back to 0 (the failure no longer retired) for other reasons and for URLs that loaded.
+    A retired page that is listed and fetched again and is still gone stays retired. Rows this batch
+    creates are counted by :func:`count_new_gone` after the failures are recorded."""
+    resolved = list(resolved)
+    if failures:
+        table = pa.table({"url": [url for url, _ in failures], "reason": [reason for _, reason in failures]})
+        con.register("incoming_gone", table)
+        try:
+            con.execute(
+                f"""UPDATE fetch_failures f
+                    SET gone_runs = CASE WHEN i.reason NOT IN {GONE_REASONS} THEN 0
+                                         WHEN f.last_run_id = $run_id AND f.resolved_at IS NULL THEN f.gone_runs
+                                         WHEN f.reason IN {GONE_REASONS} AND f.resolved_at IS NULL
+                                             THEN coalesce(f.gone_runs, 0) + 1
+                                         ELSE 1 END,
+                        retired_at = CASE WHEN i.reason IN {GONE_REASONS} THEN f.retired_at END
+                    FROM incoming_gone i
+                    WHERE f.source_id = $source_id AND f.url = i.url""",
+                {"run_id": run_id, "source_id": source_id},
+            )
+        finally:
+            con.unregister("incoming_gone")
     if resolved:
         con.execute(
             "UPDATE fetch_failures SET gone_runs = 0, retired_at = NULL"
             " WHERE source_id = ? AND url IN (SELECT unnest(?::VARCHAR[]))",
             [source_id, resolved],
+        )
+
+
+def count_new_gone(con: duckdb.DuckDBPyConnection, *, source_id: str, urls: Iterable[str], run_id: str) -> None:
+    """After the failures are recorded: a failure first seen in this run that answered 404/410 is gone once."""
+    urls = list(urls)
+    if urls:
+        con.execute(
+            f"UPDATE fetch_failures SET gone_runs = 1 WHERE source_id = ? AND last_run_id = ?"
+            f" AND coalesce(gone_runs, 0) = 0 AND reason IN {GONE_REASONS} AND url IN (SELECT unnest(?::VARCHAR[]))",
+            [source_id, run_id, urls],
         )
 
 
