@@ -129,8 +129,7 @@ class Release:
 #: ``off-host…``, ``bad-scheme``) and parse reasons (``attachment``: a linked file that is neither a page
 #: nor a PDF, so not a release; ``pdf-no-text``: a scanned PDF without a text layer).
 SKIP_REASONS = frozenset({
-    "robots-disallowed", "off-host", "off-host-redirect", "bad-scheme", "attachment", "not-a-release",
-    "pdf-no-text",
+    "robots-disallowed", "off-host", "off-host-redirect", "bad-scheme", "attachment", "pdf-no-text",
 })
 
 
