@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -118,8 +118,12 @@ class Release:
 
     @property
     def content_hash(self) -> str:
-        """Hash of what a reader sees: title, date and body. A change here is a new version."""
-        stamp = self.published_at.isoformat() if self.published_at else ""
+        """Hash of what a reader sees: title, date and body. A change here is a new version.
+
+        The one definition, used by load, reparse, recheck and the checks' queue: the date is hashed as
+        its UTC instant, so a date read in the source's zone and the same instant read back from DuckDB
+        hash alike (``warehouse/migrations/0007`` rehashed versions stored under the zone-dependent form)."""
+        stamp = self.published_at.astimezone(UTC).isoformat() if self.published_at else ""
         payload = "\x1f".join((self.title, stamp, self.body_text))
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 

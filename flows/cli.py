@@ -313,7 +313,7 @@ def waive(
 
     settings = state.settings
     _existing_warehouse(settings)
-    who = by or os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
+    who, note = _decider(by)
 
     def record() -> str:
         with Warehouse(settings.warehouse, lock_timeout=settings.lock_timeout).transaction() as con:
@@ -324,7 +324,53 @@ def waive(
         version = _guarded(record)
     except WaiverError as error:
         raise fail(str(error)) from None
-    out.print(f"waived {check} on {release_id} (version {version[:12]}) by {who}; run `pressroom publish`",
+    out.print(f"waived {check} on {release_id} (version {version[:12]}) by {who}{note}; run `pressroom publish`",
+              markup=False, highlight=False)
+
+
+def _decider(by: str | None) -> tuple[str, str]:
+    """Who decides, and a note for the output when that is not what the user typed."""
+    if by and by.strip():
+        return by.strip(), ""
+    for variable in ("USER", "USERNAME", "LOGNAME"):
+        if os.environ.get(variable):
+            return os.environ[variable], f" (from ${variable}; pass --by to name who decides)"
+    return "unknown", " (recorded as 'unknown': no --by and no $USER; pass --by to name who decides)"
+
+
+@app.command()
+def unwaive(
+    release_id: Annotated[str, typer.Argument(help="The release whose waiver is withdrawn")],
+    check: Annotated[str, typer.Option("--check", help="The waived check id (or record expectation)")],
+    reason: Annotated[str, typer.Option("--reason", help="Why: recorded with the withdrawal")],
+    by: Annotated[str | None, typer.Option("--by", help="Who decides [default: $USER]")] = None,
+) -> None:
+    """Withdraw a waiver (it stays in the history, with who, when and why it was withdrawn). A published
+    version that relied on it is retracted at once; the exports follow at the next `pressroom publish`."""
+    from datetime import UTC, datetime
+
+    from flows.pipeline import new_run_id
+    from warehouse import Warehouse
+    from warehouse.releases import WaiverError
+    from warehouse.releases import unwaive as withdraw
+
+    settings = state.settings
+    _existing_warehouse(settings)
+    who, note = _decider(by)
+    now = datetime.now(UTC)
+
+    def record() -> Any:
+        with Warehouse(settings.warehouse, lock_timeout=settings.lock_timeout).transaction() as con:
+            return withdraw(con, release_id=release_id, check_id=check, reason=reason, by=who, now=now,
+                            run_id=f"unwaive-{new_run_id(now)}")
+
+    try:
+        result = _guarded(record)
+    except WaiverError as error:
+        raise fail(str(error)) from None
+    retracted = ("; its published version relied on it and was retracted (run `pressroom publish` to update"
+                 " the exports)") if result.retracted else ""
+    out.print(f"withdrew {result.withdrawn} waiver(s) of {check} on {release_id} by {who}{note}{retracted}",
               markup=False, highlight=False)
 
 

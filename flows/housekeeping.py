@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import duckdb
 import requests
 
 from connectors.config import ConfigError, load_config
+from expectations import engine
 from flows.settings import Settings
 from warehouse import SCHEMA_VERSION, Warehouse, WarehouseError
 from warehouse.db import check_version
+from warehouse.gate import QUEUE_SQL, violations
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +81,11 @@ def doctor(
         try:
             with Warehouse(settings.warehouse, lock_timeout=min(settings.lock_timeout, 10)).reader() as con:
                 version = check_version(con)
-            status = "ok" if version == SCHEMA_VERSION else "warn"
-            note = "" if version == SCHEMA_VERSION else " (the next run migrates it)"
-            found.append(Finding("warehouse", status, f"{settings.warehouse}: schema version {version} of "
-                                                     f"{SCHEMA_VERSION}{note}"))
+                status = "ok" if version == SCHEMA_VERSION else "warn"
+                note = "" if version == SCHEMA_VERSION else " (the next run migrates it)"
+                found.append(Finding("warehouse", status, f"{settings.warehouse}: schema version {version} of "
+                                                         f"{SCHEMA_VERSION}{note}"))
+                found.append(_gate_finding(con))
         except WarehouseError as error:
             found.append(Finding("warehouse", "fail", str(error)))
     else:
@@ -101,6 +105,21 @@ def doctor(
             status = "ok" if result.startswith("reachable") else "warn"
             found.append(Finding(f"source {source.id}", status, f"{parts.netloc}: {result}"))
     return found
+
+
+def _gate_finding(con: duckdb.DuckDBPyConnection) -> Finding:
+    """The gate's invariant (:mod:`warehouse.gate`) on the warehouse as it is: a violation is a failure;
+    versions waiting for the current engine's check are a note (any run drains them)."""
+    broken = violations(con)
+    if broken:
+        shown = "; ".join(map(str, broken[:5])) + (f"; … {len(broken) - 5} more" if len(broken) > 5 else "")
+        return Finding("publish gate", "fail", f"{len(broken)} violation(s) of the gate's invariant: {shown}")
+    queued = con.execute(f"SELECT count(*) FROM ({QUEUE_SQL})", {"engine": engine.ENGINE_VERSION}).fetchone()
+    waiting = int(queued[0]) if queued else 0
+    if waiting:
+        return Finding("publish gate", "warn", f"holds; {waiting} version(s) wait for a check by engine "
+                                               f"{engine.ENGINE_VERSION} (the next run of any kind checks them)")
+    return Finding("publish gate", "ok", "holds: every published version was checked and passes; nothing queued")
 
 
 def _reach(url: str, timeout: float) -> str:

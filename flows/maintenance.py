@@ -5,7 +5,8 @@
 - :func:`recheck` runs the current checks again on releases checked by an older engine version.
 - :func:`publish_now` re-evaluates held releases (after a waiver) and exports.
 
-Each records a row in ``runs`` (flow ``reparse`` / ``recheck`` / ``publish``).
+Each records a row in ``runs`` (flow ``reparse`` / ``recheck`` / ``publish``), and each drains the check
+queue before it publishes (:func:`flows.pipeline.drain_queue`), like every run.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from connectors.config import Config, load_config
 from connectors.http import PoliteSession
 from connectors.model import ParseFailure, Release
 from connectors.registry import connector_for
-from expectations import ENGINE_VERSION
 from flows import pipeline
 from flows.pipeline import FetchedBatch, RunContext
 from flows.settings import Settings
@@ -52,7 +52,9 @@ def _context(settings: Settings, flow: str, config: Config, session: PoliteSessi
 def _finish(
     ctx: RunContext, counts: Counter[str], source_ids: Sequence[str], settings: Settings, *, validate: bool = True
 ) -> MaintenanceResult:
-    if validate:  # Great Expectations over what this run checked again, as after a nightly run
+    drained = pipeline.drain_queue(ctx)
+    counts["checked"] += drained
+    if validate or drained:  # Great Expectations over what this run checked again, as after a nightly run
         validate_run(ctx.warehouse, [ctx.config.source(sid) for sid in source_ids], run_id=ctx.run_id,
                      now=ctx.started_at, results_dir=settings.gx_results_dir, docs_dir=settings.gx_docs_dir,
                      with_history=False)
@@ -99,28 +101,15 @@ def reparse(settings: Settings, source_ids: Sequence[str] | None = None) -> Main
 
 
 def recheck(settings: Settings, source_ids: Sequence[str] | None = None, *, every: bool = False) -> MaintenanceResult:
-    """Check again the releases last checked by another engine version (or all, with ``every``)."""
+    """Check again the versions last checked by another engine version, or never checked (or all, with
+    ``every``), across all sources: the gate holds for every source whichever are named; ``source_ids``
+    names the sources that are published and validated."""
     config = load_config(settings.sources)
     selected = [s.id for s in (config.select(list(source_ids)) if source_ids else config.sources)]
     counts: Counter[str] = Counter()
     with PoliteSession(config.http.settings()) as session:
         ctx = _context(settings, "recheck", config, session)
-        with ctx.warehouse.transaction() as con:
-            rows = con.execute(
-                """SELECT r.release_id, r.source_id, r.url, r.title, r.published_at, r.body_text, r.language,
-                          r.extractor, r.byline
-                   FROM releases r LEFT JOIN dq_runs d USING (release_id, content_hash)
-                   WHERE r.source_id IN (SELECT unnest(?::VARCHAR[]))
-                     AND (? OR d.engine_version IS DISTINCT FROM ?)""",
-                [selected, every, ENGINE_VERSION],
-            ).fetchall()
-        releases = [Release(release_id=r[0], source_id=r[1], url=r[2], title=r[3] or "", published_at=r[4],
-                            body_text=r[5] or "", language=r[6] or "en", extractor=r[7] or "", byline=r[8])
-                    for r in rows]
-        for start in range(0, len(releases), CHUNK):
-            chunk = releases[start : start + CHUNK]
-            pipeline.check(ctx, chunk, ids=[r.release_id for r in chunk])
-        counts["checked"] = len(releases)
+        counts["checked"] = pipeline.drain_queue(ctx, every=every, source_ids=selected)
         return _finish(ctx, counts, selected, settings)
 
 

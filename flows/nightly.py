@@ -2,9 +2,9 @@
 
 Tasks work on batches, never one per release: per source (or backfill chunk) a ``source`` task, inside
 it one ``batch`` task run per batch (discover → fetch → parse → load → check, so fetched bodies never
-become task results), then ``validate``, ``publish``, ``health``, ``report``, ``alerts`` and
-``artifacts`` once per run. Sources run concurrently on a thread pool; the warehouse serialises their
-writes. Heavy arguments are passed with
+become task results), then ``check-queue`` (what an earlier, killed run loaded but did not check),
+``validate``, ``publish``, ``health``, ``report``, ``alerts`` and ``artifacts`` once per run. Sources
+run concurrently on a thread pool; the warehouse serialises their writes. Heavy arguments are passed with
 ``quote`` so Prefect does not walk them.
 """
 
@@ -110,6 +110,13 @@ def validate_task(ctx: RunContext, sources: list[SourceConfig], settings: Settin
     logger.info("great expectations: %s", outcome.statistics)
 
 
+@task(name="check-queue", cache_policy=NO_CACHE, persist_result=False)
+def queue_task(ctx: RunContext) -> int:
+    """Check what is queued across all sources (loaded by a killed run, or checked by an older engine)
+    before anything is published: the gate judges only versions the current engine checked."""
+    return pipeline.drain_queue(ctx)
+
+
 @task(name="publish", cache_policy=NO_CACHE, persist_result=False)
 def publish_task(ctx: RunContext, source_ids: list[str], export_root: Path) -> pipeline.PublishResult:
     return pipeline.publish_run(ctx, source_ids, export_root=export_root)
@@ -198,6 +205,7 @@ def execute(
         for source, source_futures in zip(selected, futures.values(), strict=True):
             done = [future.result() for future in source_futures]
             outcomes.append(merge(done) if done else pipeline.skipped_source(source))
+    queue_task(q(ctx))
     validate_task(q(ctx), q(selected), q(settings), with_history=flow_name == "nightly")
     published = publish_task(q(ctx), [o.source_id for o in outcomes], q(settings.exports_dir))
     with warehouse.transaction() as con:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -20,14 +20,15 @@ from connectors.http import FetchError, PoliteSession
 from connectors.model import SKIP_REASONS, Listing, ParseFailure, RawPage, Release, Window
 from connectors.normalise import clean_url, day_bounds, release_id
 from connectors.registry import Connector, connector_for
-from expectations import ENGINE_VERSION, Check, check_release
+from expectations import Check, check_release
+from expectations import engine as check_engine
 from expectations.checks.boilerplate import Boilerplate, recurring_lines
 from expectations.checks.near_duplicates import NearDuplicateRelease
-from expectations.engine import default_checks
 from expectations.records import record_failures
 from flows.progress import reporter
 from warehouse import Warehouse, lifecycle, store
 from warehouse.exports import export_published
+from warehouse.gate import QUEUE_SQL
 from warehouse.lifecycle import Settled, SkipRecord
 from warehouse.releases import PublishResult, UpsertResult, publish, save_checks, upsert_releases
 from warehouse.store import CheckResult, FailureRecord
@@ -230,14 +231,25 @@ def load(ctx: RunContext, batch: FetchedBatch, *, source_id: str) -> UpsertResul
 NEAR_DUPLICATE_DAYS = 14
 
 
-def check(ctx: RunContext, releases: Sequence[Release], *, ids: Iterable[str]) -> list[CheckResult]:
-    """Run the text checks and record-level expectations on the releases named by ``ids``.
+def check(
+    ctx: RunContext,
+    releases: Sequence[Release],
+    *,
+    ids: Iterable[str],
+    hashes: Mapping[str, str] | None = None,
+) -> list[CheckResult]:
+    """Run the text checks and record-level expectations on the releases named by ``ids``, and save the
+    verdicts (retracting, in the same transaction, any published version that no longer passes).
+
+    Each verdict is stored under the version's content hash: ``hashes[release_id]`` when given (the hash
+    stored in the warehouse, for versions read back from it), else ``release.content_hash``.
 
     Besides the default checks, each source's batch gets two checks that need its neighbours: lines that
     recur across its recent releases (boilerplate) and near-duplicates of its releases published within
     ``NEAR_DUPLICATE_DAYS`` days (a re-issued release), both read from the warehouse."""
     wanted_ids = set(ids)
     wanted = {r.release_id: r for r in releases if r.release_id in wanted_ids}
+    hashes = hashes or {}
     now = datetime.now(UTC)
     results: list[CheckResult] = []
     for source_id in sorted({r.source_id for r in wanted.values()}):
@@ -247,8 +259,8 @@ def check(ctx: RunContext, releases: Sequence[Release], *, ids: Iterable[str]) -
             body_checks = [*context.base(release.language), context.near.excluding(release.release_id)]
             results.append(CheckResult(
                 release_id=release.release_id,
-                content_hash=release.content_hash,
-                engine_version=ENGINE_VERSION,
+                content_hash=hashes.get(release.release_id, release.content_hash),
+                engine_version=check_engine.ENGINE_VERSION,
                 findings=tuple(check_release(release.title, release.body_text, language=release.language,
                                              body_checks=body_checks)),
                 record_failures=record_failures(release, now=now),
@@ -258,13 +270,68 @@ def check(ctx: RunContext, releases: Sequence[Release], *, ids: Iterable[str]) -
     return results
 
 
+#: Queued versions checked per transaction when the queue is drained.
+QUEUE_CHUNK = 200
+
+_QUEUED = """
+    WITH wanted AS (SELECT unnest($ids::VARCHAR[]) AS release_id, unnest($hashes::VARCHAR[]) AS content_hash)
+    SELECT r.release_id, r.source_id, r.url, r.title, r.published_at, r.body_text, r.language, r.extractor,
+           r.byline, r.content_hash
+    FROM releases r SEMI JOIN wanted USING (release_id, content_hash)
+    UNION ALL
+    SELECT p.release_id, p.source_id, p.url, p.title, p.published_at, p.body_text, p.language, '', NULL,
+           p.content_hash
+    FROM published_releases p SEMI JOIN wanted USING (release_id, content_hash)
+    ANTI JOIN releases r USING (release_id, content_hash)
+"""
+
+
+def drain_queue(ctx: RunContext, *, every: bool = False, source_ids: Sequence[str] | None = None) -> int:
+    """Check every version in the check queue, across all sources, before anything is published: the
+    current version of each release and each published version, when the current engine has not
+    checked it (loaded by a run killed before its check, or checked by an older engine). With ``every``,
+    also all of those of ``source_ids`` (all sources when ``None``), checked or not (``recheck --all``).
+    Return how many versions were checked.
+
+    Each chunk is one transaction, so a run killed half-way leaves the rest queued for the next run."""
+    engine_version = check_engine.ENGINE_VERSION
+    with ctx.warehouse.transaction() as con:
+        queue = con.execute(f"{QUEUE_SQL} ORDER BY 1, 2", {"engine": engine_version}).fetchall()
+        if every:
+            queue = sorted({*queue, *con.execute(
+                """SELECT release_id, content_hash FROM releases WHERE $all OR source_id IN (SELECT unnest($ids))
+                   UNION SELECT release_id, content_hash FROM published_releases
+                   WHERE $all OR source_id IN (SELECT unnest($ids))""",
+                {"all": source_ids is None, "ids": list(source_ids or [])},
+            ).fetchall()})
+    for start in range(0, len(queue), QUEUE_CHUNK):
+        chunk = queue[start:start + QUEUE_CHUNK]
+        with ctx.warehouse.transaction() as con:
+            rows = con.execute(_QUEUED, {"ids": [k[0] for k in chunk], "hashes": [k[1] for k in chunk]}
+                               ).fetchall()
+        # A release's current and published versions are two rows with one id: checked in separate calls.
+        passes: list[list[tuple[Release, str]]] = [[], []]
+        seen: set[str] = set()
+        for row in rows:
+            release = Release(release_id=row[0], source_id=row[1], url=row[2], title=row[3] or "",
+                              published_at=row[4], body_text=row[5] or "", language=row[6] or "en",
+                              extractor=row[7] or "", byline=row[8])
+            passes[row[0] in seen].append((release, row[9]))
+            seen.add(row[0])
+        for group in passes:
+            if group:
+                check(ctx, [r for r, _ in group], ids=[r.release_id for r, _ in group],
+                      hashes={r.release_id: h for r, h in group})
+    return len(queue)
+
+
 @dataclass
 class _SourceChecks:
     known_lines: frozenset[str]
     near: NearDuplicateRelease
 
     def base(self, language: str) -> list[Check]:
-        checks = [c for c in default_checks(language) if not isinstance(c, Boilerplate)]
+        checks = [c for c in check_engine.default_checks(language) if not isinstance(c, Boilerplate)]
         return [*checks, Boilerplate(known_lines=self.known_lines)]
 
 
@@ -321,7 +388,8 @@ def record_source(
 def publish_run(ctx: RunContext, source_ids: Sequence[str], *, export_root: Path) -> PublishResult:
     """Publish in one transaction (all or nothing), then bring the exports in line with it."""
     with ctx.warehouse.transaction() as con:
-        result = publish(con, run_id=ctx.run_id, now=datetime.now(UTC), source_ids=source_ids)
+        result = publish(con, run_id=ctx.run_id, now=datetime.now(UTC), source_ids=source_ids,
+                         engine_version=check_engine.ENGINE_VERSION)
     with ctx.warehouse.transaction() as con:
         export_published(con, export_root, run_id=ctx.run_id)
     return result

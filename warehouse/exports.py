@@ -6,9 +6,10 @@ Layout under the export root (default ``<data dir>/published``)::
     runs/<run_id>.jsonl                             the releases a run published (only when it did)
 
 Columns are ``published_releases``' own plus ``withdrawn_at`` (from ``releases``; NULL unless the release
-was withdrawn). A partition is rewritten only when its content changed (a withdrawal included): each
-holds a ``_fingerprint`` file (count and a hash of its releases' content hashes and withdrawals), so
-exporting unchanged content writes nothing. Files are written
+was withdrawn: a withdrawn release stays published, marked). A partition is rewritten only when its
+content changed (a withdrawal included), and removed when nothing in it is published any more (every
+release in it was retracted): each holds a ``_fingerprint`` file (count and a hash of its releases'
+content hashes and withdrawals), so exporting unchanged content writes nothing. Files are written
 to a temporary name and renamed, so a crash leaves either the old file or the new one. The day is the
 release's ``published_at`` in UTC.
 """
@@ -56,6 +57,7 @@ def export_published(con: duckdb.DuckDBPyConnection, root: Path, *, run_id: str 
            FROM {PUBLISHED} GROUP BY ALL ORDER BY ALL"""
     ).fetchall()
     written = unchanged = 0
+    _remove_emptied(root, {(source_id, day) for source_id, day, _, _ in partitions})
     changed: list[tuple[str, str, str]] = []
     for source_id, day, count, fingerprint in partitions:
         folder = root / f"source={source_id}" / f"date={day}"
@@ -95,6 +97,20 @@ def export_published(con: duckdb.DuckDBPyConnection, root: Path, *, run_id: str 
     if run_id is not None:
         run_file = _write_run_file(con, root / "runs" / f"{run_id}.jsonl", run_id=run_id)
     return ExportResult(written, unchanged, run_file)
+
+
+def _remove_emptied(root: Path, live: set[tuple[str, str]]) -> None:
+    """Remove the partitions whose every release was retracted: an export holds only what is published."""
+    for marker in root.glob("source=*/date=*/_fingerprint"):
+        folder = marker.parent
+        key = (folder.parent.name.removeprefix("source="), folder.name.removeprefix("date="))
+        if key in live:
+            continue
+        for name in ("part-0.parquet", "_fingerprint"):
+            (folder / name).unlink(missing_ok=True)
+        for empty in (folder, folder.parent):
+            if not any(empty.iterdir()):
+                empty.rmdir()
 
 
 #: Releases read per query while writing a run file: a backfill's run file holds every release it

@@ -113,7 +113,14 @@ def save_checks(
     if not results:
         return
     ids = [result.release_id for result in results]
-    con.execute("DELETE FROM dq_findings WHERE release_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
+    # Findings belong to a version: checking one version (a held newer one, or a published older one)
+    # must not drop the findings of another, or the gate would see that version as clean.
+    con.execute(
+        """DELETE FROM dq_findings f USING
+           (SELECT unnest($ids::VARCHAR[]) AS release_id, unnest($hashes::VARCHAR[]) AS content_hash) v
+           WHERE f.release_id = v.release_id AND f.content_hash = v.content_hash""",
+        {"ids": ids, "hashes": [r.content_hash for r in results]},
+    )
     findings = [(result, finding) for result in results for finding in result.findings]
     if findings:
         table = pa.table({
@@ -163,6 +170,7 @@ def save_checks(
         )
     finally:
         con.unregister("incoming_verdicts")
+    retract(con, run_id=run_id, now=now, release_ids=ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,27 +185,42 @@ class PublishResult:
         return published, sum(1 for sid in self.held.values() if sid == source_id)
 
 
-def gate_query(scope: str) -> str:
+def gate_query(scope: str, *, engine: bool = False) -> str:
     """Every checked current version in ``scope`` with ``publishable`` (no blocking finding or failed
-    record check left unwaived) and ``waived_checks`` (the waivers it relies on)."""
+    record check left without an active waiver) and ``waived_checks`` (the waivers it relies on).
+
+    With ``engine``, only versions checked by engine ``$engine`` count as checked: what the publish step
+    judges. Without it, the latest verdict of each version counts, whatever engine gave it: what a person
+    is shown (``held``, the report) and may waive."""
+    by_engine = "AND d.engine_version = $engine" if engine else ""
     return f"""
     WITH current AS (
         -- ids and hashes only: a CTE used twice is materialised, and bodies must not be
         SELECT r.release_id, r.content_hash, d.record_failures
-        FROM releases r JOIN dq_runs d ON d.release_id = r.release_id AND d.content_hash = r.content_hash
+        FROM releases r JOIN dq_runs d ON d.release_id = r.release_id AND d.content_hash = r.content_hash {by_engine}
         WHERE {scope}
     ),
+    {_JUDGED.format(versions="current")}
+    SELECT r.*, c.record_failures, coalesce(v.all_waived, true) AS publishable, v.waived_checks, v.open_checks
+    FROM current c JOIN releases r ON r.release_id = c.release_id LEFT JOIN verdict v ON v.release_id = c.release_id
+    """
+
+
+#: Blocking items of the versions in CTE ``{versions}`` (``release_id, content_hash, record_failures``),
+#: each judged against the active waivers, and a verdict per release.
+_JUDGED = """
     blocking AS (
         SELECT f.release_id, f.check_id, c.content_hash
-        FROM dq_findings f JOIN current c ON c.release_id = f.release_id AND c.content_hash = f.content_hash
+        FROM dq_findings f JOIN {versions} c ON c.release_id = f.release_id AND c.content_hash = f.content_hash
         WHERE f.severity = 'error'
         UNION
-        SELECT release_id, unnest(record_failures) AS check_id, content_hash FROM current
+        SELECT release_id, unnest(record_failures) AS check_id, content_hash FROM {versions}
     ),
     judged AS (
-        SELECT b.release_id, b.check_id, w.release_id IS NOT NULL AS waived
-        FROM blocking b LEFT JOIN waivers w
-          ON w.release_id = b.release_id AND w.check_id = b.check_id AND w.content_hash = b.content_hash
+        SELECT b.release_id, b.check_id,
+               EXISTS (SELECT 1 FROM waivers w WHERE w.release_id = b.release_id AND w.check_id = b.check_id
+                       AND w.content_hash = b.content_hash AND w.withdrawn_at IS NULL) AS waived
+        FROM blocking b
     ),
     verdict AS (
         SELECT release_id,
@@ -206,9 +229,54 @@ def gate_query(scope: str) -> str:
                list(check_id ORDER BY check_id) FILTER (WHERE NOT waived) AS open_checks
         FROM judged GROUP BY release_id
     )
-    SELECT r.*, c.record_failures, coalesce(v.all_waived, true) AS publishable, v.waived_checks, v.open_checks
-    FROM current c JOIN releases r ON r.release_id = c.release_id LEFT JOIN verdict v ON v.release_id = c.release_id
-    """
+"""
+
+#: Published versions the gate no longer lets through, among ``$ids`` (all when NULL): one without a
+#: verdict, one that is not a loaded version, or one with a blocking item left without an active waiver.
+_RETRACTABLE = f"""
+    WITH published AS (
+        SELECT p.release_id, p.content_hash, d.record_failures, d.release_id IS NOT NULL AS checked
+        FROM published_releases p
+        LEFT JOIN dq_runs d ON d.release_id = p.release_id AND d.content_hash = p.content_hash
+        WHERE $ids IS NULL OR p.release_id IN (SELECT unnest($ids::VARCHAR[]))
+    ),
+    {_JUDGED.format(versions="published")}
+    SELECT p.release_id, p.source_id, p.content_hash, p.version,
+           CASE WHEN NOT x.checked THEN 'unchecked'
+                WHEN NOT EXISTS (SELECT 1 FROM releases r WHERE r.release_id = p.release_id
+                                   AND r.content_hash = p.content_hash)
+                 AND NOT EXISTS (SELECT 1 FROM release_versions r WHERE r.release_id = p.release_id
+                                   AND r.content_hash = p.content_hash) THEN 'not-loaded'
+                ELSE 'blocked' END AS reason,
+           array_to_string(v.open_checks, ', ') AS detail, p.published_run_id
+    FROM published x JOIN published_releases p USING (release_id)
+    LEFT JOIN verdict v ON v.release_id = x.release_id
+    WHERE NOT x.checked OR NOT coalesce(v.all_waived, true)
+       OR (NOT EXISTS (SELECT 1 FROM releases r WHERE r.release_id = p.release_id AND r.content_hash = p.content_hash)
+           AND NOT EXISTS (SELECT 1 FROM release_versions r WHERE r.release_id = p.release_id
+                           AND r.content_hash = p.content_hash))
+"""
+
+
+def retract(
+    con: duckdb.DuckDBPyConnection, *, run_id: str, now: datetime, release_ids: Sequence[str] | None = None
+) -> dict[str, str]:
+    """Take out of ``published_releases`` every published version (among ``release_ids``, all when
+    ``None``) that the gate no longer lets through — a new check found an error in it, or the waiver it
+    relied on was withdrawn — recording each in ``retractions``; return ``release_id → source_id``.
+
+    Called in the same transaction as whatever changed the verdict, so no commit leaves a failing
+    version published. The exports follow at the next publish."""
+    rows = con.execute(_RETRACTABLE, {"ids": list(release_ids) if release_ids is not None else None}).fetchall()
+    if not rows:
+        return {}
+    con.executemany(
+        "INSERT INTO retractions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[*row[:5], row[5] or None, row[6], run_id, now] for row in rows],
+    )
+    con.execute("DELETE FROM published_releases WHERE release_id IN (SELECT unnest(?::VARCHAR[]))",
+                [[row[0] for row in rows]])
+    return {row[0]: row[1] for row in rows}
 
 
 #: Releases copied into ``published_releases`` per statement: DuckDB holds what one INSERT … ON CONFLICT
@@ -217,25 +285,34 @@ PUBLISH_SLICE = 500
 
 
 def publish(
-    con: duckdb.DuckDBPyConnection, *, run_id: str, now: datetime, source_ids: Sequence[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    *,
+    run_id: str,
+    now: datetime,
+    engine_version: str,
+    source_ids: Sequence[str] | None = None,
 ) -> PublishResult:
-    """Publish every publishable release not yet published as it is, in the caller's transaction;
-    return what was published now and what is held after it among ``source_ids`` (all when ``None``).
-    A release whose new version is held keeps its published version.
+    """Publish every release whose current version engine ``engine_version`` checked and that passes,
+    if not yet published as it is, in the caller's transaction; first retract, across all sources, any
+    published version the gate no longer lets through. Return what was published now and what is held
+    after it among ``source_ids`` (all when ``None``). A release whose new version is held keeps its
+    published version (while that version passes); a version not checked by ``engine_version`` yet is
+    neither published nor held: it is in the check queue (:data:`warehouse.gate.QUEUE_SQL`).
 
     The gate is judged once, on ids and hashes only; the bodies are then copied ``PUBLISH_SLICE``
     releases at a time, so the memory a publish needs does not grow with how many it publishes."""
+    retract(con, run_id=run_id, now=now)
     scope = "($sources IS NULL OR r.source_id IN (SELECT unnest($sources::VARCHAR[])))"
     params = {"sources": list(source_ids) if source_ids is not None else None}
     ready = con.execute(
         f"""
         SELECT g.release_id, g.waived_checks
-        FROM ({gate_query(scope)}) g
+        FROM ({gate_query(scope, engine=True)}) g
         LEFT JOIN published_releases p ON p.release_id = g.release_id
         WHERE g.publishable AND (p.release_id IS NULL OR p.content_hash <> g.content_hash)
         ORDER BY g.release_id
         """,
-        params,
+        {**params, "engine": engine_version},
     ).fetchall()
     published: dict[str, str] = {}
     for start in range(0, len(ready), PUBLISH_SLICE):
@@ -293,7 +370,8 @@ def waive(
     con: duckdb.DuckDBPyConnection, *, release_id: str, check_id: str, reason: str, by: str, now: datetime
 ) -> str:
     """Record that ``by`` waives ``check_id`` on the current version of ``release_id``; return that
-    version's content hash. The release is published by the next publish."""
+    version's content hash. The release is published by the next publish. Waivers are history: a
+    second waiver of the same check is a row of its own, and the first is kept as it was."""
     if not reason.strip():
         raise WaiverError("a waiver needs a reason (--reason)")
     row = con.execute(
@@ -311,9 +389,42 @@ def waive(
         listed = ", ".join(blocking) or "none: it is not held"
         raise WaiverError(f"check {check_id!r} does not block release {release_id} (blocking checks: {listed})")
     con.execute(
-        """INSERT INTO waivers VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT (release_id, check_id, content_hash) DO UPDATE SET
-               reason = excluded.reason, waived_by = excluded.waived_by, waived_at = excluded.waived_at""",
+        """INSERT INTO waivers (release_id, check_id, content_hash, reason, waived_by, waived_at, waiver_id)
+           VALUES (?, ?, ?, ?, ?, ?, uuid()::VARCHAR)""",
         [release_id, check_id, content_hash, reason.strip(), by, now],
     )
     return str(content_hash)
+
+
+@dataclass(frozen=True, slots=True)
+class Unwaived:
+    """What withdrawing a waiver did: how many active waivers it withdrew, and whether the release's
+    published version relied on them and was retracted."""
+
+    withdrawn: int
+    retracted: bool
+
+
+def unwaive(
+    con: duckdb.DuckDBPyConnection, *, release_id: str, check_id: str, reason: str, by: str, now: datetime,
+    run_id: str,
+) -> Unwaived:
+    """Withdraw every active waiver of ``check_id`` on any version of ``release_id`` (who, when and why
+    are filled in; the waiver row stays), and in the same transaction retract the published version if
+    it relied on one."""
+    if not reason.strip():
+        raise WaiverError("withdrawing a waiver needs a reason (--reason)")
+    withdrawn = con.execute(
+        """UPDATE waivers SET withdrawn_at = $now, withdrawn_by = $by, withdrawn_reason = $reason
+           WHERE release_id = $id AND check_id = $check AND withdrawn_at IS NULL RETURNING waiver_id""",
+        {"now": now, "by": by, "reason": reason.strip(), "id": release_id, "check": check_id},
+    ).fetchall()
+    if not withdrawn:
+        active = con.execute(
+            "SELECT DISTINCT check_id FROM waivers WHERE release_id = ? AND withdrawn_at IS NULL ORDER BY 1",
+            [release_id],
+        ).fetchall()
+        listed = ", ".join(row[0] for row in active) or "none"
+        raise WaiverError(f"no active waiver of {check_id!r} on release {release_id} (active waivers: {listed})")
+    retracted = retract(con, run_id=run_id, now=now, release_ids=[release_id])
+    return Unwaived(len(withdrawn), release_id in retracted)

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from expectations import ENGINE_VERSION
 from tests.flows.conftest import DemoRun
 from tests.flows.helpers import cli, rows, table_counts
 from warehouse import Warehouse
@@ -88,7 +89,8 @@ def test_crash_between_stage_and_publish_leaves_nothing_half_published(demo_copy
         pass
 
     with pytest.raises(Crash), warehouse.transaction() as con:
-        gate.publish(_CrashAfterInsert(con, Crash), run_id="crash", now=datetime.now(UTC))  # type: ignore[arg-type]
+        gate.publish(_CrashAfterInsert(con, Crash), run_id="crash", now=datetime.now(UTC),  # type: ignore[arg-type]
+                     engine_version=ENGINE_VERSION)
     assert rows(demo_copy.warehouse, "SELECT * FROM published_releases ORDER BY release_id") == before
     code, output = cli(*demo_copy.args(), "publish")
     assert code == 0 and "published 8 release(s); 0 held" in output
@@ -107,3 +109,45 @@ class _CrashAfterInsert:
             assert result.fetchall()  # rows were staged inside the transaction …
             raise self._error("power cut")  # … and the process dies before commit
         return result
+
+
+def test_waivers_are_history_and_unwaive_retracts(demo_copy: DemoRun, monkeypatch: pytest.MonkeyPatch) -> None:
+    held = held_ids(demo_copy)
+    release_id, checks = next((rid, c) for rid, c in held.items() if len(c) == 1)
+    for reason, by in (("first look", "ann"), ("second look", "bob")):
+        code, output = cli(*demo_copy.args(), "waive", release_id, "--check", checks[0], "--reason", reason,
+                           "--by", by)
+        assert code == 0, output
+    history = "SELECT reason, waived_by, withdrawn_by, withdrawn_reason FROM waivers ORDER BY waived_at"
+    assert rows(demo_copy.warehouse, history) == [("first look", "ann", None, None),
+                                                  ("second look", "bob", None, None)]
+    code, output = cli(*demo_copy.args(), "publish")
+    assert code == 0 and "published 1 release(s); 7 held" in output
+    assert release_id in exported_ids(demo_copy.data_dir)
+
+    code, output = cli(*demo_copy.args(), "unwaive", release_id, "--check", checks[0], "--reason", "",
+                       "--by", "cy")
+    assert code == 2 and "needs a reason" in output
+    code, output = cli(*demo_copy.args(), "unwaive", release_id, "--check", checks[0],
+                       "--reason", "the ministry corrected it", "--by", "cy")
+    assert code == 0 and "withdrew 2 waiver(s)" in output and "retracted" in output, output
+    # The publication that relied on the waivers is gone at once; both waivers stay, withdrawn.
+    assert rows(demo_copy.warehouse, "SELECT count(*) FROM published_releases WHERE release_id = ?",
+                release_id) == [(0,)]
+    assert rows(demo_copy.warehouse, history) == [("first look", "ann", "cy", "the ministry corrected it"),
+                                                  ("second look", "bob", "cy", "the ministry corrected it")]
+    assert rows(demo_copy.warehouse, "SELECT release_id, reason FROM retractions") == [(release_id, "blocked")]
+    assert release_id in held_ids(demo_copy)
+    code, output = cli(*demo_copy.args(), "unwaive", release_id, "--check", checks[0], "--reason", "again")
+    assert code == 2 and "no active waiver" in output
+    code, output = cli(*demo_copy.args(), "publish")  # the exports follow
+    assert code == 0 and "published 0 release(s); 8 held" in output
+    assert release_id not in exported_ids(demo_copy.data_dir)
+
+    # No --by and no user in the environment: recorded as 'unknown', and the output says so.
+    for variable in ("USER", "USERNAME", "LOGNAME"):
+        monkeypatch.delenv(variable, raising=False)
+    code, output = cli(*demo_copy.args(), "waive", release_id, "--check", checks[0], "--reason", "third look")
+    assert code == 0 and "recorded as 'unknown'" in output, output
+    code, output = cli(*demo_copy.args(), "doctor", "--timeout", "0.1")
+    assert "publish gate" in output and "holds" in output, output

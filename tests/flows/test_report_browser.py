@@ -44,7 +44,7 @@ def report(tmp_path: Path) -> Path:
         upsert_releases(con, [release], run_id="run-1", now=now)
         save_checks(con, [CheckResult(release.release_id, release.content_hash, ENGINE_VERSION, findings, ())],
                     run_id="run-1", now=now)
-        result = publish(con, run_id="run-1", now=now)
+        result = publish(con, run_id="run-1", now=now, engine_version=ENGINE_VERSION)
         assert result.held == {release.release_id: "xa-mfa"}
         store.finish_run(con, run_id="run-1", status="completed", finished_at=now, totals={"held": 1},
                          sources=[{"source_id": "xa-mfa", "status": "ok", "held": 1, "total": 1}])

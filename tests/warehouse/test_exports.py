@@ -32,7 +32,7 @@ def warehouse(tmp_path: Path) -> Warehouse:
         upsert_releases(con, items, run_id="run1", now=NOW)
         save_checks(con, [CheckResult(r.release_id, r.content_hash, "test", (), ()) for r in items],
                     run_id="run1", now=NOW)
-        publish(con, run_id="run1", now=NOW)
+        publish(con, run_id="run1", now=NOW, engine_version="test")
     return warehouse
 
 

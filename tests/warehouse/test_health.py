@@ -32,7 +32,7 @@ def load(con: duckdb.DuckDBPyConnection, releases: list[Release], *, run_id: str
     finding = (Finding("duplicated-phrase", "error", 0, 1, "A", "doubled"),)
     save_checks(con, [CheckResult(r.release_id, r.content_hash, "t", finding if r.release_id in held else (), ())
                       for r in releases], run_id=run_id, now=NOW)
-    publish(con, run_id=run_id, now=NOW)
+    publish(con, run_id=run_id, now=NOW, engine_version="t")
 
 
 def run(con: duckdb.DuckDBPyConnection, run_id: str, started: datetime, *, flow: str = "nightly",

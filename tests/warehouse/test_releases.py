@@ -77,15 +77,16 @@ def test_publish_gate(warehouse: Warehouse) -> None:
     with warehouse.transaction() as con:
         upsert_releases(con, [good, bad], run_id="run1", now=NOW)
         save_checks(con, [verdict(good), verdict(bad, error=True)], run_id="run1", now=NOW)
-        result = publish(con, run_id="run1", now=NOW)
+        result = publish(con, run_id="run1", now=NOW, engine_version="test")
     assert result.published == {"r1": "xa-mfa"} and result.held == {"r2": "xa-mfa"}
     with warehouse.transaction() as con:
-        assert publish(con, run_id="run2", now=NOW).published == {}  # publishing again is a no-op
+        # publishing again is a no-op
+        assert publish(con, run_id="run2", now=NOW, engine_version="test").published == {}
         # A new version of a published release that fails: the published version stays.
         broken = replace(good, body_text="A new version of the release that fails its checks badly. " * 2)
         upsert_releases(con, [broken], run_id="run3", now=NOW)
         save_checks(con, [verdict(broken, error=True)], run_id="run3", now=NOW)
-        result = publish(con, run_id="run3", now=NOW)
+        result = publish(con, run_id="run3", now=NOW, engine_version="test")
         assert result.published == {} and set(result.held) == {"r1", "r2"}
         row = con.execute("SELECT content_hash, published_run_id FROM published_releases").fetchall()
         assert row == [(good.content_hash, "run1")]
@@ -102,7 +103,7 @@ def test_publishing_in_slices_publishes_the_same(warehouse: Warehouse, monkeypat
         save_checks(con, [verdict(r, error=r.release_id == "r3") for r in items], run_id="run1", now=NOW)
     monkeypatch.setattr(releases_module, "PUBLISH_SLICE", 2)
     with warehouse.transaction() as con:
-        result = publish(con, run_id="run1", now=NOW)
+        result = publish(con, run_id="run1", now=NOW, engine_version="test")
         rows = con.execute(
             "SELECT release_id, body_text, published_run_id FROM published_releases ORDER BY 1").fetchall()
     assert result.published == {f"r{n}": "xa-mfa" for n in (0, 1, 2, 4)} and result.held == {"r3": "xa-mfa"}

@@ -1,0 +1,353 @@
+"""The gate's invariant under any order of commands (a Hypothesis state machine over the real CLI).
+
+The rules are what a user does — `run`, `backfill`, `reparse`, `recheck`, `recheck --all`, `waive`,
+`unwaive`, `publish`, upgrading to an engine with a new check — plus what the site does (a release edited,
+a new one) and a kill of the next command between two of its warehouse transactions. After every step the
+warehouse's own invariant query (:mod:`warehouse.gate`, also run by `pressroom doctor`) must find nothing,
+and after every command that finished, nothing may be left in the check queue.
+
+The site is an RSS feed in Asia/Karachi (UTC+5) whose items carry their full text, so every rule is a real
+CLI invocation against a real socket, and dates are read in a zone other than UTC.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+import expectations
+from expectations import engine
+from expectations.checks.base import Check
+from expectations.findings import Finding
+from flows import maintenance, pipeline
+from tests.flows.helpers import cli
+from warehouse import db as warehouse_db
+from warehouse.gate import violations
+
+pytestmark = [pytest.mark.slow]
+
+#: Examples and steps per example in `make test`; raise them for a longer search, e.g.
+#: `PRESSROOM_GATE_EXAMPLES=60 PRESSROOM_GATE_STEPS=14 make test PYTEST_ARGS=tests/flows/test_gate_invariant.py`.
+EXAMPLES = int(os.environ.get("PRESSROOM_GATE_EXAMPLES", "8"))
+STEPS = int(os.environ.get("PRESSROOM_GATE_STEPS", "9"))
+
+CLEAN = [
+    "The Ministry of Foreign Affairs welcomed the agreement signed today between the two governments. "
+    "Both sides agreed to expand cooperation in trade, energy and education over the next five years.\n\n"
+    "The Foreign Minister said the agreement reflects a shared commitment to peace and prosperity in the region.",
+    "The Foreign Secretary met the visiting delegation from Zanzibar to discuss maritime cooperation. "
+    "The two sides reviewed progress on the fisheries programme launched last year.\n\n"
+    "They agreed to hold the next round of consultations in the spring.",
+    "The Ministry announces that consular services will be available on Saturday at all missions abroad. "
+    "Applicants are advised to book an appointment through the online portal.\n\n"
+    "The Ministry thanks citizens for their patience during the upgrade of the passport system.",
+]
+DEFECTIVE = [
+    "The Ministry calls for a comprehensive, broad-based and comprehensive political solution to the crisis. "
+    "It urges all parties to return to the negotiating table without delay.\n\n"
+    "The Ministry will continue to support the efforts of the United Nations envoy.",
+    "The Minister said the talks were constructive and forward looking. the Ministry of Foreign Affairs said. "
+    "Foreign Affairs) said.\n\nBoth sides agreed to meet again in the coming months to review progress.",
+]
+TEXTS = CLEAN + DEFECTIVE
+KARACHI = ZoneInfo("Asia/Karachi")
+
+
+class NewCheck(Check):
+    """The check an engine upgrade adds: a word the new engine treats as an error (any text naming Zanzibar)."""
+
+    id = "new-engine-check"
+    default_severity = "error"
+
+    def find(self, text: str) -> list[Finding]:
+        at = text.find("Zanzibar")
+        return [] if at < 0 else [self.finding(text, at, at + len("Zanzibar"), "the new engine flags this")]
+
+
+@dataclass
+class Item:
+    slug: str
+    title: str
+    text: int  # index into TEXTS
+    day: int  # days before now
+
+
+class FeedSite:
+    """An RSS feed on loopback whose items carry their full text; the test edits it between commands."""
+
+    def __init__(self) -> None:
+        self.items: list[Item] = []
+        self.now = datetime.now(UTC).replace(microsecond=0)
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = site.feed().encode("utf-8")
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def feed(self) -> str:
+        entries = []
+        for item in self.items:
+            # A date given at +05:00, the source's own zone: the warehouse keeps it in UTC.
+            stamp = (self.now - timedelta(days=item.day)).astimezone(KARACHI)
+            html = "".join(f"<p>{escape(p)}</p>" for p in TEXTS[item.text].split("\n\n"))
+            entries.append(
+                f"<item><title>{escape(item.title)}</title><link>{self.url}/press/{item.slug}</link>"
+                f"<pubDate>{format_datetime(stamp)}</pubDate>"
+                f"<content:encoded><![CDATA[{html}]]></content:encoded></item>"
+            )
+        return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+                'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>MFA</title>'
+                f"<link>{self.url}</link>{''.join(entries)}</channel></rss>")
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Killed(BaseException):
+    """A stand-in for SIGKILL: raised instead of the next transaction, so nothing more is committed."""
+
+
+@contextmanager
+def killed_after(commits: int) -> Iterator[None]:
+    """Let ``commits`` more warehouse transactions commit, then fail every later one (and every read)."""
+    original = warehouse_db.Warehouse.transaction
+    original_reader = warehouse_db.Warehouse.reader
+    left = [commits]
+    lock = threading.Lock()
+
+    @contextmanager
+    def transaction(self: warehouse_db.Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
+        with lock:
+            if left[0] <= 0:
+                raise Killed
+            left[0] -= 1
+        with original(self) as con:
+            yield con
+
+    @contextmanager
+    def reader(self: warehouse_db.Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
+        if left[0] <= 0:
+            raise Killed
+        with original_reader(self) as con:
+            yield con
+
+    warehouse_db.Warehouse.transaction = transaction  # type: ignore[method-assign]
+    warehouse_db.Warehouse.reader = reader  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        warehouse_db.Warehouse.transaction = original  # type: ignore[method-assign]
+        warehouse_db.Warehouse.reader = original_reader  # type: ignore[method-assign]
+
+
+class GateMachine(RuleBasedStateMachine):
+    site: FeedSite
+    root: Path
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.index = getattr(GateMachine, "_runs", 0)
+        GateMachine._runs = self.index + 1  # type: ignore[attr-defined]
+        self.data = self.root / f"case-{self.index}"
+        self.sources = self.data / "sources.toml"
+        self.data.mkdir(parents=True)
+        self.sources.write_text(
+            '[[sources]]\nid = "xk-mfa"\nname = "MFA"\ncountry = "PK"\nlanguage = "en"\n'
+            f'timezone = "Asia/Karachi"\nkind = "feed"\nurl = "{self.site.url}/feed.xml"\nmin_interval = 0\n'
+            "\n[http]\nmax_attempts = 1\nbackoff = 0.01\n",
+            encoding="utf-8",
+        )
+        self.site.items = [Item("first", "Agreement welcomed", 0, 1), Item("second", "Call for a solution", 3, 1),
+                           Item("third", "Delegation visit", 1, 1)]
+        self.kill_after: int | None = None
+        self.finished = False
+        self.slugs = 3
+        self.new_engine = False
+        self.ran = False
+
+    # --- what the site does ---------------------------------------------------------------------------
+
+    @rule(which=st.integers(0, 20), text=st.integers(0, len(TEXTS) - 1))
+    def site_edits_a_release(self, which: int, text: int) -> None:
+        self.site.items[which % len(self.site.items)].text = text
+        self.finished = False
+
+    @rule(text=st.integers(0, len(TEXTS) - 1))
+    def site_adds_a_release(self, text: int) -> None:
+        self.slugs += 1
+        self.site.items.append(Item(f"item-{self.slugs}", f"Statement {self.slugs}", text, 0))
+        self.finished = False
+
+    # --- what a user does -------------------------------------------------------------------------------
+
+    @rule(commits=st.integers(0, 12))
+    def kill_the_next_command(self, commits: int) -> None:
+        self.kill_after = commits
+
+    @rule()
+    def upgrade_to_an_engine_with_a_new_check(self) -> None:
+        if self.new_engine:
+            return
+        self.new_engine = True
+        self.finished = False
+        version = engine.ENGINE_VERSION + "+new"
+        checks = engine.default_checks
+
+        def upgraded(language: str = "en") -> list[Check]:
+            return [*checks(language), NewCheck()]
+
+        for module in (engine, pipeline, maintenance, expectations):
+            if hasattr(module, "ENGINE_VERSION"):
+                self.patch.setattr(module, "ENGINE_VERSION", version)
+            if hasattr(module, "default_checks"):
+                self.patch.setattr(module, "default_checks", upgraded)
+
+    def command(self, *args: str, kind: str = "run") -> tuple[int, str]:
+        kill, self.kill_after = self.kill_after, None
+        base = ("--data-dir", str(self.data), "--sources", str(self.sources), "--lock-timeout", "5")
+        if kill is None:
+            code, output = cli(*base, *args)
+            self.finished = kind == "run" and code in (0, 3)
+            return code, output
+        self.finished = False
+        with killed_after(kill):
+            try:
+                code, output = cli(*base, *args)
+            except BaseException:  # noqa: BLE001 — whatever the kill left: the warehouse is what is judged
+                return -9, "killed"
+        return code, output
+
+    @rule()
+    def run(self) -> None:
+        code, output = self.command("run")
+        assert code in (0, 3, -9), output
+        self.ran = self.ran or code in (0, 3)
+
+    @rule(force=st.booleans())
+    def backfill(self, force: bool) -> None:
+        day = self.site.now.date()
+        args = ["backfill", "--source", "xk-mfa", "--from", str(day - timedelta(days=3)), "--to", str(day)]
+        code, output = self.command(*args, *(["--force"] if force else []))
+        assert code in (0, 3, -9), output
+        self.ran = self.ran or code in (0, 3)
+
+    @precondition(lambda self: self.ran)
+    @rule()
+    def reparse(self) -> None:
+        code, output = self.command("reparse")
+        assert code in (0, -9), output
+
+    @precondition(lambda self: self.ran)
+    @rule(every=st.booleans())
+    def recheck(self, every: bool) -> None:
+        code, output = self.command("recheck", *(["--all"] if every else []))
+        assert code in (0, -9), output
+
+    @precondition(lambda self: self.ran)
+    @rule()
+    def publish(self) -> None:
+        code, output = self.command("publish")
+        assert code in (0, -9), output
+
+    def held(self) -> list[tuple[str, str]]:
+        with duckdb.connect(str(self.data / "pressroom.duckdb"), read_only=True) as con:
+            return con.execute(
+                "SELECT f.release_id, f.check_id FROM dq_findings f JOIN releases r USING (release_id, content_hash)"
+                " WHERE f.severity = 'error' ORDER BY 1, 2"
+            ).fetchall()
+
+    @precondition(lambda self: self.ran)
+    @rule(pick=st.integers(0, 20))
+    def waive(self, pick: int) -> None:
+        blocking = self.held()
+        if not blocking:
+            return
+        release_id, check_id = blocking[pick % len(blocking)]
+        code, output = self.command("waive", release_id, "--check", check_id, "--reason", "seen", "--by", "t",
+                                    kind="waive")
+        assert code in (0, 2, -9), output
+
+    @precondition(lambda self: self.ran)
+    @rule(pick=st.integers(0, 20))
+    def unwaive(self, pick: int) -> None:
+        with duckdb.connect(str(self.data / "pressroom.duckdb"), read_only=True) as con:
+            waived = con.execute("SELECT DISTINCT release_id, check_id FROM waivers ORDER BY 1, 2").fetchall()
+        if not waived:
+            return
+        release_id, check_id = waived[pick % len(waived)]
+        code, output = self.command("unwaive", release_id, "--check", check_id, "--reason", "second look",
+                                    "--by", "t", kind="unwaive")
+        assert code in (0, 2, -9), output
+
+    # --- the invariant ----------------------------------------------------------------------------------
+
+    @invariant()
+    def the_gate_holds(self) -> None:
+        path = self.data / "pressroom.duckdb"
+        if not path.exists():
+            return
+        with duckdb.connect(str(path), read_only=True) as con:
+            if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'dq_runs'").fetchone()[0]:
+                return
+            engine_version = engine.ENGINE_VERSION if self.finished else None
+            found = violations(con, engine_version=engine_version)
+        assert not found, "\n".join(map(str, found))
+
+
+@pytest.fixture()
+def machine_env(tmp_path: Path, prefect_server: None) -> Iterator[type[GateMachine]]:
+    site = FeedSite()
+    mp = pytest.MonkeyPatch()
+    GateMachine.site = site
+    GateMachine.root = tmp_path
+    GateMachine.patch = mp  # type: ignore[attr-defined]
+    try:
+        yield GateMachine
+    finally:
+        mp.undo()
+        site.close()
+
+
+def test_the_gate_holds_under_any_order_of_commands(machine_env: type[GateMachine]) -> None:
+    class Machine(machine_env):  # type: ignore[valid-type, misc]
+        def teardown(self) -> None:
+            self.patch.undo()
+
+    Machine.TestCase.settings = settings(
+        max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    Machine.TestCase().runTest()
