@@ -50,15 +50,12 @@ def migrations() -> list[tuple[int, str, str]]:
             found.append((int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
     found.sort()
     versions = [version for version, _, _ in found]
-    # A number may be reserved for a migration another branch is writing (0007 while 0008 lands), so
-    # gaps are allowed; a number used twice is not. migrate() applies whatever is not yet recorded, so a
-    # reserved migration that lands later is still applied to warehouses already at a higher version.
-    if len(set(versions)) != len(versions) or (versions and versions[0] != 1):
-        raise WarehouseError(f"migrations must be numbered from 0001, each number once: {versions}")
+    if versions != list(range(1, len(versions) + 1)):
+        raise WarehouseError(f"migrations are not numbered 0001… without gaps: {versions}")
     return found
 
 
-SCHEMA_VERSION = max((version for version, _, _ in migrations()), default=0)
+SCHEMA_VERSION = len(migrations())
 
 #: DuckDB's memory cap unless ``PRESSROOM_DUCKDB_MEMORY_LIMIT`` or the caller says otherwise: a batch,
 #: the publish slices and the run-wide queries of a 10,000-release backfill fit well inside it.
