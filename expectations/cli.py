@@ -1,4 +1,5 @@
-"""`pressroom check [--format text|json] [--all] [--language CODE] PATH...`: run the text checks on files.
+"""`pressroom check [--format text|json] [--all] [--language CODE] [--fix [--in-place]] PATH...`: run the text
+checks on files, and optionally apply their suggested repairs.
 
 `run_check` is the whole command; the `pressroom` Typer app calls it, and `main` wraps it in argparse so
 the module also runs alone (`python -m expectations.cli PATH...`).
@@ -10,27 +11,45 @@ Contract:
   not valid UTF-8 gets a one-line message on stderr ("pressroom check: PATH: reason") and the other
   paths are still checked.
 * `--format json` writes JSON Lines, one object per input in the order given:
-  `{"path": ..., "findings": [{"check", "severity", "start", "end", "excerpt", "message"}]}`, where
-  `start`/`end` are code-point offsets into the text as read; an input that could not be read gets
+  `{"path": ..., "findings": [{"check", "severity", "start", "end", "excerpt", "message", "suggestion"}]}`,
+  where `start`/`end` are code-point offsets into the text as read; an input that could not be read gets
   `{"path": ..., "error": "...", "findings": []}`. Every finding is written, `info` included.
+  `suggestion` is always present: `{"start", "end", "replacement"}` (offsets into the same text: replace
+  `text[start:end]` with `replacement`) when the finding has a mechanical repair, else `null`; an `error`
+  with a `null` suggestion needs a person's edit.
 * `--format text` (default) writes, per finding, `path:line:col: severity check: message`, then the
   line and a caret line marking the span (to the end of that line when the span runs on); line and
-  column are 1-based and count code points, a line ends at "\\n". Only `warning` and `error` findings
-  are shown unless `--all` is given, because `info` findings are metrics. A last line sums up.
-* Exit status: 2 when the command line is wrong or any input could not be read, else 1 when any
-  finding is an `error`, else 0.
+  column are 1-based and count code points, a line ends at "\\n". Then `fix: ` and the suggestion as a
+  one-line word diff (`…before[-removed-]{+inserted+}after…`), or, for an `error` without one, `edit
+  needed: ` and why. Only `warning` and `error` findings are shown unless `--all` is given, because
+  `info` findings are metrics. A last line sums up.
+* `--fix` applies every suggestion that does not overlap another, checks again and repeats (at most
+  `expectations.fixes.MAX_ROUNDS` rounds), like `ruff --fix`. The repaired text goes to standard output
+  exactly as repaired (so `--fix` then takes one PATH), and the report to standard error; with
+  `--in-place` (which implies `--fix`) each file is replaced by its repaired text (a temporary file in
+  the same directory, renamed over the original, so an error never leaves a half-written file; an
+  unchanged file is not written) and the report goes to standard output. The report lists each repair (`fixed`, with its
+  diff) and each finding left, in `--format`; as JSON it is one object per input, `{"path", "fixed":
+  [finding...], "findings": [finding...]}`, where `fixed` findings carry offsets into the text of the
+  round that repaired them.
+* Exit status: 2 when the command line is wrong or any input could not be read (or, with `--in-place`,
+  written), else 1 when any finding is an `error` (with `--fix`: any finding left after repair), else 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from typing import TextIO
 
 from expectations.engine import check_text
 from expectations.findings import Finding
+from expectations.fixes import FixResult, diff_line, fix_text
 
 FORMATS = ("text", "json")
 EXIT_CLEAN, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -46,6 +65,8 @@ def run_check(
     stdin: TextIO | None = None,
     include_info: bool = False,
     language: str = "en",
+    fix: bool = False,
+    in_place: bool = False,
 ) -> int:
     """Check each of `paths` and report on `stdout` in `fmt`; return the exit status (module docstring)."""
     if fmt not in FORMATS:
@@ -54,6 +75,9 @@ def run_check(
     if not paths:
         stderr.write(f"{_PROGRAM}: no PATH given (use - for standard input)\n")
         return EXIT_USAGE
+    if fix or in_place:
+        return _run_fix(paths, fmt=fmt, stdout=stdout, stderr=stderr, stdin=stdin, include_info=include_info,
+                        language=language, in_place=in_place)
     status = EXIT_CLEAN
     counts = {"error": 0, "warning": 0, "info": 0}
     for path in paths:
@@ -104,6 +128,13 @@ def _as_json(finding: Finding) -> dict[str, object]:
         "end": finding.end,
         "excerpt": finding.excerpt,
         "message": finding.message,
+        "suggestion": None
+        if finding.suggestion is None
+        else {
+            "start": finding.suggestion.start,
+            "end": finding.suggestion.end,
+            "replacement": finding.suggestion.replacement,
+        },
     }
 
 
@@ -119,7 +150,117 @@ def _as_text(path: str, text: str, finding: Finding) -> str:
     shown = "".join(" " if character in "\t\r\v\f" else character for character in line)
     marker = " " * (column - 1) + "^" * width
     header = f"{path}:{line_number}:{column}: {finding.severity} {finding.check}: {finding.message}"
-    return f"{header}\n    {shown}\n    {marker}\n"
+    return f"{header}\n    {shown}\n    {marker}\n{_remedy(text, finding)}"
+
+
+def _remedy(text: str, finding: Finding) -> str:
+    """The suggestion as a one-line diff, or for an error without one, that a person must edit."""
+    if finding.suggestion is not None:
+        return f"    fix: {diff_line(text, finding.suggestion)}\n"
+    if finding.severity == "error":
+        return "    edit needed: no mechanical repair is certain here\n"
+    return ""
+
+
+def _location(text: str, position: int) -> str:
+    return f"{text.count(chr(10), 0, position) + 1}:{position - text.rfind(chr(10), 0, position)}"
+
+
+def _run_fix(
+    paths: Sequence[str],
+    *,
+    fmt: str,
+    stdout: TextIO,
+    stderr: TextIO,
+    stdin: TextIO | None,
+    include_info: bool,
+    language: str,
+    in_place: bool,
+) -> int:
+    """`--fix`: repair each input, write it to `stdout` or back in place, report (module docstring)."""
+    if not in_place and len(paths) != 1:
+        stderr.write(f"{_PROGRAM}: --fix writes the repaired text to standard output, so it takes one PATH "
+                     "(use --in-place for several files)\n")
+        return EXIT_USAGE
+    if in_place and "-" in paths:
+        stderr.write(f"{_PROGRAM}: --in-place cannot rewrite standard input\n")
+        return EXIT_USAGE
+    report = stdout if in_place else stderr
+    status = EXIT_CLEAN
+    counts = {"fixed": 0, "error": 0, "warning": 0}
+    for path in paths:
+        text, problem = _read(path, sys.stdin if stdin is None else stdin)
+        if text is None:
+            stderr.write(f"{_PROGRAM}: {path}: {problem}\n")
+            if fmt == "json":
+                report.write(json.dumps({"path": path, "error": problem, "fixed": [], "findings": []}) + "\n")
+            status = EXIT_USAGE
+            continue
+        result = fix_text(text, lambda current: check_text(current, language=language))
+        if not in_place:
+            stdout.write(result.text)
+        elif result.text != text:
+            problem = _replace_atomically(path, result.text)
+            if problem:
+                stderr.write(f"{_PROGRAM}: {path}: not rewritten: {problem}\n")
+                status = EXIT_USAGE
+        counts["fixed"] += len(result.repairs)
+        for finding in result.remaining:
+            if finding.severity in counts:
+                counts[finding.severity] += 1
+        if status == EXIT_CLEAN and any(finding.severity == "error" for finding in result.remaining):
+            status = EXIT_ERRORS
+        report.write(_fix_report(path, result, fmt, include_info=include_info))
+    if fmt == "text":
+        report.write(f"{len(paths)} input(s): {counts['fixed']} fixed; left: {counts['error']} error(s), "
+                     f"{counts['warning']} warning(s)\n")
+    return status
+
+
+def _fix_report(path: str, result: FixResult, fmt: str, *, include_info: bool) -> str:
+    if fmt == "json":
+        record = {
+            "path": path,
+            "fixed": [_as_json(repair.finding) for repair in result.repairs],
+            "findings": [_as_json(finding) for finding in result.remaining],
+        }
+        return json.dumps(record, ensure_ascii=False) + "\n"
+    lines = []
+    for repair in result.repairs:
+        finding, suggestion = repair.finding, repair.finding.suggestion
+        assert suggestion is not None
+        where = _location(repair.text, finding.start)
+        lines.append(f"{path}:{where}: fixed {finding.check}: {finding.message}\n"
+                     f"    {diff_line(repair.text, suggestion)}\n")
+    lines.extend(_as_text(path, result.text, finding) for finding in result.remaining
+                 if include_info or finding.severity != "info")
+    if not result.converged:
+        lines.append(f"{path}: repairs stopped after the round limit; run --fix again\n")
+    return "".join(lines)
+
+
+def _replace_atomically(path: str, text: str) -> str:
+    """Write `text` to a temporary file beside `path`, keep `path`'s mode, rename it over `path`; return
+    "" or why it failed (the original is then untouched and the temporary file removed)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, renamed or removed)
+            "w", encoding="utf-8", newline="", dir=directory, prefix=".pressroom-fix-", delete=False
+        )
+    except OSError as error:
+        return error.strerror or type(error).__name__
+    try:
+        with handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(handle.name, os.stat(path).st_mode & 0o7777)
+        os.replace(handle.name, path)
+    except OSError as error:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(handle.name)
+        return error.strerror or type(error).__name__
+    return ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -129,6 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--format", dest="fmt", default="text", help="text (default) or json (JSON Lines)")
     parser.add_argument("--all", dest="include_info", action="store_true", help="also show info findings")
     parser.add_argument("--language", default="en", help="declared ISO 639-1 language of the texts")
+    parser.add_argument("--fix", action="store_true", help="apply suggested repairs; repaired text to stdout")
+    parser.add_argument("--in-place", action="store_true", help="with --fix: rewrite each file instead")
     try:
         arguments = parser.parse_args(argv)
     except SystemExit as exit_:
@@ -140,6 +283,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         stderr=sys.stderr,
         include_info=arguments.include_info,
         language=arguments.language,
+        fix=arguments.fix,
+        in_place=arguments.in_place,
     )
 
 

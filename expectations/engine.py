@@ -38,6 +38,7 @@ from expectations.checks import (
     WrongLanguage,
 )
 from expectations.findings import SEVERITY_RANK, Finding
+from expectations.fixes import attach_suggestions
 
 ENGINE_VERSION = "3"
 """Bumped whenever a check, threshold or the overlap policy changes; stored with each result so that
@@ -84,15 +85,26 @@ def check_text(
     language: str = "en",
     checks: Sequence[Check] | None = None,
     field: str = "body",
+    suggest: bool = True,
 ) -> list[Finding]:
     """All findings of `checks` (default: `default_checks()`) on `text`, tagged with `field`.
 
     Sorted by `(start, end, check)`; never raises. Checks whose `languages` exclude `language` are
-    skipped.
+    skipped. With `suggest` (the default), each finding that has a mechanical repair carries it as
+    `suggestion`, proven by checking the repaired text again with the same checks
+    (`expectations.fixes.attach_suggestions`); `suggest=False` skips that work.
     """
+    selected = default_checks(language) if checks is None else list(checks)
+    findings = _find(text, language, selected, field)
+    if not suggest or not any(finding.severity == "error" for finding in findings):
+        return findings
+    return attach_suggestions(text, findings, lambda repaired: _find(repaired, language, selected, field))
+
+
+def _find(text: str, language: str, checks: Sequence[Check], field: str) -> list[Finding]:
     findings: list[Finding] = []
     whole_text: set[str] = set()
-    for check in default_checks(language) if checks is None else checks:
+    for check in checks:
         if not check.supports(language):
             continue
         try:
@@ -112,15 +124,16 @@ def check_release(
     *,
     language: str = "en",
     body_checks: Sequence[Check] | None = None,
+    suggest: bool = True,
 ) -> list[Finding]:
     """Findings on the body (`field="body"`) followed by those of `title_checks` on the title.
 
     `body_checks` defaults to `default_checks(language)`; the pipeline passes that list with its
-    per-source checks added (see `default_checks`).
+    per-source checks added (see `default_checks`). `suggest` as for `check_text`.
     """
     return [
-        *check_text(body, language=language, checks=body_checks, field="body"),
-        *check_text(title, language=language, checks=title_checks(language), field="title"),
+        *check_text(body, language=language, checks=body_checks, field="body", suggest=suggest),
+        *check_text(title, language=language, checks=title_checks(language), field="title", suggest=suggest),
     ]
 
 

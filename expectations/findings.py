@@ -23,6 +23,24 @@ def milder(first: Severity, second: Severity) -> Severity:
 
 
 @dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A proposed repair: replace `text[start:end]` with `replacement`, in the same field text as its finding.
+
+    Offsets are code points, like a finding's. A deletion has `replacement == ""`; an insertion has
+    `start == end`. Invariant (kept by `expectations.repairs.attach_suggestions`): `0 <= start <= end <=
+    len(text)`, and applying it to `text` removes its finding when the text is checked again.
+    """
+
+    start: int
+    end: int
+    replacement: str
+
+    def apply(self, text: str) -> str:
+        """`text` with this repair made."""
+        return text[: self.start] + self.replacement + text[self.end :]
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One defect in one field of a release.
 
@@ -38,3 +56,6 @@ class Finding:
     excerpt: str
     message: str
     field: str = "body"
+    suggestion: Suggestion | None = None
+    """A mechanical repair of this defect, or None when a person has to edit the text (see
+    `expectations.repairs`). Set by the engine after the checks ran, never by a check."""

@@ -445,15 +445,17 @@ def check(
     output_format: Annotated[str, typer.Option("--format", help="text or json (JSON Lines)")] = "text",
     show_all: Annotated[bool, typer.Option("--all", help="Text format: show info findings too")] = False,
     language: Annotated[str, typer.Option("--language", help="Declared language of the texts")] = "en",
+    fix: Annotated[bool, typer.Option("--fix", help="Apply suggested repairs; repaired text to stdout")] = False,
+    in_place: Annotated[bool, typer.Option("--in-place", help="With --fix: rewrite each file instead")] = False,
 ) -> None:
     """Check plain-text files for the defects pressroom holds releases back for.
-    Exit 0: no error-level finding; 1: some; 2: usage or I/O error."""
+    Exit 0: no error-level finding (with --fix: none left); 1: some; 2: usage or I/O error."""
     from expectations.cli import run_check
 
     if output_format not in ("text", "json"):
         raise fail(f"--format: {output_format!r} is not one of text, json")
     raise typer.Exit(run_check(paths, fmt=output_format, stdout=sys.stdout, stderr=sys.stderr, stdin=sys.stdin,
-                               include_info=show_all, language=language))
+                               include_info=show_all, language=language, fix=fix, in_place=in_place))
 
 
 @app.command()

@@ -33,7 +33,7 @@ def test_json_lines_offsets_are_code_points_in_the_text_as_read(tmp_path: Path) 
     [record] = [json.loads(line) for line in out.splitlines()]
     assert record["path"] == str(path)
     [finding] = [f for f in record["findings"] if f["check"] == "duplicated-phrase"]
-    assert set(finding) == {"check", "severity", "start", "end", "excerpt", "message"}
+    assert set(finding) == {"check", "severity", "start", "end", "excerpt", "message", "suggestion"}
     assert text[finding["start"] : finding["end"]] == finding["excerpt"] == "to"
     assert finding["start"] == text.index("to to") + 3
 

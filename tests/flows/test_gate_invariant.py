@@ -351,3 +351,39 @@ def test_the_gate_holds_under_any_order_of_commands(machine_env: type[GateMachin
         suppress_health_check=list(HealthCheck),
     )
     Machine.TestCase().runTest()
+
+
+def test_releases_loaded_by_a_killed_run_are_checked_and_gated_by_the_next_command(
+    tmp_path: Path, prefect_server: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The user's report: a backfill killed between its load and its check left those releases unchecked
+    and unpublished for good. Any next command — here `publish`, which fetches nothing — checks them."""
+    site = FeedSite()
+    try:
+        site.items = [Item("clean", "Agreement welcomed", 0, 1), Item("defect", "Call for a solution", 3, 1)]
+        data, sources = tmp_path / "data", tmp_path / "sources.toml"
+        sources.write_text(
+            '[[sources]]\nid = "xk-mfa"\nname = "MFA"\ncountry = "PK"\nlanguage = "en"\n'
+            f'timezone = "Asia/Karachi"\nkind = "feed"\nurl = "{site.url}/feed.xml"\nmin_interval = 0\n',
+            encoding="utf-8")
+        base = ("--data-dir", str(data), "--sources", str(sources))
+
+        def die(*args: object, **kwargs: object) -> None:
+            raise Killed
+
+        with monkeypatch.context() as patch, killed_after(10_000):
+            patch.setattr(pipeline, "check", die)
+            with pytest.raises(BaseException):  # noqa: B017 — whatever the kill raised through Prefect
+                cli(*base, "run")
+        warehouse = data / "pressroom.duckdb"
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            assert con.execute("SELECT count(*) FROM releases").fetchone() == (2,)
+            assert con.execute("SELECT count(*) FROM dq_runs").fetchone() == (0,)
+            assert violations(con) == []
+            assert len(violations(con, engine_version=engine.ENGINE_VERSION)) == 2  # both queued
+        code, output = cli(*base, "publish")
+        assert code == 0 and "published 1 release(s); 1 held" in output, output
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            assert violations(con, engine_version=engine.ENGINE_VERSION) == []
+    finally:
+        site.close()
