@@ -40,7 +40,7 @@ from expectations.checks import (
 from expectations.findings import SEVERITY_RANK, Finding
 from expectations.fixes import attach_suggestions
 
-ENGINE_VERSION = "3"
+ENGINE_VERSION = "4"
 """Bumped whenever a check, threshold or the overlap policy changes; stored with each result so that
 releases checked by an older engine are checked again."""
 

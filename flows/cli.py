@@ -20,10 +20,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from connectors.config import Config, ConfigError, load_config
 from flows.settings import Settings, configure_prefect
 
 if TYPE_CHECKING:
+    from connectors.config import Config
     from flows.nightly import RunSummary
 
 app = typer.Typer(
@@ -75,6 +75,7 @@ def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
 
 
 def _config(settings: Settings) -> Config:
+    from connectors.config import ConfigError, load_config  # on use: pydantic, requests and bs4 slow start-up
     from flows.alerts import load_alert_settings
 
     try:
@@ -87,6 +88,8 @@ def _config(settings: Settings) -> Config:
 
 def _select(settings: Settings, source_ids: list[str] | None) -> Config:
     """The configuration, with every named source known (else exit 2 naming it)."""
+    from connectors.config import ConfigError
+
     config = _config(settings)
     try:
         config.select(source_ids)
@@ -445,6 +448,7 @@ def check(
     output_format: Annotated[str, typer.Option("--format", help="text or json (JSON Lines)")] = "text",
     show_all: Annotated[bool, typer.Option("--all", help="Text format: show info findings too")] = False,
     language: Annotated[str, typer.Option("--language", help="Declared language of the texts")] = "en",
+    jobs: Annotated[int | None, typer.Option("--jobs", help="Files checked at once [default: number of cores]")] = None,
     fix: Annotated[bool, typer.Option("--fix", help="Apply suggested repairs; repaired text to stdout")] = False,
     in_place: Annotated[bool, typer.Option("--in-place", help="With --fix: rewrite each file instead")] = False,
 ) -> None:
@@ -455,7 +459,8 @@ def check(
     if output_format not in ("text", "json"):
         raise fail(f"--format: {output_format!r} is not one of text, json")
     raise typer.Exit(run_check(paths, fmt=output_format, stdout=sys.stdout, stderr=sys.stderr, stdin=sys.stdin,
-                               include_info=show_all, language=language, fix=fix, in_place=in_place))
+                               include_info=show_all, language=language, jobs=jobs, fix=fix,
+                               in_place=in_place))
 
 
 @app.command()

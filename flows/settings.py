@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
-
-from connectors.config import default_sources_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +60,7 @@ class Settings:
         return cls(
             data_dir=data,
             warehouse=warehouse or (Path(env_warehouse) if env_warehouse else data / "pressroom.duckdb"),
-            sources=sources or (Path(env_sources) if env_sources else default_sources_path()),
+            sources=sources or (Path(env_sources) if env_sources else _bundled_sources()),
             lock_timeout=lock_timeout if lock_timeout is not None else float(env_timeout or 120.0),
         )
 
@@ -74,3 +73,9 @@ def configure_prefect(settings: Settings) -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+def _bundled_sources() -> Path:
+    """`connectors.config.default_sources_path()`, without importing `connectors.config` (pydantic,
+    requests, bs4: most of a second), so commands that never read the sources, such as `check`, start fast."""
+    return Path(str(resources.files("connectors").joinpath("sources.toml")))

@@ -12,6 +12,13 @@ Reason shapes, each reported on the line (trimmed) that carries it:
   subscription prompts ("Was this page helpful?", "Subscribe to our newsletter", "Follow us on
   Twitter"), tag lists ("Tags: …") and copyright lines ("© 2021 Ministry of …", "All rights
   reserved"): `error` — no desk editor publishes a "Print this page" button.
+* Share bar — the general form of the sharing furniture above, whatever its order and separators: a
+  short line of at least two words made only of share-bar words (`SHARE_BAR_WORDS`: network names,
+  "share"/"tweet"/"email"/"print"/"copy link" and the little words around them) and counts ("Share 12",
+  "Tweet 0"), with at least one network name or "share"/"tweet": "Share on Facebook Share on Twitter",
+  "Facebook Twitter WhatsApp Email Print", "Share: Facebook, X, Email", "Tweet Share Email". A line
+  with any other word ("Share your views on Facebook by Friday") is prose. Boundary: no line of the 587
+  State Department releases or the GOV.UK items is made only of these words: `error`.
 * Cookie notice — a line about the site's use of cookies ("We use cookies to…", "Accept all
   cookies", "Cookie settings"): `error`.
 * Teaser tail — a line ending in a "Read more" / "Continue reading" link ("…the talks. Read more »"):
@@ -33,6 +40,7 @@ from collections.abc import Iterable, Iterator
 
 from expectations.checks.base import Check
 from expectations.findings import Finding, Severity
+from expectations.text import word_set
 
 _SOCIAL = (
     r"(?:facebook|twitter|x|linkedin|whatsapp|telegram|e-?mail|email|reddit|pinterest|vk|weibo|wechat"
@@ -62,6 +70,22 @@ _FURNITURE_RE = re.compile(
     r"|the following links? opens? in a new (?:tab|window)"
     r")(?: \(?opens? in (?:a )?new (?:tab|window)\)?)?"
 )
+SHARE_BAR_WORDS: frozenset[str] = word_set(
+    """
+    facebook twitter x linkedin whatsapp telegram email e-mail mail reddit pinterest vk weibo wechat instagram
+    youtube messenger tumblr flipboard threads bluesky mastodon line viber sms share shares shared tweet tweets
+    print pin copy link url email on via this page article story post release news to with by friends a the
+    it and or
+    """
+)
+"""Words a share bar is made of (lower case); see the module docstring."""
+_SHARE_BAR_ANCHORS = word_set(
+    """
+    facebook twitter linkedin whatsapp telegram reddit pinterest weibo wechat instagram messenger tumblr
+    flipboard bluesky mastodon viber share tweet
+    """
+)
+_SHARE_BAR_WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+")
 _SITE_LINK_RE = re.compile(
     r"privacy(?: policy| notice| statement)?|terms(?: of (?:use|service)| and conditions)?|accessibility"
     r"|sitemap|site map|contact us|disclaimer|cookies?(?: policy)?|faqs?|help|feedback|rss|about us"
@@ -131,9 +155,10 @@ class Boilerplate(Check):
             end = start + len(stripped)
             short = stripped.count(" ") < self.max_furniture_words
             normal = normalise_line(stripped) if short or self.known_lines else ""
-            if (short and _FURNITURE_RE.fullmatch(" ".join(normal.replace("|", " ").split()))) or _is_link_bar(
-                stripped
-            ):
+            if (
+                short
+                and (_FURNITURE_RE.fullmatch(" ".join(normal.replace("|", " ").split())) or _is_share_bar(normal))
+            ) or _is_link_bar(stripped):
                 findings.append(self.finding(text, start, end, f"page furniture {_show(stripped)}"))
             elif ("ookie" in stripped or "OOKIE" in stripped) and _COOKIE_RE.search(stripped.casefold()):
                 findings.append(self.finding(text, start, end, f"cookie notice {_show(stripped)}"))
@@ -161,6 +186,14 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
         if line:
             yield position, line
         position += len(line) + 1
+
+
+def _is_share_bar(normal: str) -> bool:
+    """Whether a normalised line is nothing but a share bar (module docstring, "Share bar")."""
+    words = _SHARE_BAR_WORD_RE.findall(normal)
+    if len(words) < 2 or not any(word in _SHARE_BAR_ANCHORS for word in words):
+        return False
+    return all(word in SHARE_BAR_WORDS or word.isdigit() for word in words)
 
 
 def _is_link_bar(line: str) -> bool:

@@ -9,6 +9,14 @@ Reason shapes:
   `warning`: the heuristic alone is strong evidence but not proof (kaomoji, rare scripts).
   We do not compare `ftfy.fix_text(text)` with `text`: that also "fixes" clean curly quotes, ligatures
   and HTML entities, which are not mojibake.
+* Mojibake next to an ordinary space — UTF-8 "à" (C3 A0) or a no-break space (C2 A0) read as
+  Windows-1252 gives "Ã" or "Â" followed by U+00A0, and a later step that turns no-break spaces into
+  plain ones leaves "HÃ  Ná»™i", "5Â km", where ftfy's heuristic no longer fires. The general rule: "Ã"
+  or "Â" ending a word (after a letter or digit, or alone for "Â") and followed by a plain space, whose
+  word read back with the lost 0xA0 byte decodes as UTF-8 (`_LOST_NBSP_RE`): `error`, the message shows
+  the repair. An all-capital word of three or more letters ending in "Ã" is Portuguese ("IRMÃ",
+  "AMANHÃ") and is left alone. Boundary: none of the 587 State Department releases or the GOV.UK items
+  has "Ã" or "Â" before a space.
 * U+FFFD REPLACEMENT CHARACTER — a decoder already gave up on these bytes: `error`.
 * C1 control characters (U+0080–U+009F) — they have no use in text; they are Windows-1252 bytes
   decoded as Latin-1: `error`.
@@ -32,6 +40,7 @@ _SUSPECT_RE = re.compile(r"[^\x00-\x7f‘’“”–—…\u00a0•]")
 _VIETNAMESE_RE = re.compile("(?<=[^\\W\\d_])á[¸¹º»][€‚ƒ„†‡ˆ‰Š‹ŒŽ•˜™š›œžŸ\u00a0-¿]")
 """A letter of Latin Extended Additional (U+1E00–U+1EFF: Vietnamese "ộ", "ế") encoded as UTF-8 and
 decoded as Windows-1252 ("Ná»™i"), inside a word; ftfy's badness regex misses some of these."""
+_LOST_NBSP_RE = re.compile(r"(?:(?<=[^\W_])[ÂÃ]|(?<!\S)Â)(?= )")
 _BROKEN_RE = re.compile(r"[\ufffd\x80-\x9f]+")
 _WINDOW = 8
 """Characters either side of a suspect character searched by the badness regex (its longest pattern
@@ -51,6 +60,8 @@ class Mojibake(Check):
             spans.append((match.start(), match.end(), kind))
         for start, end in _badness_spans(text):
             spans.append((start, end, "mojibake"))
+        if "Ã" in text or "Â" in text:
+            spans.extend((start, end, "lost no-break space") for start, end in _lost_nbsp_spans(text))
         findings: list[Finding] = []
         reach = -1
         for start, end, kind in sorted(_word_spans(text, spans)):
@@ -58,6 +69,10 @@ class Mojibake(Check):
                 continue
             reach = end
             word = text[start:end]
+            if kind == "lost no-break space":
+                message = f"mojibake {_quoted(word)}, probably {_quoted(_repair(word + chr(0xA0)).rstrip())}"
+                findings.append(self.finding(text, start, end, message))
+                continue
             if kind != "mojibake":
                 findings.append(
                     self.finding(text, start, end, f"{kind} in {_quoted(word)}: the text was decoded wrongly")
@@ -91,6 +106,23 @@ def _badness_spans(text: str) -> list[tuple[int, int]]:
     for start, end in windows:
         spans.extend(match.span() for match in BADNESS_RE.finditer(text, start, min(end, len(text))))
         spans.extend(match.span() for match in _VIETNAMESE_RE.finditer(text, start, min(end, len(text))))
+    return spans
+
+
+def _lost_nbsp_spans(text: str) -> list[tuple[int, int]]:
+    """Words ending in "Ã"/"Â" before a plain space that decode as UTF-8 with the lost 0xA0 put back."""
+    spans: list[tuple[int, int]] = []
+    for match in _LOST_NBSP_RE.finditer(text):
+        end = match.end()
+        start = end - 1
+        while start > 0 and end - start < 40 and not text[start - 1].isspace():
+            start -= 1
+        word = text[start:end]
+        letters = word[:-1]
+        if word.endswith("Ã") and len(letters) >= 2 and letters.isalpha() and letters.isupper():
+            continue
+        if _repair(word + "\xa0") != word + "\xa0":
+            spans.append((end - 1, end))
     return spans
 
 

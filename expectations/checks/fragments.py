@@ -11,8 +11,14 @@ Two reason shapes, each reported on the fragment itself:
 * Stray tail — "…the Ministry of Foreign Affairs said. Foreign Affairs) said.": a short sentence (at most
   `max_tail_words` words, at least `min_tail_words`) on the same line whose words equal the last words of
   the sentence before it, where that tail was cut from the middle of a clause (only a space precedes
-  it). "Okay, thank you. Thank you." in a transcript is spared because a comma precedes the tail; an
-  exact copy of the whole previous sentence is left to a repeated-sentence check.
+  it). A one-word tail counts when both copies are a capitalised name of four letters or more ("…held
+  in Ouagadougou. Ouagadougou.", not "…so welcome. Welcome." nor "applause. (Applause.)", from the State
+  Department transcripts). "Okay, thank you. Thank you." in a transcript is spared because a comma
+  precedes the tail; an
+  exact copy of the whole previous sentence is left to a repeated-sentence check. Markup left in the
+  text is transparent: a tail after an HTML entity or tag ("…in &amp;amp; Addis Ababa. Addis Ababa.")
+  was cut from the middle of a clause just the same (`_MARKUP_BEFORE_RE`); markup-remnant reports the
+  entity itself.
 
 * Dangling ending — "…before travelling to the.": a sentence that ends in a full stop right after an article, a
   coordinating conjunction, a possessive determiner or a preposition that cannot close an English sentence
@@ -24,6 +30,20 @@ Two reason shapes, each reported on the fragment itself:
   A capital "A" is a name or grade ("Plan A.", "Category A."). When the next sentence starts in lower case on the
   same line ("…to facilitate the. passage of aid"), the stray full stop is one defect,
   reported once as the lower-case fragment.
+
+* Capitalised continuation — "…was willing to learn from. China's experience in poverty alleviation.":
+  the general form of the lower-case continuation, where the word after the stray full stop is a name.
+  A sentence ends on a preposition English strands but never uses as an adverb particle
+  (`OBJECT_PREPOSITIONS`: "from", "with", "of", "for"… — not "on", "in", "over": "The meeting went on.")
+  right after a lower-case word,
+  with no pronoun, relative or wh-word among the six words before it (`_GAP_OPENERS`: legitimate
+  stranding leaves a gap that such a word opens — "the region we work in", "what they had hoped
+  for"), and the next sentence, on the same line after a plain full stop, opens with a capital and has no verb
+  (`_is_verbless`: at least three words, none an auxiliary or common reporting verb of `VERB_CUES`, none
+  ending in "-ed", no pronoun subject) — a noun phrase that is the preposition's object. A stranded
+  preposition before a real sentence ("…what they were looking for. We will…") has a verb after it.
+  Boundary: on the 587 State Department releases and the GOV.UK items no sentence ending on a stranded
+  preposition is followed by a verbless one on the same line.
 
 A lower-case sentence that restarts the words ending the sentence before it ("…the Ministry said. the
 Ministry said the talks…") is `duplicated-phrase`'s, so one defect yields one finding.
@@ -38,6 +58,7 @@ Thresholds are ours, tuned on the seed example and on 587 edited US State Depart
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import replace
 from itertools import pairwise
@@ -87,6 +108,30 @@ range ("from 4 June to."); none of the 587 State
 Department releases has one there."""
 
 _RESTART_LIMIT = 8
+VERB_CUES: frozenset[str] = word_set(
+    """
+    is are was were be been being am has have had do does did will would shall should can could may might
+    must cannot
+    say says said tell tells told add adds note notes stress stresses thank thanks welcome welcomes
+    remain remains continue continues need needs want wants call calls make makes take takes give gives
+    see sees know knows believe believes hope hopes look looks let lets
+    """
+)
+"""Auxiliaries and common verbs whose presence makes a sentence a clause, not a stray noun phrase."""
+_PRONOUN_SUBJECTS = word_set("i we you he she it they there")
+OBJECT_PREPOSITIONS: frozenset[str] = word_set("from with of for into onto upon at against between towards toward like")
+"""Strandable prepositions that always want an object: never a particle closing a phrasal verb."""
+_GAP_OPENERS = word_set(
+    """
+    i we you he she it they which that what who whom whose where whatever something anything nothing
+    everything someone anyone everyone one
+    """
+)
+_CLAUSE_OPENERS = word_set("but and so or yet also then now well this that these those here")
+"""Openers of a new sentence in speech ("…to start with. But just on…"), never of a stray object."""
+_CONTRACTION_RE = re.compile(r"[’'](?:m|re|ve|ll|d|t)$|^(?:i|we|you|he|she|it|they|there|that|what|who|here)[’']s$")
+_MARKUP_BEFORE_RE = re.compile(r"(?:&(?:amp;)*#?[0-9A-Za-z]{2,8};|<[^<>\n]{1,40}>)[^\S\n]+$")
+"""An HTML entity or tag, then spaces, right before a token."""
 
 
 class GarbledFragment(Check):
@@ -123,6 +168,10 @@ class GarbledFragment(Check):
                 and not _is_restart(tokens, previous, sentence)
             ):
                 message = f'fragment "{_short(excerpt)}" starts in lower case after a full stop'
+                findings.append(self.finding(text, sentence.start, sentence.end, message))
+            elif sentence.separator == "full-stop" and _capitalised_continuation(tokens, previous, sentence):
+                cut = tokens.word(previous.stop - 1)
+                message = f'fragment "{_short(excerpt)}" follows a sentence cut after "{cut}"'
                 findings.append(self.finding(text, sentence.start, sentence.end, message))
             elif self._stray_tail(tokens, previous, sentence):
                 message = f'fragment "{_short(excerpt)}" repeats the end of the sentence before it'
@@ -161,7 +210,9 @@ class GarbledFragment(Check):
 
     def _stray_tail(self, tokens: Tokens, previous: Sentence, sentence: Sentence) -> bool:
         size = sentence.stop - sentence.first
-        if not self.min_tail_words <= size <= self.max_tail_words:
+        if not self.min_tail_words <= size <= self.max_tail_words and not (
+            size == 1 and _is_name(tokens, sentence.first) and _is_name(tokens, previous.stop - 1)
+        ):
             return False
         cut = previous.stop - size
         if cut <= previous.first:
@@ -171,7 +222,16 @@ class GarbledFragment(Check):
             return False
         if not any(character.isalpha() for word in tail for character in word):
             return False
-        return tokens.spaced[cut]
+        if tokens.spaced[cut]:
+            return True
+        start = tokens.starts[cut]
+        return _MARKUP_BEFORE_RE.search(tokens.text, max(start - 50, 0), start) is not None
+
+
+def _is_name(tokens: Tokens, index: int) -> bool:
+    """Whether token `index` is a capitalised word of at least four letters ("Ouagadougou")."""
+    word = tokens.word(index)
+    return len(word) >= 4 and word[:1].isupper() and word[1:].islower() and word.isalpha()
 
 
 def _dangles(tokens: Tokens, index: int) -> bool:
@@ -184,6 +244,33 @@ def _dangles(tokens: Tokens, index: int) -> bool:
             return True
         return gap.strip() == "," or any(character.isdigit() for character in tokens.folded[index - 1])
     return word in DANGLING_WORDS and tokens.word(index) != "A"
+
+
+def _capitalised_continuation(tokens: Tokens, previous: Sentence, sentence: Sentence) -> bool:
+    """Whether `previous` stops on a stranded preposition and `sentence` is its verbless object (module
+    docstring, "Capitalised continuation")."""
+    last = previous.stop - 1
+    if last <= previous.first or tokens.folded[last] not in OBJECT_PREPOSITIONS or not tokens.spaced[last]:
+        return False
+    if tokens.ends[last] + 1 != previous.end or not tokens.word(last - 1)[:1].islower():
+        return False
+    if any(word in _GAP_OPENERS for word in tokens.folded[max(previous.first, last - 6) : last]):
+        return False
+    if sentence.first >= sentence.stop or tokens.starts[sentence.first] != sentence.start:
+        return False
+    return tokens.word(sentence.first)[:1].isupper() and _is_verbless(tokens, sentence)
+
+
+def _is_verbless(tokens: Tokens, sentence: Sentence) -> bool:
+    """At least three words; no verb cue, "-ed" word, contraction ("won’t", "we’ve") or personal pronoun;
+    not opened by a word that opens speech ("But", "So": `_CLAUSE_OPENERS`)."""
+    words = tokens.folded[sentence.first : sentence.stop]
+    if len(words) < 3 or words[0] in _CLAUSE_OPENERS:
+        return False
+    return not any(
+        word in VERB_CUES or word in _PRONOUN_SUBJECTS or word.endswith("ed") or _CONTRACTION_RE.search(word)
+        for word in words
+    )
 
 
 def _starts_lower(tokens: Tokens, sentence: Sentence) -> bool:

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
-
-from datasketch import MinHash, MinHashLSH
+from typing import TYPE_CHECKING
 
 from expectations.checks.base import Check
 from expectations.findings import Finding, Severity
 from expectations.text import tokenize
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 SHINGLE_WORDS = 5
 
@@ -62,6 +64,8 @@ class NearDuplicateRelease(Check):
         self.threshold = threshold
         self.num_perm = num_perm
         self.exclude = exclude
+        from datasketch import MinHashLSH  # imported on use: it loads scipy (~1 s), which `check` never needs
+
         self._index = MinHashLSH(threshold=threshold, num_perm=num_perm)
         self._hashes: dict[str, MinHash] = {}
         for release_id, text in corpus:
@@ -102,6 +106,8 @@ class NearDuplicateRelease(Check):
         grams = shingles(text)
         if not grams:
             return None
+        from datasketch import MinHash
+
         signature = MinHash(num_perm=self.num_perm, seed=1, hashfunc=zlib.crc32)
         signature.update_batch(list(grams))
         return signature

@@ -18,6 +18,17 @@ Reason shapes and their severities:
   plural ("the ministers’ views") close nothing unless a single quotation is open; an opening single
   quote left unclosed at the end of a paragraph is a `warning` (it may be a misused apostrophe, "‘til"),
   except an ʿayn in a transliterated Arabic name ("Jami’ ‘Ali", "al-‘Umari").
+* Straight single quotes follow the same rule as ‘ ’, read from position alone: "'" after a space or an
+  opening mark and before a letter opens a quotation ("called it a 'historic step"), "'" after a word
+  and before a space or punctuation closes one, and "'" between letters or before a digit is an
+  apostrophe ("don't", "'90s"). A closing-looking "'" with nothing open is a plural possessive ("the
+  ministers' views"), never a finding. An opening "'" is an elision, not a quotation, before "tis",
+  "twas", "til", "em", "cause", "bout", "round", "n" (`_ELISIONS`). An opening straight quote left open at
+  the end of its paragraph is a `warning`, like "‘". Boundary, measured on the 587 State Department
+  releases and the GOV.UK items: none of them opens a straight single quote it does not close.
+* Right-to-left paragraphs (more Arabic or Hebrew letters than Latin ones): writers often type the
+  brackets in the order they see them, so the paragraph's brackets are read mirrored when its first
+  bracket is a closing one ("مسیح) حضرت عیسیٰ(" in the GOV.UK Urdu item, a balanced pair on screen).
 
 Straight double quotes after a digit (5'10") are inch marks when no quotation is open. Marks inside URLs
 are ignored. Guillemets and CJK corner quotes are not checked yet.
@@ -35,7 +46,12 @@ from expectations.text import is_enumerator, paragraphs, url_spans
 BRACKETS = {"(": ")", "[": "]", "{": "}", "（": "）", "【": "】"}
 OPENER_OF = {closer: opener for opener, closer in BRACKETS.items()}
 DOUBLE_QUOTES = '"“”„'
-_MARK_RE = re.compile(r"[()\[\]{}（）【】\"“”„‘’]")
+_MARK_RE = re.compile(r"[()\[\]{}（）【】\"“”„‘’']")
+_ELISIONS = frozenset({"tis", "twas", "til", "em", "cause", "bout", "round", "n"})
+_MIRRORED = str.maketrans("()[]{}", ")(][}{")
+_RTL_RE = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+_BRACKET_RE = re.compile(r"[()\[\]{}]")
+_LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _EMOTICON_RE = re.compile(r"(?:[:;=][\-^']?[()\[\]{}]|[()][\-^']?[:;=])(?!\w)")
 _EMOTICON_CANDIDATE_RE = re.compile(r"[:;=()][\-^']?[()\[\]{}:;=](?!\w)")
 """A superset of `_EMOTICON_RE` that starts with one character class, which `re` scans for quickly."""
@@ -73,12 +89,15 @@ class UnbalancedPunctuation(Check):
             stack: list[tuple[str, int]] = []
             depth = dict.fromkeys(BRACKETS, 0)
             single: int | None = None
+            mirrored = _reads_mirrored(text, start, end)
             for match in _MARK_RE.finditer(text, start, end):
                 position, mark = match.start(), match.group()
                 while cursor < len(skipped) and skipped[cursor][1] <= position:
                     cursor += 1
                 if cursor < len(skipped) and skipped[cursor][0] <= position:
                     continue
+                if mirrored:
+                    mark = mark.translate(_MIRRORED)
                 if mark in BRACKETS:
                     stack.append((mark, position))
                     depth[mark] += 1
@@ -172,6 +191,12 @@ class UnbalancedPunctuation(Check):
         role = _role(text, paragraph, position)
         if text[position] == "’":
             return None if role == "close" else single
+        if text[position] == "'":
+            if role == "close":
+                return None
+            if role != "open" or _is_elision(text, position):
+                return single
+            return position
         if role == "close":
             if single is not None:
                 message = "quotation is closed with an opening quote mark"
@@ -183,6 +208,23 @@ class UnbalancedPunctuation(Check):
 _TRANSLITERATION_RE = re.compile(
     r"(?:[^\W\d_][’‘ʼʻ][^\W\d_]*|\b(?:al|el|bin|ibn|abu|abd|bint|umm))[\s-]$", re.IGNORECASE
 )
+
+
+def _is_elision(text: str, position: int) -> bool:
+    """Whether the "'" at `position` opens an elided word ("'til", "'em", "rock 'n' roll")."""
+    end = position + 1
+    while end < len(text) and end - position <= 6 and text[end].isalpha():
+        end += 1
+    return text[position + 1 : end].casefold() in _ELISIONS
+
+
+def _reads_mirrored(text: str, start: int, end: int) -> bool:
+    """Whether the paragraph `text[start:end]` is right-to-left and opens its brackets with a closing one."""
+    first = _BRACKET_RE.search(text, start, end)
+    if first is None or first.group() not in ")]}":
+        return False
+    paragraph = text[start:end]
+    return len(_RTL_RE.findall(paragraph)) > len(_LATIN_RE.findall(paragraph))
 
 
 def _is_transliteration(text: str, paragraph_start: int, position: int) -> bool:

@@ -17,7 +17,8 @@ Two reason shapes, both reported on the second (redundant) copy:
   In a transcript (see `expectations.text.is_transcript`) speech-like repetition is what was said:
   back-to-back repeats of 2 to 4 words ("those are those are"), comma repeats, list repeats and
   restarts are capped at `transcript_severity` (default `info`); any other finding, such as a doubled
-  word ("a a", "and and"), at `warning`.
+  word ("a a", "and and") or a series closing on the end of its opening clause (below; a speaker lists
+  countries twice, but does not say "maintaining stability, prosperity and stability"), at `warning`.
 * Restart across a sentence boundary — "…a statement by the Ministry said. the Ministry said the talks…":
   the last `min_restart_words`..`max_phrase_words` words of a sentence open the next sentence on the same
   line, each copy without punctuation inside. It is an `error` when the second copy starts in lower case
@@ -37,9 +38,14 @@ Two reason shapes, both reported on the second (redundant) copy:
   comma-separated series, an item (case-insensitive) repeats an earlier item that is not right before
   it; the item after "and" closes the series even when a comma follows ("minerals, chips and minerals,
   as well as…"), and a one-word end of the opening clause counts as an item when it is a name ("in
-  Geneva, Vienna and Geneva"). A list needs at least one comma, so "again and again", "more and more"
-  and "step by step" are not lists; a segment longer than 8 words, with punctuation inside, with a
-  personal pronoun (a clause) or an aside ("of course", "again") is not an item but starts a new series.
+  Geneva, Vienna and Geneva"), and so does a lower-case one-word end when the series closes on it with
+  "and"/"or" and a lower-case word precedes it (`_ends_clause`: "committed to maintaining stability,
+  prosperity and stability in the region" — the seed's "a comprehensive, broad-based and comprehensive
+  solution" in its general form, whatever word comes before the first copy). Boundary: the 587 State
+  Department releases and the GOV.UK items have no such series. A list needs at least one comma, so
+  "again and again", "more and more" and "step by step" are not lists; a segment longer than 8 words,
+  with punctuation inside, with a personal pronoun (a clause) or an aside ("of course", "again") is not
+  an item but starts a new series.
 
 Thresholds are ours, tuned on the seed example (tests/fixtures/text/) and on 587 edited US State
 Department releases, where the check must stay silent. Work per token is bounded by the thresholds, so
@@ -185,10 +191,11 @@ class DuplicatedPhrase(Check):
         parts = sentences(text)
         speech: set[int] = set()
         commas = self._comma_repeats(tokens)
-        lists = self._in_lists(tokens, parts)
+        written: set[int] = set()
+        lists = self._in_lists(tokens, parts, written)
         restarts = self._restarts(tokens, parts)
         findings = self._immediate(tokens, speech) + commas + lists + restarts
-        speech.update(finding.start for finding in commas + lists + restarts)
+        speech.update(finding.start for finding in commas + lists + restarts if finding.start not in written)
         if findings and is_transcript(text):
             return [replace(f, severity=milder(f.severity, self._transcript_cap(f, speech))) for f in findings]
         return findings
@@ -313,8 +320,9 @@ class DuplicatedPhrase(Check):
             return size
         return 0
 
-    def _in_lists(self, tokens: Tokens, parts: tuple[Sentence, ...]) -> list[Finding]:
-        """Items repeated within a comma-separated series of one sentence (see the module docstring)."""
+    def _in_lists(self, tokens: Tokens, parts: tuple[Sentence, ...], written: set[int]) -> list[Finding]:
+        """Items repeated within a comma-separated series of one sentence (see the module docstring); the
+        starts of those whose first copy ended the opening clause go into `written` (not speech)."""
         text = tokens.text
         if "," not in text:
             return []
@@ -329,35 +337,44 @@ class DuplicatedPhrase(Check):
         for number, sentence_cuts in by_sentence.items():
             sentence = parts[number]
             bounds = [sentence.first, *sentence_cuts, sentence.stop]
-            for start, end in self._repeated_items(tokens, bounds):
+            for start, end, clause_tail in self._repeated_items(tokens, bounds):
                 message = f'"{text[tokens.starts[start] : tokens.ends[end - 1]]}" repeated within a list'
                 findings.append(self.finding(text, tokens.starts[start], tokens.ends[end - 1], message))
+                if clause_tail:
+                    written.add(tokens.starts[start])
         return findings
 
-    def _repeated_items(self, tokens: Tokens, bounds: list[int]) -> list[tuple[int, int]]:
+    def _repeated_items(self, tokens: Tokens, bounds: list[int]) -> list[tuple[int, int, bool]]:
         """Token ranges of items that repeat an earlier, non-adjacent item of the series cut at `bounds`.
 
         The first segment, and any segment too long to be an item, is the clause a series grows out of:
         it starts a new series, of which only its end can be an item, and a
         one-word end only after a determiner ("a comprehensive, broad-based and comprehensive"), so a
         noun heading a longer phrase ("LE staff, family members, employees and staff") is not an item.
-        Middle segments are items whole (they may contain "and": "Trinidad and Tobago"). In the last
-        segment, the words before its first "and"/"or" are an item, and so are the first words after it;
-        the item right before that conjunction is never compared ("more and more").
+        Each range comes with whether its first copy was the lower-case end of the opening clause
+        (`_ends_clause`). Middle segments are items whole (they may contain "and": "Trinidad and
+        Tobago"). In the last segment, the words before its first "and"/"or" are an item, and so are the
+        first words after it; the item right before that conjunction is never compared ("more and more").
         """
         folded = tokens.folded
         head, head_start, head_stop = 0, bounds[0], bounds[1]
         earlier: list[tuple[int, tuple[str, ...]]] = []
         found: list[tuple[int, int]] = []
+        clause_tails: set[tuple[str, ...]] = set()
 
-        def repeats(position: int, words: tuple[str, ...]) -> bool:
+        def repeats(position: int, words: tuple[str, ...], *, closing: bool = False) -> bool:
             if any(words == item for number, item in earlier if number < position - 1):
                 return _is_item(words)
             cut = head_stop - len(words)
             if position < head + 2 or cut < head_start or folded[cut:head_stop] != words:
                 return False
             named = tokens.word(cut)[:1].isupper() and words[0] not in FUNCTION_WORDS
-            return (len(words) > 1 or cut == head_start or named or folded[cut - 1] in DETERMINERS) and _is_item(words)
+            if len(words) > 1 or cut == head_start or named or folded[cut - 1] in DETERMINERS:
+                return _is_item(words)
+            if closing and _ends_clause(tokens, cut) and _is_item(words):
+                clause_tails.add(words)
+                return True
+            return False
 
         last = len(bounds) - 2
         for position in range(1, last + 1):
@@ -371,7 +388,9 @@ class DuplicatedPhrase(Check):
                     earlier.clear()
                 elif repeats(position, words):
                     found.append((start, stop))
-                elif (closing := self._closing_item(tokens, start, stop)) and repeats(position + 1, closing[1]):
+                elif (closing := self._closing_item(tokens, start, stop)) and repeats(
+                    position + 1, closing[1], closing=True
+                ):
                     found.append((closing[0], stop))
                 earlier.append((position, words))
                 continue
@@ -388,10 +407,12 @@ class DuplicatedPhrase(Check):
                 position += 1
                 after = conjunction + 1
             for size in range(min(self.max_item_words, stop - after), 0, -1):
-                if all(tokens.spaced[after + 1 : after + size]) and repeats(position, folded[after : after + size]):
+                if all(tokens.spaced[after + 1 : after + size]) and repeats(
+                    position, folded[after : after + size], closing=after > start
+                ):
                     found.append((after, after + size))
                     break
-        return found
+        return [(start, stop, folded[start:stop] in clause_tails) for start, stop in found]
 
     def _closing_item(self, tokens: Tokens, start: int, stop: int) -> tuple[int, tuple[str, ...]] | None:
         """The item after "and"/"or" inside a middle segment ("semiconductors and critical minerals" in
@@ -455,6 +476,17 @@ def _reduplicates(link: str, other: str) -> bool:
     if link not in _LINKING_WORDS or other in FUNCTION_WORDS:
         return False
     return link not in _CONJUNCTIONS or other.endswith("er") or other in _REPEATED_WITH_AND
+
+
+def _ends_clause(tokens: Tokens, cut: int) -> bool:
+    """Whether the one-word end of a series' opening clause at token `cut` can be its first item when the
+    series closes on it: a lower-case word after a lower-case word ("…maintaining stability, prosperity
+    and stability in…"). After a capitalised word or a number it is the head of a compound ("LE staff,
+    family members, employees and staff"), which the State Department releases write on purpose."""
+    if cut < 1 or not tokens.word(cut)[:1].islower() or not tokens.spaced[cut]:
+        return False
+    before = tokens.word(cut - 1)
+    return before[:1].islower() and before.isalpha()
 
 
 def _can_be_item(tokens: Tokens, start: int, stop: int) -> bool:

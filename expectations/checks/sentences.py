@@ -9,6 +9,17 @@ Two reason shapes, both reported on the later copy, whose message gives the offs
 * Repeated sentence — a sentence of at least `min_words` words whose words equal those of an earlier
   sentence anywhere in the body.
 
+* Echo paragraph — a paragraph whose words are exactly those of the last sentence of the paragraph
+  right before it (at least `min_echo_words`, default 2, words; the paragraph before has more): the
+  sentence was written again as its own paragraph ("…later this year.\n\nTalks ended in Geneva." after
+  "… Talks ended in Geneva."). When the sentence splitter did not cut where the copy starts (a heading
+  or a list line without a full stop before it), the paragraph's words ending the one before is enough
+  from `min_echo_tail_words` (default 4) words on. This shape is positional, so it needs none of the length, capitals or
+  link exceptions below: no edited text ends a paragraph on a sentence and opens the next with nothing
+  else but it. In a transcript, an echo opening with a speaker label is another speaker saying the same
+  words ("Thank you." — "MR PRICE: Thank you."), which is speech and capped like short repeats.
+  Boundary, from the 587 State Department releases and the GOV.UK items: no echo paragraph at all.
+
 `min_words` (default 6, from issue 4) keeps the formulae that speakers and editors repeat on purpose
 ("Thank you very much.", "We will not waver.") out. Lists such as public schedules repeat their own
 formula lines ("(MEDIA DETERMINED BY THE WHITE HOUSE)", "Please click here for more information.",
@@ -30,6 +41,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import replace
+from itertools import pairwise
 
 from expectations.checks.base import Check
 from expectations.findings import Finding, Severity, milder
@@ -54,20 +66,28 @@ class RepeatedSentence(Check):
         min_paragraph_words: int = 10,
         transcript_severity: Severity = "info",
         min_transcript_words: int = 12,
+        min_echo_words: int = 2,
+        min_echo_tail_words: int = 4,
     ) -> None:
         super().__init__(severity=severity)
         self.min_words = min_words
         self.min_paragraph_words = min_paragraph_words
         self.transcript_severity = transcript_severity
         self.min_transcript_words = min_transcript_words
+        self.min_echo_words = min_echo_words
+        self.min_echo_tail_words = min_echo_tail_words
 
     def find(self, text: str) -> list[Finding]:
         tokens = tokenize(text)
-        if len(tokens) < 2 * self.min_words:
-            return []
-        findings: list[Finding] = []
         transcript = is_transcript(text)
+        echo_speech: set[int] = set()
+        echoes = self._echoes(tokens, echo_speech, transcript=transcript)
+        cap = self.transcript_severity
+        echoes = [replace(f, severity=milder(f.severity, cap)) if f.start in echo_speech else f for f in echoes]
+        if len(tokens) < 2 * self.min_words:
+            return echoes
         speech: set[int] = set()
+        findings: list[Finding] = []
         skipped: list[tuple[int, int]] = []
         seen: dict[tuple[str, ...], int] = {}
         for start, end in paragraphs(text):
@@ -109,8 +129,37 @@ class RepeatedSentence(Check):
             if sentence.stop - first_word < self.min_transcript_words:
                 speech.add(sentence.start)
         if speech and transcript:
-            cap = self.transcript_severity
-            return [replace(f, severity=milder(f.severity, cap)) if f.start in speech else f for f in findings]
+            findings = [replace(f, severity=milder(f.severity, cap)) if f.start in speech else f for f in findings]
+        return echoes + findings
+
+
+    def _echoes(self, tokens: Tokens, speech: set[int], *, transcript: bool) -> list[Finding]:
+        """Echo paragraphs (module docstring); echoes that are another speaker's turn go into `speech`."""
+        text = tokens.text
+        spans = paragraphs(text)
+        if len(spans) < 2:
+            return []
+        parts = sentences(text)
+        ends = [sentence.end for sentence in parts]
+        findings: list[Finding] = []
+        for (previous_start, previous_end), (start, end) in pairwise(spans):
+            label = speaker_label_end(text, start) if transcript else start
+            words = _words(tokens, label, end)
+            size = len(words)
+            before = _words(tokens, previous_start, previous_end)
+            if size < self.min_echo_words or len(before) <= size or before[-size:] != words:
+                continue
+            index = bisect_left(ends, previous_end)
+            whole = index < len(parts) and ends[index] == previous_end and words == _words(
+                tokens, parts[index].start, parts[index].end
+            )
+            if not whole and size < self.min_echo_tail_words:
+                continue
+            first = tokens.starts[bisect_right(tokens.ends, previous_end) - size]
+            message = f"paragraph repeats the words that end the one before (offset {first})"
+            findings.append(self.finding(text, start, end, message))
+            if label != start:
+                speech.add(start)
         return findings
 
 

@@ -31,10 +31,12 @@ RECALL_FLOORS = {
 }
 PRECISION_FLOOR = 0.90
 OVERALL_RECALL_FLOOR = 0.95
-REAL_RELEASE_WARNING_BUDGET = {"garbled-fragment": 12, "unbalanced-punctuation": 3, "duplicated-phrase": 3}
+REAL_RELEASE_WARNING_BUDGET = {"garbled-fragment": 12, "unbalanced-punctuation": 3, "duplicated-phrase": 4}
 """Releases (of 587) allowed a warning from a check; every other check must stay silent on them.
 duplicated-phrase: a doubled word in a transcript is a warning ("as as many as", "I have a a symbolic
-question", "the level that it was was a problem")."""
+question", "the level that it was was a problem"), and since issue 14 the spoken series "humanitarian
+assistance for the Afghan people, international funding and assistance for" (a false alarm, kept at
+warning in transcripts because a series closing on its opening clause's end is rarely said)."""
 
 
 def test_corpus_is_the_pinned_one() -> None:
