@@ -222,6 +222,7 @@ def sources_add(
     min_interval: Annotated[float, typer.Option("--min-interval", help="Seconds between requests")] = 1.0,
 ) -> None:
     """Probe URL politely, print a proposed [[sources]] table and a preview of its first releases."""
+    from connectors.config import ConfigError, load_config
     from connectors.http import HttpSettings
     from flows.sources_add import append, propose, render_table
 
