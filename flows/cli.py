@@ -3,7 +3,8 @@
 Exit codes: 0 — everything listed was fetched and processed (data-quality findings do not change it);
 1 — ``pressroom check`` found an error-level defect; 2 — usage or configuration error, nothing written;
 3 — some page or source failed and the rest was loaded; 4 — the warehouse stayed locked by another
-process for longer than the lock timeout (nothing more was written).
+process for longer than the lock timeout (nothing more was written); 130 / 143 — stopped by SIGINT /
+SIGTERM between two transactions, the run recorded as ``interrupted`` (:mod:`flows.interrupts`).
 """
 
 from __future__ import annotations
@@ -132,19 +133,27 @@ def _execute(kind: str, settings: Settings, **params: Any) -> RunSummary:
         raise fail(str(error), EXIT_BUSY) from None
     except WarehouseError as error:
         raise fail(str(error), EXIT_USAGE) from None
-    from flows import console
+    from flows import console, ephemeral, interrupts
     from flows.nightly import backfill, nightly
 
     paths = {"data_dir": str(settings.data_dir), "warehouse": str(settings.warehouse),
              "sources_file": str(settings.sources), "lock_timeout": settings.lock_timeout}
     flow: Any = nightly if kind == "nightly" else backfill
-    try:
-        with console.progress_context():
-            summary: RunSummary = flow(**params, **paths)
-    except WarehouseBusy as error:
-        raise fail(str(error), EXIT_BUSY) from None
-    except WarehouseError as error:
-        raise fail(str(error), EXIT_PARTIAL) from None
+
+    def run_flow() -> RunSummary:
+        server = ephemeral.start()  # from the main thread: its child dies with this process
+        if server is not None:
+            interrupts.on_second_signal(server.kill_now)
+        interrupts.check()
+        try:
+            with console.progress_context():
+                return interrupts.run_in_thread(lambda: flow(**params, **paths))
+        except WarehouseBusy as error:
+            raise fail(str(error), EXIT_BUSY) from None
+        except WarehouseError as error:
+            raise fail(str(error), EXIT_PARTIAL) from None
+
+    summary = _stoppable(settings, run_flow)
     console.print_summary(out, summary)
     return summary
 
@@ -267,7 +276,7 @@ def reparse(
     settings = state.settings
     _select(settings, source)
     _existing_warehouse(settings)
-    _maintenance_summary(_guarded(lambda: run_reparse(settings, source)))
+    _maintenance_summary(_stoppable(settings, lambda: run_reparse(settings, source)))
 
 
 @app.command()
@@ -282,7 +291,7 @@ def recheck(
     settings = state.settings
     _select(settings, source)
     _existing_warehouse(settings)
-    _maintenance_summary(_guarded(lambda: run_recheck(settings, source, every=every)))
+    _maintenance_summary(_stoppable(settings, lambda: run_recheck(settings, source, every=every)))
 
 
 @app.command()
@@ -295,7 +304,7 @@ def publish(
     settings = state.settings
     _select(settings, source)
     _existing_warehouse(settings)
-    result = _guarded(lambda: publish_now(settings, source))
+    result = _stoppable(settings, lambda: publish_now(settings, source))
     out.print(f"published {len(result.published.published)} release(s); {len(result.published.held)} held",
               markup=False, highlight=False)
 
@@ -545,6 +554,38 @@ def _guarded(action: Callable[[], T]) -> T:
         raise fail(str(error), EXIT_BUSY) from None
     except (WarehouseError, ConfigError) as error:
         raise fail(str(error)) from None
+
+
+def _stoppable(settings: Settings, action: Callable[[], T]) -> T:
+    """Run a command that records a run: the first SIGINT or SIGTERM stops it between two transactions,
+    its run is recorded as ``interrupted`` and the exit code is 130 (SIGINT) or 143 (SIGTERM)."""
+    from flows import interrupts
+
+    try:
+        with interrupts.handling_signals():
+            return _guarded(action)
+    except interrupts.Interrupted as stop:
+        raise fail(_record_interrupted(settings, stop), stop.exit_code) from None
+
+
+def _record_interrupted(settings: Settings, stop: Any) -> str:
+    from datetime import UTC, datetime
+
+    from warehouse import Warehouse, WarehouseError
+    from warehouse.runs import interrupt_mine
+
+    told = f"stopped by {stop.signal_name} between two transactions"
+    if not settings.warehouse.exists():
+        return told
+    try:
+        with Warehouse(settings.warehouse, lock_timeout=settings.lock_timeout).transaction() as con:
+            run_ids = interrupt_mine(con, now=datetime.now(UTC))
+    except WarehouseError as error:
+        return f"{told}; could not record it ({error}): the next run records it as interrupted"
+    if not run_ids:
+        return f"{told}; no run had started"
+    return (f"{told}; run {', '.join(run_ids)} recorded as interrupted: what it loaded is kept, and the next run "
+            "carries on from there")
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from connectors.config import Config, load_config
 from connectors.http import PoliteSession
 from connectors.model import ParseFailure, Release
 from connectors.registry import connector_for
-from flows import pipeline
+from flows import interrupts, pipeline
 from flows.pipeline import FetchedBatch, RunContext
 from flows.settings import Settings
 from flows.validation import validate_run
@@ -58,6 +58,7 @@ def _finish(
         validate_run(ctx.warehouse, [ctx.config.source(sid) for sid in source_ids], run_id=ctx.run_id,
                      now=ctx.started_at, results_dir=settings.gx_results_dir, docs_dir=settings.gx_docs_dir,
                      with_history=False)
+    interrupts.check()
     published = pipeline.publish_run(ctx, source_ids, export_root=settings.exports_dir)
     counts["published"] = len(published.published)
     counts["held"] = len(published.held)
@@ -77,6 +78,7 @@ def reparse(settings: Settings, source_ids: Sequence[str] | None = None) -> Main
         with ctx.warehouse.transaction() as con:
             keys = [key for source_id in sources for key in store.raw_page_urls(con, source_id=source_id)]
         for start in range(0, len(keys), CHUNK):
+            interrupts.check()
             with ctx.warehouse.transaction() as con:
                 pages = store.load_raw_pages(con, keys[start : start + CHUNK])
             releases: list[Release] = []

@@ -28,7 +28,7 @@ from prefect.utilities.annotations import quote
 from connectors.config import SourceConfig, load_config
 from connectors.http import PoliteSession
 from connectors.model import Window
-from flows import pipeline
+from flows import interrupts, pipeline
 from flows.alerts import AlertSettings, Assessment, assess_run, deliver, load_alert_settings, report_link
 from flows.chunks import RANGED_KINDS, Chunk, completed_chunks, merge, month_chunks, record_chunk
 from flows.pipeline import RunContext, SourceOutcome, Stages
@@ -205,8 +205,10 @@ def execute(
         for source, source_futures in zip(selected, futures.values(), strict=True):
             done = [future.result() for future in source_futures]
             outcomes.append(merge(done) if done else pipeline.skipped_source(source))
+    interrupts.check()
     queue_task(q(ctx))
     validate_task(q(ctx), q(selected), q(settings), with_history=flow_name == "nightly")
+    interrupts.check()
     published = publish_task(q(ctx), [o.source_id for o in outcomes], q(settings.exports_dir))
     with warehouse.transaction() as con:
         totals_by_source = dict(con.execute("SELECT source_id, count(*) FROM releases GROUP BY 1").fetchall())

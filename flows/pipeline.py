@@ -25,6 +25,7 @@ from expectations import engine as check_engine
 from expectations.checks.boilerplate import Boilerplate, recurring_lines
 from expectations.checks.near_duplicates import NearDuplicateRelease
 from expectations.records import record_failures
+from flows import interrupts
 from flows.progress import reporter
 from warehouse import Warehouse, lifecycle, store
 from warehouse.exports import export_published
@@ -306,6 +307,7 @@ def drain_queue(ctx: RunContext, *, every: bool = False, source_ids: Sequence[st
                 {"all": source_ids is None, "ids": list(source_ids or [])},
             ).fetchall()})
     for start in range(0, len(queue), QUEUE_CHUNK):
+        interrupts.check()  # between chunks: what is not checked yet stays queued for the next run
         chunk = queue[start:start + QUEUE_CHUNK]
         with ctx.warehouse.transaction() as con:
             rows = con.execute(_QUEUED, {"ids": [k[0] for k in chunk], "hashes": [k[1] for k in chunk]}
@@ -450,7 +452,10 @@ def run_source(
     cursor = Discovery(ctx, source, window)
     failures: list[FailureRecord] = []
     reporter().begin(source.id, total=None)
-    while (result := stages.batch(ctx, source, cursor)) is not None:
+    while True:
+        interrupts.check()  # between batches: a batch's load and check transactions land together
+        if (result := stages.batch(ctx, source, cursor)) is None:
+            break
         counts.update(result.counts)
         failures.extend(result.failures)
     counts["listed"] = cursor.listed

@@ -10,7 +10,7 @@ import html
 import json
 import os
 import webbrowser
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import suppress
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -25,12 +25,13 @@ from flows.report_lifecycle import lifecycle_sections
 from warehouse import Warehouse
 from warehouse.health import SourceHealth, health_for_run, latest_health
 from warehouse.releases import gate_query as _gate
+from warehouse.runs import shown_status
 
 CSS = """
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1d1d1f}
 table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}
 th{background:#f4f4f6}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.ok{color:#137333}.partial{color:#b06000}.failed{color:#c5221f}.held{color:#c5221f;font-weight:600}
+.ok{color:#137333}.partial,.interrupted{color:#b06000}.failed{color:#c5221f}.held{color:#c5221f;font-weight:600}
 .body{white-space:pre-wrap;font-family:Georgia,serif;font-size:16px;line-height:1.6;border-left:3px solid #ddd;padding-left:1rem}
 mark{padding:0 1px;border-radius:2px}mark.error{background:#ffd6d6;outline:1px solid #c5221f}
 mark.warning{background:#fff1b8}mark.info{background:#e3f0ff}
@@ -100,6 +101,8 @@ def write_report(warehouse: Warehouse, out: Path, *, run_id: str | None = None) 
         runs = _rows(con, "SELECT * FROM runs ORDER BY started_at DESC LIMIT 500")
         if not runs:
             raise ValueError("no runs in the warehouse yet")
+        for row in runs:
+            row["status"] = shown_status(row)
         run = next((r for r in runs if r["run_id"] == run_id), None) if run_id else runs[0]
         if run is None:
             raise ValueError(f"no run {run_id!r} in the warehouse")
@@ -132,7 +135,6 @@ def write_report(warehouse: Warehouse, out: Path, *, run_id: str | None = None) 
         by_release.setdefault(finding["release_id"], []).append(finding)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     (out / "releases").mkdir(parents=True, exist_ok=True)
-    _write(out / "index.html", render_index(runs, health=render_health(current_health, title="Source health now")))
     for release in held:
         _write(out / "releases" / f"{release['release_id']}.html",
                render_release(release, by_release.get(release["release_id"], [])))
@@ -140,6 +142,10 @@ def write_report(warehouse: Warehouse, out: Path, *, run_id: str | None = None) 
     gx_health = json.loads(run["health_gx_failures"]) if run.get("health_gx_failures") else None
     _write(run_path, render_run(run, sources, held, by_release, failures, check_counts, gx=gx_links(run, run_path),
                                 health=render_health(health, gx_failures=gx_health), lifecycle=lifecycle))
+    # Last, so it links only run pages that exist: a run interrupted before its report has none.
+    written = {page.stem for page in (out / "runs").glob("*.html")}
+    _write(out / "index.html", render_index(runs, health=render_health(current_health, title="Source health now"),
+                                            pages=written))
     return run_path
 
 
@@ -187,9 +193,11 @@ def gx_links(run: dict[str, Any], page_path: Path) -> str:
     for label, target in (("validation results (JSON)", run.get("gx_results")),
                           ("source-health results (JSON)", run.get("health_gx_results")),
                           ("Data Docs", run.get("gx_docs"))):
-        if target:
+        if target and Path(target).exists():
             relative = Path(os.path.relpath(Path(target).resolve(), page_path.parent.resolve())).as_posix()
             links.append(f'<a href="{esc(relative)}">{esc(label)}</a>')
+    if not links:
+        return "<p class=\"muted\">This run's Great Expectations results are no longer on disk.</p>"
     warnings = "".join(f"<li>{esc(w)}</li>" for w in run.get("gx_warnings") or [])
     return (f"<p>{' · '.join(links)} (Data Docs use local copies of their scripts and styles: readable offline)</p>"
             + (f"<p>Batch-level warnings:</p><ul>{warnings}</ul>" if warnings else "<p>No batch-level warnings.</p>"))
@@ -232,10 +240,16 @@ def held_share_chart(runs: Sequence[dict[str, Any]], *, last: int = 30) -> str:
             f'viewBox="0 0 {width} {height}">{axis}{"".join(lines)}</svg><p>{" · ".join(legend)}</p>')
 
 
-def render_index(runs: Sequence[dict[str, Any]], *, health: str = "") -> str:
+def render_index(runs: Sequence[dict[str, Any]], *, health: str = "", pages: Collection[str] | None = None) -> str:
+    """The list of runs; with ``pages`` (ids of the runs whose page was written) only those are links."""
+    def run_cell(run_id: str) -> str:
+        if pages is None or run_id in pages:
+            return f"<a href=\"runs/{esc(run_id)}.html\">{esc(run_id)}</a>"
+        return f"{esc(run_id)} <span class=\"muted\">(no page)</span>"
+
     head = "".join(f"<th>{name}</th>" for name in ("run", "flow", "started (UTC)", "status", *COUNTS))
     rows = "".join(
-        f"<tr><td><a href=\"runs/{esc(r['run_id'])}.html\">{esc(r['run_id'])}</a></td><td>{esc(r['flow'])}</td>"
+        f"<tr><td>{run_cell(r['run_id'])}</td><td>{esc(r['flow'])}</td>"
         f"<td>{esc(str(r['started_at'])[:19])}</td><td class=\"{esc(r['status'])}\">{esc(r['status'])}</td>"
         + "".join(f"<td class=\"n\">{esc(r[name])}</td>" for name in COUNTS) + "</tr>"
         for r in runs
@@ -259,6 +273,9 @@ def render_run(
 ) -> str:
     parts = [f"<p>{esc(run['flow'])} run, started {esc(run['started_at'])}, finished {esc(run['finished_at'])}: "
              f"<span class=\"{esc(run['status'])}\">{esc(run['status'])}</span></p>"]
+    if run["status"] == "interrupted":
+        parts.append("<p class=\"interrupted\">A signal or a crash stopped this run between two transactions: "
+                     "what it loaded and checked is kept, and the next run carries on from there.</p>")
     head = "".join(f"<th>{name}</th>" for name in ("source", "status", "window", *SOURCE_COUNTS, "error"))
     rows = "".join(
         f"<tr><td>{esc(s['source_id'])}</td><td class=\"{esc(s['status'])}\">{esc(s['status'])}</td>"

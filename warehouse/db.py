@@ -22,10 +22,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
 import duckdb
+
+from warehouse.runs import interrupt_orphans
 
 log = logging.getLogger("pressroom.warehouse")
 _MIGRATION = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -121,6 +124,7 @@ class Warehouse:
                 if not self._migrated:
                     migrate(con)
                     self._migrated = True
+                    _interrupt_orphans_once(self.path, con)
                 con.execute("BEGIN TRANSACTION")
                 try:
                     yield con
@@ -175,6 +179,29 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             raise
         con.execute("COMMIT")
         log.info("warehouse migrated to version %04d_%s", version, name)
+
+
+_orphans_checked: set[Path] = set()
+_orphans_lock = threading.Lock()
+
+
+def _interrupt_orphans_once(path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    """The first time this process writes ``path``: runs left ``running`` by a process that is gone
+    (killed, or the machine lost power) are recorded as ``interrupted``."""
+    key = path.resolve()
+    with _orphans_lock:
+        if key in _orphans_checked:
+            return
+        _orphans_checked.add(key)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        gone = interrupt_orphans(con, now=datetime.now(UTC))
+    except duckdb.Error:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    for run_id in gone:
+        log.warning("run %s was left running by a process that is gone; recorded as interrupted", run_id)
 
 
 def check_version(con: duckdb.DuckDBPyConnection) -> int:

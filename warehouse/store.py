@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from connectors.model import RawPage
 from expectations.findings import Finding
+from warehouse.runs import this_process
 
 UTC_TS = pa.timestamp("us", tz="UTC")
 
@@ -65,10 +66,12 @@ def start_run(
     window: tuple[datetime | None, datetime | None] = (None, None),
     prefect_flow_run_id: str | None = None,
 ) -> None:
+    """A ``running`` row owned by this process (see :mod:`warehouse.runs`)."""
+    owner = this_process()
     con.execute(
-        "INSERT INTO runs (run_id, flow, status, started_at, window_since, window_until, prefect_flow_run_id)"
-        " VALUES (?, ?, 'running', ?, ?, ?, ?)",
-        [run_id, flow, started_at, window[0], window[1], prefect_flow_run_id],
+        "INSERT INTO runs (run_id, flow, status, started_at, window_since, window_until, prefect_flow_run_id,"
+        " owner_host, owner_pid, owner_started) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, flow, started_at, window[0], window[1], prefect_flow_run_id, owner.host, owner.pid, owner.started],
     )
 
 

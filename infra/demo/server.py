@@ -3,7 +3,8 @@
 ``with DemoMirror() as mirror:`` starts every site in ``content/`` on a free port; ``mirror.base_urls``
 maps site id to ``http://127.0.0.1:PORT``. Pages are rendered once at start. Conditional GET is
 honoured (strong ETag over the page bytes, ``Last-Modified`` from the release time). ``fail_status``
-makes a site answer that status to every request, ``set_path_status`` fails one page. ``python -m
+makes a site answer that status to every request, ``set_path_status`` fails one page, ``hold`` makes
+one page wait until released. ``python -m
 infra.demo.server`` serves until Ctrl-C.
 """
 
@@ -28,9 +29,19 @@ from infra.demo.pages import HTML_TYPE, Page, SitePages
 from infra.demo.sources import SOURCES_TEMPLATE, render_sources
 
 _log = logging.getLogger(__name__)
-__all__ = ["SOURCES_TEMPLATE", "DemoMirror", "RequestRecord", "main", "render_sources"]
+__all__ = ["SOURCES_TEMPLATE", "DemoMirror", "Hold", "RequestRecord", "main", "render_sources"]
 
 _LAYOUTS: dict[str, Callable[[Site], SitePages]] = {"articles": layout_articles.build, "table": layout_table.build}
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """A page held back: ``arrived`` is set when a request for it comes in, which then waits until
+    ``release`` is set (at most ``timeout`` seconds) before it is answered."""
+
+    arrived: threading.Event
+    release: threading.Event
+    timeout: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +65,7 @@ class _SiteServer(ThreadingHTTPServer):
         self.pages = pages
         self.fail_status: int | None = None
         self.path_status: dict[str, int] = {}
+        self.holds: dict[str, Hold] = {}
         self.log: list[RequestRecord] = []
         self.lock = threading.Lock()
         self._connections: set[socket.socket] = set()
@@ -103,6 +115,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, *, send_body: bool) -> None:
         path = urlsplit(self.path).path
+        hold = self.server.holds.get(path)
+        if hold is not None:
+            hold.arrived.set()
+            hold.release.wait(hold.timeout)
         pages = self.server.pages
         fail = self.server.path_status.get(path, self.server.fail_status)
         if fail is not None:
@@ -269,6 +285,15 @@ class DemoMirror:
                 server.path_status.pop(path, None)
             else:
                 server.path_status[path] = status
+
+    def hold(self, site_id: str, url: str, *, timeout: float = 60.0) -> Hold:
+        """From now on requests for one page of ``site_id`` (a full URL or a path) wait for the returned
+        hold's ``release`` (a client caught mid-request, for tests of signals and crashes)."""
+        hold = Hold(threading.Event(), threading.Event(), timeout)
+        server = self._server(site_id)
+        with server.lock:
+            server.holds[urlsplit(url).path] = hold
+        return hold
 
     def write_sources(self, out: Path, template: Path = SOURCES_TEMPLATE) -> Path:
         """A sources file for the running sites only (tables for sites not started are left out)."""

@@ -1,5 +1,5 @@
 -- Issue 15, the real web: skips, retired failures, withdrawn releases, PDF releases and their attachments.
--- Independent of 0007 (reserved for the gate work): only new columns and a new table.
+-- Independent of 0007 and 0008: only new columns and a new table.
 
 -- A release's format ('html' or 'pdf') and the PDFs its page links to.
 ALTER TABLE releases ADD COLUMN format VARCHAR DEFAULT 'html';
