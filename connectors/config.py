@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connectors.http import HttpSettings
-from connectors.kinds import KIND_MODELS, FeedSource, GovukSource, HtmlSource, WordpressSource
+from connectors.kinds import KIND_MODELS, FeedSource, GovukSource, HtmlSource, SitemapSource, WordpressSource
 from connectors.source import SourceConfig
 
 M = TypeVar("M", bound=BaseModel)
@@ -39,6 +39,9 @@ class PipelineSettings(BaseModel):
 
     lag_days: float = Field(default=2.0, ge=0, description="nightly window starts this long before the watermark")
     batch_size: int = Field(default=100, ge=1, le=5000, description="pages fetched and loaded per task run")
+    retire_after: int = Field(
+        default=5, ge=1, le=1000, description="runs in a row a page may answer 404/410 before it is no longer retried"
+    )
 
 
 class HttpTable(BaseModel):
@@ -174,6 +177,7 @@ __all__ = [
     "GovukSource",
     "HtmlSource",
     "PipelineSettings",
+    "SitemapSource",
     "SourceConfig",
     "WordpressSource",
     "default_sources_path",

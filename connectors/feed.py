@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from connectors.config import FeedSource
-from connectors.detail import DetailRules, Origin, attachment, parse_detail
+from connectors.detail import DetailRules, Origin, parse_detail
 from connectors.extract import fragment_paragraphs, fragment_text
 from connectors.http import FetchError, PoliteSession
 from connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page, payload_page
@@ -58,10 +58,11 @@ class FeedConnector:
             item = read_item(entry, base=response.final_url, zone=self.source.zone)
             if item.link is None:
                 continue
+            if item.published is not None and not window.contains(item.published):
+                continue
             if urlsplit(item.link).netloc.lower() not in self.source.hosts:
                 log.info("%s: feed links off the source's hosts, not followed: %s", self.source.id, item.link)
-                continue
-            if item.published is not None and not window.contains(item.published):
+                yield Listing(self.source.id, item.link, item.title or None, item.published, skip="off-host")
                 continue
             full = item.content is not None
             yield Listing(
@@ -82,7 +83,7 @@ class FeedConnector:
     def parse(self, raw: RawPage) -> Release | ParseFailure:
         """Pure: a release from one saved feed item, or from a saved linked page."""
         if raw.content_type not in XML_TYPES:
-            return attachment(raw) or parse_detail(raw, self.rules, self.origin)
+            return parse_detail(raw, self.rules, self.origin)
         entry = etree.fromstring(raw.content, _XML)
         if entry is None:
             return ParseFailure(self.source.id, raw.url, "bad-xml", "the saved item does not parse")

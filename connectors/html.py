@@ -39,7 +39,7 @@ class HtmlConnector:
         self.rules = DetailRules(
             title=source.title,
             published=source.published,
-            body=alternatives(source.body),
+            body=alternatives(source.body) if source.body else (),
             drop=source.drop,
             drop_leading=tuple(re.compile(pattern, re.I) for pattern in source.drop_leading),
             date_format=source.date_format,
@@ -94,9 +94,12 @@ class HtmlConnector:
             if not isinstance(href, str) or not href.strip():
                 continue
             url = urljoin(base, href.strip())
-            if urlsplit(url).scheme not in ("http", "https") or urlsplit(url).netloc.lower() not in self.source.hosts:
-                log.info("%s: listing links off the source's hosts, not followed: %s", self.source.id, url)
+            if urlsplit(url).scheme not in ("http", "https"):
                 continue
+            skip = None
+            if urlsplit(url).netloc.lower() not in self.source.hosts:
+                log.info("%s: listing links off the source's hosts, not followed: %s", self.source.id, url)
+                skip = "off-host"
             listed_at = None
             if self.source.date:
                 date_element = item.select_one(self.source.date)
@@ -105,7 +108,9 @@ class HtmlConnector:
                         date_text(date_element), zone=self.source.zone, date_format=self.source.date_format
                     )
             title = clean_inline(anchor.get_text(" ")) if anchor is not None else None
-            entries.append(Listing(source_id=self.source.id, url=url, title=title or None, listed_at=listed_at))
+            entries.append(
+                Listing(source_id=self.source.id, url=url, title=title or None, listed_at=listed_at, skip=skip)
+            )
         return entries
 
     def next_page(self, soup: BeautifulSoup, *, base: str) -> str | None:

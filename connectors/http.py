@@ -4,7 +4,9 @@ Contract of :meth:`PoliteSession.get` (see ARCHITECTURE.md, "Politeness and safe
 
 * only ``http``/``https`` URLs whose netloc is in ``SitePolicy.hosts``; redirects (at most
   :data:`MAX_REDIRECTS`) are followed by hand and only to those hosts;
-* robots.txt is fetched once per scheme+netloc and obeyed; ``Crawl-delay`` widens the interval;
+* robots.txt is fetched once per scheme+netloc and obeyed by RFC 9309 (:mod:`connectors.robots`); an
+  unreachable one (5xx, no answer) fails every URL of the host with ``robots-unavailable``, which a
+  later run retries; ``Crawl-delay`` widens the interval;
 * at most one request *start* per effective interval per netloc, across threads (``time.monotonic``);
 * 429/5xx (``HttpSettings.retry_statuses``, plus the site's ``SitePolicy.retry_statuses``), timeouts
   and connection errors are retried with exponential backoff and jitter, never sooner than
@@ -32,7 +34,7 @@ import requests
 from urllib3.exceptions import ReadTimeoutError
 
 from connectors.charset import decide_encoding, media_type
-from connectors.robots import RobotsCache, RobotsRules, allow_all, robots_url, rules_from_response
+from connectors.robots import RobotsCache, RobotsRules, allow_all, disallow_all, robots_url, rules_from_response
 
 __all__ = ["MAX_REDIRECTS", "FetchError", "HttpSettings", "PoliteSession", "Response", "SitePolicy"]
 
@@ -131,7 +133,7 @@ class Response:
 
 class FetchError(Exception):
     """A URL could not be fetched. ``reason`` is a stable code, e.g. 'http-404', 'timeout',
-    'connection', 'robots-disallowed', 'off-host', 'off-host-redirect', 'bad-scheme',
+    'connection', 'robots-disallowed', 'robots-unavailable', 'off-host', 'off-host-redirect', 'bad-scheme',
     'too-many-redirects', 'too-large', 'retry-after-too-long', 'bad-content-encoding'.
 
     ``attempts`` is how many requests were made to the failing URL (0 if refused before any);
@@ -330,6 +332,8 @@ class PoliteSession:
         source = robots_url(url, _netloc(url))
         rules = self._robots.rules_for(source, lambda src: self._fetch_robots(src, policy, hosts))
         user_agent = self._settings.user_agent
+        if rules.unreachable:
+            raise FetchError(url, rules.failure_reason, detail=f"{source} {rules.note}")
         if not rules.allows(url, user_agent):
             raise FetchError(url, "robots-disallowed", detail=f"by {source}")
         return max(policy.min_interval, rules.crawl_delay(user_agent) or 0.0)
@@ -342,7 +346,7 @@ class PoliteSession:
             try:
                 raw = self._send(current, {})
             except _AttemptFailed as exc:
-                return allow_all(source, f"unavailable: {exc.reason}", expected=False)
+                return disallow_all(source, exc.reason, reason=exc.reason)
             location = raw.headers.get("location")
             if raw.status not in _REDIRECT_STATUSES or not location:
                 return rules_from_response(source, raw.status, raw.content)

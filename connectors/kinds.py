@@ -30,6 +30,8 @@ class HtmlSource(SourceConfig):
     the order written, not in document order. ``encoding`` forces the codec of detail pages when a
     site labels them wrongly; without it a label that the bytes contradict (a "GB2312" page that is
     valid UTF-8) is overruled.
+    Without ``body`` the general extractor reads the page (trafilatura; htmldate for the date when
+    neither the listing nor ``published`` gives one).
     ``drop_leading`` are regular expressions (case-insensitive, searched): leading body paragraphs
     that match one are dropped (a transcript's "rush transcript" disclaimer).
     """
@@ -43,7 +45,7 @@ class HtmlSource(SourceConfig):
     pages: str | None = None
     title: str = "h1"
     published: str | None = None
-    body: str
+    body: str | None = None
     drop: tuple[str, ...] = ()
     drop_leading: tuple[str, ...] = ()
     date_format: str | None = None
@@ -190,4 +192,42 @@ class GovukSource(SourceConfig):
         return self
 
 
-KIND_MODELS: tuple[type[SourceConfig], ...] = (HtmlSource, WordpressSource, FeedSource, GovukSource)
+
+
+class SitemapSource(SourceConfig):
+    """A sitemap (``<urlset>``) or sitemap index (``<sitemapindex>``), gzipped or not, Google News
+    sitemaps included. ``include`` is a regular expression searched in each URL: only matching URLs
+    are releases (a site's sitemap lists every page; ``"/press-releases/"`` keeps the releases).
+    Detail pages are read with ``title``, ``published``, ``body`` (without it, the general extractor)
+    and ``drop``, as for ``html``; ``published`` defaults to the page's
+    ``article:published_time`` meta or first ``<time datetime>``."""
+
+    kind_name: ClassVar[str] = "sitemap"
+
+    include: str | None = None
+    title: str = "h1"
+    published: str | None = None
+    body: str | None = None
+    drop: tuple[str, ...] = ()
+    date_format: str | None = None
+
+    @field_validator("title", "published", "body", "drop")
+    @classmethod
+    def _selector(cls, value: str | tuple[str, ...] | None) -> str | tuple[str, ...] | None:
+        check_selectors(value)
+        return value
+
+    @field_validator("include")
+    @classmethod
+    def _include(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as error:
+                raise ValueError(f"{value!r} is not a regular expression ({error})") from None
+        return value
+
+
+KIND_MODELS: tuple[type[SourceConfig], ...] = (
+    HtmlSource, WordpressSource, FeedSource, GovukSource, SitemapSource,
+)

@@ -49,6 +49,9 @@ class Listing:
     listed_at: datetime | None = None
     payload: bytes | None = None
     payload_type: str = ""
+    #: Set when discovery saw the link but must not load it (``off-host``, ``robots-disallowed`` …):
+    #: the pipeline records it as a skip with this reason and makes no request.
+    skip: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,10 @@ class Release:
     language: str
     extractor: str
     byline: str | None = None
+    #: ``html`` (a web page, a feed item or an API record, all HTML bodies) or ``pdf`` (a PDF's text layer).
+    format: str = "html"
+    #: Links to PDF files the release's page carries (annexes, the signed original), absolute URLs.
+    attachments: tuple[str, ...] = ()
 
     @property
     def content_hash(self) -> str:
@@ -119,6 +126,15 @@ class Release:
         stamp = self.published_at.astimezone(UTC).isoformat() if self.published_at else ""
         payload = "\x1f".join((self.title, stamp, self.body_text))
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+#: Reasons a link is deliberately not loaded: a *skip*, recorded in ``skipped_pages`` with its reason,
+#: never a failure (no retry, no exit 3, the watermark moves past it). Fetch reasons (``robots-…``,
+#: ``off-host…``, ``bad-scheme``) and parse reasons (``attachment``: a linked file that is neither a page
+#: nor a PDF, so not a release; ``pdf-no-text``: a scanned PDF without a text layer).
+SKIP_REASONS = frozenset({
+    "robots-disallowed", "off-host", "off-host-redirect", "bad-scheme", "attachment", "pdf-no-text",
+})
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from bs4 import Comment, NavigableString, Tag
+from w3lib.url import url_query_cleaner
 
 #: Elements that are never release text.
 FURNITURE_TAGS = (
@@ -167,12 +168,36 @@ def canonical_url(url: str) -> str:
     query = sorted(
         (key, value)
         for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if not key.lower().startswith("utm_") and key.lower() not in TRACKING_PARAMS
+        if not is_tracking_param(key)
     )
     path = re.sub(r"/{2,}", "/", parts.path).rstrip("/") or "/"
     # A bare "?dtl/123/slug"-style query (keys only) is kept as written.
     query_text = urlencode(query) if any(value for _, value in query) else "&".join(key for key, _ in query)
     return urlunsplit(("https", netloc, path, query_text, ""))
+
+
+def is_tracking_param(key: str) -> bool:
+    """``utm_*`` and the click ids and newsletter tags of :data:`TRACKING_PARAMS`."""
+    key = key.lower()
+    return key.startswith("utm_") or key in TRACKING_PARAMS
+
+
+def clean_url(url: str) -> str:
+    """The URL a release is stored and fetched under: as the site wrote it (scheme, host, path and the
+    order of the query kept), without the fragment and tracking parameters (:func:`is_tracking_param`).
+    Two links that differ only in those are one page. Uses w3lib's ``url_query_cleaner``."""
+    url = url.strip()
+    query = urlsplit(url).query
+    tracking = sorted({key for key, _ in parse_qsl(query, keep_blank_values=True) if is_tracking_param(key)})
+    return str(url_query_cleaner(url, tracking, remove=True, keep_fragments=False))
+
+
+def same_site(url: str, other: str) -> bool:
+    """Whether two URLs are on the same host (case-insensitive, default ports ignored)."""
+    first, second = urlsplit(url), urlsplit(other)
+    return (first.hostname or "").lower() == (second.hostname or "").lower() and (
+        (first.port in (None, 80, 443) and second.port in (None, 80, 443)) or first.port == second.port
+    )
 
 
 def release_id(source_id: str, url: str) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-from connectors.config import FeedSource, GovukSource, HtmlSource, SourceConfig, WordpressSource
+from connectors.config import FeedSource, GovukSource, HtmlSource, SitemapSource, SourceConfig, WordpressSource
 from connectors.feed import FeedConnector
 from connectors.govuk import GovukConnector
 from connectors.html import HtmlConnector
 from connectors.http import PoliteSession
 from connectors.model import Listing, ParseFailure, RawPage, Release, Window
+from connectors.sitemap import SitemapConnector
 from connectors.wordpress import WordpressConnector
 
 
@@ -36,4 +37,6 @@ def connector_for(source: SourceConfig, session: PoliteSession) -> Connector:
         return FeedConnector(source, session)
     if isinstance(source, GovukSource):
         return GovukConnector(source, session)
+    if isinstance(source, SitemapSource):
+        return SitemapConnector(source, session)
     raise TypeError(f"no connector for kind {source.kind!r}")

@@ -1,14 +1,21 @@
-"""robots.txt rules, fetched once per scheme+netloc and shared by every thread of a session.
+"""robots.txt rules by RFC 9309, fetched once per scheme+netloc and shared by every thread of a session.
 
-Parsing is ``urllib.robotparser``, so its limits are ours: no ``*``/``$`` wildcards in paths, the first
-matching Allow/Disallow line wins (not the longest, as RFC 9309 says), and only whole-second
-``Crawl-delay`` values are read. User-agent groups match on the product token of our UA
-(``"pressroom/0.1 (+…)"`` -> ``pressroom``) or ``*``.
+Parsing is `protego <https://github.com/scrapy/protego>`_ (Scrapy's parser): ``*`` and ``$`` in paths,
+the longest matching rule wins and Allow wins a tie (RFC 9309 §2.2.2), fractional ``Crawl-delay``.
+User-agent groups match on the product token of our UA (``"pressroom/0.1 (+…)"`` -> ``pressroom``) or
+``*``.
 
-Status handling follows the project contract: 2xx is parsed; any other outcome (404/410, other 4xx,
-5xx, connection failure, an unfollowable redirect) allows everything. 404/410 is the normal "no
-robots.txt"; every other case is logged as a warning, because RFC 9309 §2.3.1.4 would have a crawler
-assume *complete disallow* on 5xx and a human may want to know.
+Status handling follows RFC 9309 §2.3.1:
+
+* 2xx — parsed;
+* 4xx ("unavailable", 404/410 being the normal "no robots.txt") — everything is allowed;
+* 5xx, or no answer at all (connection failure, timeout) — "unreachable": *complete disallow*. The
+  pages of that host fail with ``robots-unavailable``, a reason a later run retries (the watermark
+  stays before them), so nothing is lost once the host answers again;
+* redirects are followed (at most five hops, §2.3.1.2) within the source's hosts; more hops, or a
+  redirect elsewhere, count as unavailable (allow all), with a warning.
+
+Each outcome is cached for the session (one run), so a host is asked at most once per run.
 """
 
 from __future__ import annotations
@@ -18,32 +25,45 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
-from urllib.robotparser import RobotFileParser
 
-__all__ = ["RobotsCache", "RobotsRules", "allow_all", "robots_url", "rules_from_response"]
+from protego import Protego
+
+__all__ = ["RobotsCache", "RobotsRules", "allow_all", "disallow_all", "robots_url", "rules_from_response"]
 
 logger = logging.getLogger("pressroom.http")
 
 
+def _product_token(user_agent: str) -> str:
+    """``"pressroom/0.1 (+https://…)"`` -> ``"pressroom"``: the name robots.txt groups are matched on."""
+    return user_agent.split("/", 1)[0].split()[0] if user_agent.strip() else "*"
+
+
 @dataclass(frozen=True, slots=True)
 class RobotsRules:
-    """Parsed rules of one robots.txt; ``parser is None`` means everything is allowed.
+    """Rules of one robots.txt. ``parser is None`` allows everything unless ``unreachable``, which
+    disallows everything (RFC 9309: a 5xx or no answer means "assume complete disallow").
 
-    ``note`` says why the rules are what they are ("parsed", "absent", "unavailable: …").
+    ``note`` says why the rules are what they are ("parsed", "absent", "unavailable: …", "unreachable: …").
     """
 
     source: str
-    parser: RobotFileParser | None = None
+    parser: Protego | None = None
     note: str = "parsed"
+    unreachable: bool = False
+    #: The fetch-failure reason of pages on an unreachable host: ``robots-unavailable`` for a 5xx, the
+    #: network's own (``connection``, ``timeout``) when robots.txt got no answer. Both are retried.
+    failure_reason: str = "robots-unavailable"
 
     def allows(self, url: str, user_agent: str) -> bool:
-        return self.parser is None or self.parser.can_fetch(user_agent, url)
+        if self.unreachable:
+            return False
+        return self.parser is None or bool(self.parser.can_fetch(url, _product_token(user_agent)))
 
     def crawl_delay(self, user_agent: str) -> float | None:
         """Seconds asked between requests for our UA (or ``*``); None when not given."""
         if self.parser is None:
             return None
-        delay = self.parser.crawl_delay(user_agent)
+        delay = self.parser.crawl_delay(_product_token(user_agent))
         return float(delay) if delay is not None else None
 
 
@@ -53,7 +73,7 @@ def robots_url(url: str, netloc: str) -> str:
 
 
 def allow_all(source: str, note: str, *, expected: bool) -> RobotsRules:
-    """Rules that allow everything; logged as a warning unless ``expected`` (a plain 404/410)."""
+    """Rules that allow everything; logged as a warning unless ``expected`` (a plain 4xx)."""
     if expected:
         logger.debug("robots: %s %s, allowing all", source, note)
     else:
@@ -61,23 +81,32 @@ def allow_all(source: str, note: str, *, expected: bool) -> RobotsRules:
     return RobotsRules(source=source, parser=None, note=note)
 
 
+def disallow_all(source: str, note: str, *, reason: str = "robots-unavailable") -> RobotsRules:
+    """Rules of an unreachable robots.txt (5xx, no answer): nothing may be fetched from the host this run."""
+    logger.warning("robots: %s %s; assuming complete disallow (RFC 9309), a later run tries again", source, note)
+    return RobotsRules(source=source, parser=None, note=f"unreachable: {note}", unreachable=True,
+                       failure_reason=reason)
+
+
 def rules_from_response(source: str, status: int, body: bytes) -> RobotsRules:
     """Interpret a final (non-redirect) robots.txt response; the body is read as UTF-8 (RFC 9309)."""
     if 200 <= status < 300:
-        parser = RobotFileParser(source)
-        parser.parse(body.decode("utf-8", errors="replace").splitlines())
+        parser = Protego.parse(body.decode("utf-8", errors="replace"))
         logger.debug("robots: parsed %s (%d bytes)", source, len(body))
         return RobotsRules(source=source, parser=parser)
-    if status in (404, 410):
-        return allow_all(source, "absent", expected=True)
+    if 400 <= status < 500:
+        return allow_all(source, "absent" if status in (404, 410) else f"unavailable: http-{status}",
+                         expected=status in (401, 403, 404, 410))
+    if status >= 500:
+        return disallow_all(source, f"http-{status}")
     return allow_all(source, f"unavailable: http-{status}", expected=False)
 
 
 class RobotsCache:
     """Thread-safe cache of :class:`RobotsRules` keyed by robots.txt URL.
 
-    Only one thread fetches a given robots.txt; the others wait for its result. Failures are cached
-    too (as allow-all), so a host is asked at most once per session.
+    Only one thread fetches a given robots.txt; the others wait for its result. Every outcome is cached,
+    unreachable ones included, so a host is asked at most once per session.
     """
 
     def __init__(self) -> None:

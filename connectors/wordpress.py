@@ -36,6 +36,9 @@ JSON = "application/json"
 
 class WordpressConnector:
     extractor = "wordpress/1"
+    #: The API lists every post of a window: a post of the window it no longer returns is looked up
+    #: on its own (``fetch`` by slug), and a post that stays missing is withdrawn.
+    complete_listing = True
 
     def __init__(self, source: WordpressSource, session: PoliteSession) -> None:
         self.source = source

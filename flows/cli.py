@@ -329,14 +329,55 @@ def demo() -> None:
     raise typer.Exit(summary.exit_code)
 
 
-@app.command()
-def sources() -> None:
+sources_app = typer.Typer(help="The configured sources; `sources add URL` proposes a new one.")
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.callback(invoke_without_command=True)
+def sources(ctx: typer.Context) -> None:
     """The configured sources with their state: last run, status, watermark and counts."""
     from flows import console
 
+    if ctx.invoked_subcommand is not None:
+        return
     settings = state.settings
     config = _config(settings)
     console.print_sources(out, config, settings)
+
+
+@sources_app.command("add")
+def sources_add(
+    url: Annotated[str, typer.Argument(help="A page of the ministry's press releases (or its site)")],
+    source_id: Annotated[str | None, typer.Option("--id", help="Source id [default: from the host]")] = None,
+    write: Annotated[bool, typer.Option("--write", help="Append the proposed table to the sources file")] = False,
+    country: Annotated[str | None, typer.Option("--country", help="ISO 3166-1 alpha-2 [default: from the TLD]")] = None,
+    timezone: Annotated[str, typer.Option("--timezone", help="IANA zone of undated times")] = "UTC",
+    min_interval: Annotated[float, typer.Option("--min-interval", help="Seconds between requests")] = 1.0,
+) -> None:
+    """Probe URL politely, print a proposed [[sources]] table and a preview of its first releases."""
+    from connectors.config import ConfigError, load_config
+    from connectors.http import HttpSettings
+    from flows.sources_add import append, propose, render_table
+
+    settings = state.settings
+    try:
+        http = load_config(settings.sources).http.settings() if settings.sources.exists() else None
+        entry, proposal, rows = propose(url, source_id=source_id, country=country, timezone=timezone,
+                                        min_interval=min_interval, http=http or HttpSettings(), into=None)
+    except (ValueError, ConfigError) as error:
+        raise fail(str(error)) from None
+    out.print(f"# found: {proposal.found}", markup=False, highlight=False)
+    out.print(render_table(entry), markup=False, highlight=False, soft_wrap=True)
+    for row in rows:
+        date = row.published_at.isoformat() if row.published_at else "no date"
+        text = f"FAILED {row.problem}: {row.url}" if row.problem else row.first_line[:100]
+        out.print(f"- {row.title[:80]} | {date} | {text}", markup=False, highlight=False, soft_wrap=True)
+    if write:
+        try:
+            append(entry, settings.sources)
+        except (ValueError, ConfigError) as error:
+            raise fail(str(error)) from None
+        out.print(f"appended to {settings.sources}", markup=False, highlight=False)
 
 
 def _maintenance_summary(result: Any) -> None:

@@ -11,14 +11,14 @@ import logging
 import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from connectors.config import Config, SourceConfig
 from connectors.http import FetchError, PoliteSession
-from connectors.model import Listing, ParseFailure, RawPage, Release, Window
-from connectors.normalise import day_bounds
+from connectors.model import SKIP_REASONS, Listing, ParseFailure, RawPage, Release, Window
+from connectors.normalise import clean_url, day_bounds, release_id
 from connectors.registry import Connector, connector_for
 from expectations import Check, check_release
 from expectations import engine as check_engine
@@ -27,9 +27,10 @@ from expectations.checks.near_duplicates import NearDuplicateRelease
 from expectations.records import record_failures
 from flows import interrupts
 from flows.progress import reporter
-from warehouse import Warehouse, store
+from warehouse import Warehouse, lifecycle, store
 from warehouse.exports import export_published
 from warehouse.gate import QUEUE_SQL
+from warehouse.lifecycle import Settled, SkipRecord
 from warehouse.releases import PublishResult, UpsertResult, publish, save_checks, upsert_releases
 from warehouse.store import CheckResult, FailureRecord
 
@@ -50,6 +51,11 @@ class RunContext:
     session: PoliteSession
 
 
+#: Per-source counts beyond the ``runs`` columns, kept in ``runs.sources``: pages skipped (with a reason,
+#: never failures), failures retired this run (gone for ``retire_after`` runs) and releases withdrawn.
+EXTRA_COUNTS = ("parse_failed", "skipped", "retired", "withdrawn")
+
+
 @dataclass
 class SourceOutcome:
     source_id: str
@@ -68,7 +74,7 @@ class SourceOutcome:
             "until": self.window.until.isoformat() if self.window else None,
             "error": self.error,
             "total": self.total,
-            **{name: int(self.counts.get(name, 0)) for name in (*store.RUN_COUNTS, "parse_failed")},
+            **{name: int(self.counts.get(name, 0)) for name in (*store.RUN_COUNTS, *EXTRA_COUNTS)},
         }
 
 
@@ -95,13 +101,20 @@ class Discovery:
     """A cursor over a source's listings in the window, then over pages that failed in earlier runs.
 
     Listings are pulled a batch at a time, so a long backfill never holds every entry in memory. A
-    listing page that fails ends discovery but keeps everything listed before it (``failure``).
+    listing page that fails ends discovery but keeps everything listed before it (``failure``). Listed
+    URLs are cleaned of tracking parameters and fragments first, so two links to one page are one.
+    For a connector whose listing is complete for the window (``complete_listing``: the WordPress API),
+    a release of the window it no longer lists is fetched again on its own, so a withdrawn post ends
+    as a 404 and, two runs running, is marked withdrawn.
     """
 
     def __init__(self, ctx: RunContext, source: SourceConfig, window: Window) -> None:
         self.ctx = ctx
         self.source = source
-        self._listings: Iterator[Listing] | None = connector_for(source, ctx.session).discover(window)
+        self.window = window
+        connector = connector_for(source, ctx.session)
+        self._complete = bool(getattr(connector, "complete_listing", False))
+        self._listings: Iterator[Listing] | None = connector.discover(window)
         self._retries: Iterator[Listing] | None = None
         self.seen: set[str] = set()
         self.failure: FailureRecord | None = None
@@ -113,6 +126,7 @@ class Discovery:
             listing = self._next()
             if listing is None:
                 break
+            listing = replace(listing, url=clean_url(listing.url))
             if listing.url not in self.seen:
                 self.seen.add(listing.url)
                 batch.append(listing)
@@ -131,8 +145,13 @@ class Discovery:
                     self.source.id, error.url, error.reason, error.attempts, "listing", str(error)
                 )
         if self._retries is None:
+            since = self.window.since
             with self.ctx.warehouse.transaction() as con:
                 urls = store.open_failures(con, self.source.id)
+                if self._complete and self.failure is None and since is not None:
+                    listed = lifecycle.releases_in_window(con, source_id=self.source.id, since=since,
+                                                          until=self.window.until)
+                    urls = [*urls, *(url for url in listed if url not in self.seen and url not in urls)]
             self._retries = (Listing(source_id=self.source.id, url=url) for url in urls)
         return next(self._retries, None)
 
@@ -147,6 +166,8 @@ class FetchedBatch:
     pages: list[RawPage]
     releases: list[Release]
     failures: list[FailureRecord]
+    skips: list[SkipRecord] = field(default_factory=list)
+    settled: Settled = field(default_factory=Settled)
 
 
 def fetch_and_parse(ctx: RunContext, source: SourceConfig, listings: Sequence[Listing]) -> FetchedBatch:
@@ -154,36 +175,54 @@ def fetch_and_parse(ctx: RunContext, source: SourceConfig, listings: Sequence[Li
     pages: list[RawPage] = []
     releases: list[Release] = []
     failures: list[FailureRecord] = []
+    skips: list[SkipRecord] = []
     for listing in listings:
+        if listing.skip is not None:
+            skips.append(SkipRecord(source.id, listing.url, listing.skip, "seen on the listing, not followed"))
+            continue
         try:
             page = connector.fetch(listing)
         except FetchError as error:
-            failures.append(FailureRecord(
-                source.id, listing.url, error.reason, error.attempts, "page", str(error), listing.listed_at
-            ))
+            if error.reason in SKIP_REASONS:
+                skips.append(SkipRecord(source.id, listing.url, error.reason, str(error)))
+            else:
+                failures.append(FailureRecord(
+                    source.id, listing.url, error.reason, error.attempts, "page", str(error), listing.listed_at
+                ))
             continue
         pages.append(page)
         parsed = connector.parse(page)
-        if isinstance(parsed, ParseFailure):
+        if isinstance(parsed, ParseFailure) and parsed.reason in SKIP_REASONS:
+            skips.append(SkipRecord(source.id, listing.url, parsed.reason, parsed.detail))
+        elif isinstance(parsed, ParseFailure):
             failures.append(FailureRecord(
                 source.id, listing.url, parsed.reason, 1, "parse", parsed.detail, listing.listed_at
             ))
         else:
             releases.append(parsed)
     reporter().advance(source.id, done=len(listings))
-    return FetchedBatch(pages=pages, releases=releases, failures=failures)
+    return FetchedBatch(pages=pages, releases=releases, failures=failures, skips=skips)
 
 
 def load(ctx: RunContext, batch: FetchedBatch, *, source_id: str) -> UpsertResult:
-    """Raw pages, releases and failures of one batch in one transaction."""
+    """Raw pages, releases, failures and skips of one batch in one transaction; then failures gone for
+    long enough are retired and releases gone twice withdrawn (``batch.settled``)."""
     now = datetime.now(UTC)
     with ctx.warehouse.transaction() as con:
         store.save_raw_pages(con, batch.pages, run_id=ctx.run_id)
         result = upsert_releases(con, batch.releases, run_id=ctx.run_id, now=now)
-        store.record_failures(con, batch.failures, run_id=ctx.run_id, now=now)
+        lifecycle.save_release_details(con, batch.releases)
         failed = {failure.url for failure in batch.failures}
-        store.resolve_failures(
-            con, source_id=source_id, urls=(p.url for p in batch.pages if p.url not in failed), now=now
+        resolved = [p.url for p in batch.pages if p.url not in failed] + [s.url for s in batch.skips]
+        lifecycle.count_gone(con, source_id=source_id, failures=[(f.url, f.reason) for f in batch.failures],
+                             resolved=resolved, run_id=ctx.run_id)
+        store.record_failures(con, batch.failures, run_id=ctx.run_id, now=now)
+        lifecycle.count_new_gone(con, source_id=source_id, urls=failed, run_id=ctx.run_id)
+        lifecycle.record_skips(con, batch.skips, run_id=ctx.run_id, now=now)
+        store.resolve_failures(con, source_id=source_id, urls=resolved, now=now)
+        batch.settled = lifecycle.settle(
+            con, source_id=source_id, release_ids={url: release_id(source_id, url) for url in failed},
+            retire_after=ctx.config.pipeline.retire_after, now=now,
         )
     return result
 
@@ -380,12 +419,15 @@ def process_batch(ctx: RunContext, source: SourceConfig, cursor: Discovery) -> B
     batch = fetch_and_parse(ctx, source, listings)
     result = load(ctx, batch, source_id=source.id)
     check(ctx, batch.releases, ids=(*result.new, *result.changed))
+    retired = set(batch.settled.retired)
+    failures = [failure for failure in batch.failures if failure.url not in retired]
     counts: Counter[str] = Counter(
         fetched=len(batch.pages), new=len(result.new), changed=len(result.changed),
-        unchanged=len(result.unchanged), failed=len(batch.failures),
+        unchanged=len(result.unchanged), failed=len(failures),
         parse_failed=sum(1 for failure in batch.failures if failure.kind == "parse"),
+        skipped=len(batch.skips), retired=len(retired), withdrawn=len(batch.settled.withdrawn),
     )
-    return BatchResult(counts=counts, failures=batch.failures)
+    return BatchResult(counts=counts, failures=failures)
 
 
 @dataclass(frozen=True)

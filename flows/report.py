@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 
+from flows.report_lifecycle import lifecycle_sections
 from warehouse import Warehouse
 from warehouse.health import SourceHealth, health_for_run, latest_health
 from warehouse.releases import gate_query as _gate
@@ -88,6 +89,8 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Iterable[Any] = ()) 
 
 
 COUNTS = ("listed", "fetched", "new", "changed", "failed", "published", "held")
+#: A source's row on the run page also shows what it skipped (links deliberately not loaded).
+SOURCE_COUNTS = ("listed", "fetched", "new", "changed", "failed", "skipped", "published", "held")
 PALETTE = ("#1a73e8", "#d93025", "#188038", "#f9ab00", "#9334e6", "#e8710a", "#12b5cb", "#5f6368")
 
 
@@ -116,8 +119,10 @@ def write_report(warehouse: Warehouse, out: Path, *, run_id: str | None = None) 
             [[h["release_id"] for h in held]])
         failures = _rows(con, """
             SELECT source_id, url, reason, attempts, kind, detail, last_failed_at FROM fetch_failures
-            WHERE resolved_at IS NULL AND source_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY source_id, url""",
+            WHERE resolved_at IS NULL AND retired_at IS NULL AND source_id IN (SELECT unnest(?::VARCHAR[]))
+            ORDER BY source_id, url""",
             [ids])
+        lifecycle = lifecycle_sections(con, run_id=run["run_id"], source_ids=ids)
         health = health_for_run(con, run["run_id"])
         known = [row[0] for row in con.execute("SELECT DISTINCT source_id FROM source_health ORDER BY 1").fetchall()]
         current_health = sorted(latest_health(con, known).values(), key=lambda h: h.source_id)
@@ -136,7 +141,7 @@ def write_report(warehouse: Warehouse, out: Path, *, run_id: str | None = None) 
     run_path = out / "runs" / f"{run['run_id']}.html"
     gx_health = json.loads(run["health_gx_failures"]) if run.get("health_gx_failures") else None
     _write(run_path, render_run(run, sources, held, by_release, failures, check_counts, gx=gx_links(run, run_path),
-                                health=render_health(health, gx_failures=gx_health)))
+                                health=render_health(health, gx_failures=gx_health), lifecycle=lifecycle))
     # Last, so it links only run pages that exist: a run interrupted before its report has none.
     written = {page.stem for page in (out / "runs").glob("*.html")}
     _write(out / "index.html", render_index(runs, health=render_health(current_health, title="Source health now"),
@@ -264,17 +269,18 @@ def render_run(
     *,
     gx: str = "",
     health: str = "",
+    lifecycle: str = "",
 ) -> str:
     parts = [f"<p>{esc(run['flow'])} run, started {esc(run['started_at'])}, finished {esc(run['finished_at'])}: "
              f"<span class=\"{esc(run['status'])}\">{esc(run['status'])}</span></p>"]
     if run["status"] == "interrupted":
         parts.append("<p class=\"interrupted\">A signal or a crash stopped this run between two transactions: "
                      "what it loaded and checked is kept, and the next run carries on from there.</p>")
-    head = "".join(f"<th>{name}</th>" for name in ("source", "status", "window", *COUNTS, "error"))
+    head = "".join(f"<th>{name}</th>" for name in ("source", "status", "window", *SOURCE_COUNTS, "error"))
     rows = "".join(
         f"<tr><td>{esc(s['source_id'])}</td><td class=\"{esc(s['status'])}\">{esc(s['status'])}</td>"
         f"<td>{esc(s.get('since') or 'beginning')} → {esc(s.get('until'))}</td>"
-        + "".join(f"<td class=\"n\">{esc(s.get(name, 0))}</td>" for name in COUNTS)
+        + "".join(f"<td class=\"n\">{esc(s.get(name, 0))}</td>" for name in SOURCE_COUNTS)
         + f"<td>{esc(s.get('error') or '')}</td></tr>"
         for s in sources
     )
@@ -309,6 +315,7 @@ def render_run(
                        f"<td>{esc(f['reason'])}</td><td class=\"n\">{esc(f['attempts'])}</td></tr>" for f in failures)
         parts.append("<table><tr><th>source</th><th>url</th><th>kind</th><th>reason</th><th>attempts</th></tr>"
                      f"{rows}</table>")
+    parts.append(lifecycle)
     return page(f"Run {run['run_id']}", "".join(parts), depth=1)
 
 

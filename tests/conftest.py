@@ -30,3 +30,12 @@ def prefect_server() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=90):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _unhandled_paths_are_404(request: pytest.FixtureRequest) -> None:
+    """pytest-httpserver answers a path no test registered with 500. Since robots.txt is read by RFC 9309
+    (a 5xx means "disallow everything"), that would refuse every page of a test that does not care about
+    robots.txt; a real site without a robots.txt answers 404, so the test server does too."""
+    if "httpserver" in request.fixturenames:
+        request.getfixturevalue("httpserver").no_handler_status_code = 404

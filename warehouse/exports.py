@@ -5,9 +5,11 @@ Layout under the export root (default ``<data dir>/published``)::
     source=<id>/date=<YYYY-MM-DD>/part-0.parquet   every published release of that source and day
     runs/<run_id>.jsonl                             the releases a run published (only when it did)
 
-A partition is rewritten only when its content changed, and removed when nothing in it is published any
-more (every release in it was retracted): each holds a ``_fingerprint`` file (count and a
-hash of its releases' content hashes), so exporting unchanged content writes nothing. Files are written
+Columns are ``published_releases``' own plus ``withdrawn_at`` (from ``releases``; NULL unless the release
+was withdrawn: a withdrawn release stays published, marked). A partition is rewritten only when its
+content changed (a withdrawal included), and removed when nothing in it is published any more (every
+release in it was retracted): each holds a ``_fingerprint`` file (count and a hash of its releases'
+content hashes and withdrawals), so exporting unchanged content writes nothing. Files are written
 to a temporary name and renamed, so a crash leaves either the old file or the new one. The day is the
 release's ``published_at`` in UTC.
 """
@@ -22,11 +24,18 @@ from pathlib import Path
 import duckdb
 
 COLUMNS = ("release_id, source_id, url, title, published_at, body_text, language, content_hash, version,"
-           " published_run_id, published_at_utc, waived_checks")
+           " published_run_id, published_at_utc, waived_checks, withdrawn_at")
+#: ``published_releases`` with each release's ``withdrawn_at`` (NULL unless withdrawn; issue 15): a withdrawn
+#: release stays published and exported, marked.
+PUBLISHED = ("(SELECT p.*, r.withdrawn_at FROM published_releases p"
+             " LEFT JOIN releases r ON r.release_id = p.release_id)")
 
 
 _DAY = "coalesce(strftime(published_at AT TIME ZONE 'UTC', '%Y-%m-%d'), 'unknown')"
 """A release's partition day: its ``published_at`` in UTC, ``unknown`` when it has none."""
+#: Written into each partition's ``_fingerprint``: a partition written before ``withdrawn_at`` was a column
+#: is rewritten once, so every file has the same columns.
+EXPORT_SCHEMA = "columns-2"
 #: Changed partitions exported per scan of ``published_releases``.
 EXPORT_GROUP = 200
 
@@ -43,15 +52,16 @@ def export_published(con: duckdb.DuckDBPyConnection, root: Path, *, run_id: str 
     published anything."""
     partitions = con.execute(
         f"""SELECT source_id, {_DAY} AS day,
-                  count(*) AS n, md5(string_agg(release_id || ':' || content_hash, ',' ORDER BY release_id)) AS fp
-           FROM published_releases GROUP BY ALL ORDER BY ALL"""
+                  count(*) AS n, md5(string_agg(release_id || ':' || content_hash
+                      || coalesce(':withdrawn:' || withdrawn_at::VARCHAR, ''), ',' ORDER BY release_id)) AS fp
+           FROM {PUBLISHED} GROUP BY ALL ORDER BY ALL"""
     ).fetchall()
     written = unchanged = 0
     _remove_emptied(root, {(source_id, day) for source_id, day, _, _ in partitions})
     changed: list[tuple[str, str, str]] = []
     for source_id, day, count, fingerprint in partitions:
         folder = root / f"source={source_id}" / f"date={day}"
-        stamp = f"{count}:{fingerprint}"
+        stamp = f"{EXPORT_SCHEMA}:{count}:{fingerprint}"
         marker = folder / "_fingerprint"
         if marker.exists() and marker.read_text(encoding="utf-8") == stamp and (folder / "part-0.parquet").exists():
             unchanged += 1
@@ -63,7 +73,7 @@ def export_published(con: duckdb.DuckDBPyConnection, root: Path, *, run_id: str 
         # backfill changes thousands of source-days): the group's rows are staged, then split.
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE export_stage AS
-                SELECT p.* FROM (SELECT {COLUMNS}, {_DAY} AS day FROM published_releases) p
+                SELECT p.* FROM (SELECT {COLUMNS}, {_DAY} AS day FROM {PUBLISHED}) p
                 JOIN (SELECT unnest($sources::VARCHAR[]) AS source_id, unnest($days::VARCHAR[]) AS day) w
                   ON w.source_id = p.source_id AND w.day = p.day""",
             {"sources": [g[0] for g in group], "days": [g[1] for g in group]},
@@ -121,7 +131,7 @@ def _write_run_file(con: duckdb.DuckDBPyConnection, path: Path, *, run_id: str) 
     with temporary.open("w", encoding="utf-8") as handle:
         for start in range(0, len(ids), RUN_FILE_SLICE):
             rows = con.execute(
-                f"SELECT {COLUMNS} FROM published_releases WHERE release_id IN (SELECT unnest(?::VARCHAR[]))"
+                f"SELECT {COLUMNS} FROM {PUBLISHED} WHERE release_id IN (SELECT unnest(?::VARCHAR[]))"
                 " ORDER BY release_id",
                 [ids[start:start + RUN_FILE_SLICE]],
             )

@@ -273,7 +273,8 @@ def resolve_failures(
 
 def open_failures(con: duckdb.DuckDBPyConnection, source_id: str, *, kind: str = "page") -> list[str]:
     rows = con.execute(
-        "SELECT url FROM fetch_failures WHERE source_id = ? AND kind = ? AND resolved_at IS NULL ORDER BY url",
+        "SELECT url FROM fetch_failures WHERE source_id = ? AND kind = ? AND resolved_at IS NULL"
+        " AND retired_at IS NULL ORDER BY url",
         [source_id, kind],
     ).fetchall()
     return [row[0] for row in rows]

@@ -7,6 +7,7 @@ REST posts made from the real State Department releases; uk-fcdo reads real GOV.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from connectors.config import HtmlSource, SourceConfig, load_config
 from connectors.http import PoliteSession
 from connectors.model import Listing, ParseFailure, RawPage, Release
 from connectors.registry import connector_for
+from tests.connectors.pdfs import text_pdf
 from tests.connectors.wpserver import WordpressMirror
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -142,14 +144,25 @@ def test_uk_fcdo_parses_real_content_items(name: str) -> None:
     assert len(release.body_text) > 200 and "<" not in release.body_text
 
 
-def test_a_pdf_is_an_attachment_for_every_kind() -> None:
-    pdf = b"%PDF-1.7\n1 0 obj <<>> endobj\n"
+def test_a_pdf_is_a_release_for_page_kinds_and_an_attachment_for_api_kinds() -> None:
+    """html and feed sources read a linked PDF's text layer; API kinds (wordpress, govuk) expect their
+    own JSON records, so a PDF there is an attachment (a skip)."""
+    pdf = text_pdf([["The Ministry welcomes the agreement signed today."]])
+    listed_at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     with PoliteSession() as session:
         for source in load_config().sources:
             connector = connector_for(source, session)
             url = source.url.rstrip("/") + "/files/statement.pdf"
-            result = connector.parse(page(source.id, url, pdf, "application/pdf"))
-            assert isinstance(result, ParseFailure) and result.reason == "attachment", (source.id, result)
+            raw = replace(page(source.id, url, pdf, "application/pdf"), listed_title="Agreement", listed_at=listed_at)
+            result = connector.parse(raw)
+            if source.kind in ("html", "feed"):
+                assert isinstance(result, Release), (source.id, result)
+                assert (result.format, result.title, result.published_at) == ("pdf", "Agreement", listed_at)
+                assert result.body_text == "The Ministry welcomes the agreement signed today."
+                broken = connector.parse(replace(raw, content=b"%PDF-1.7\n1 0 obj <<>> endobj\n"))
+                assert isinstance(broken, ParseFailure) and broken.reason == "bad-pdf", (source.id, broken)
+            else:
+                assert isinstance(result, ParseFailure) and result.reason == "attachment", (source.id, result)
 
 
 def test_listing_is_a_plain_record() -> None:

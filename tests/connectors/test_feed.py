@@ -13,7 +13,8 @@ from pytest_httpserver import HTTPServer
 from connectors.config import FeedSource, parse_config
 from connectors.feed import FeedConnector
 from connectors.http import HttpSettings, PoliteSession
-from connectors.model import Release, Window
+from connectors.model import ParseFailure, Release, Window
+from tests.connectors.pdfs import scanned_pdf, text_pdf
 
 RSS = Path(__file__).resolve().parents[1] / "fixtures" / "state-dept" / "feed-2021-05-23.rss"
 EVERYTHING = Window(since=None, until=datetime(2030, 1, 1, tzinfo=UTC))
@@ -91,14 +92,15 @@ def test_saved_item_parses_alone(httpserver: HTTPServer, session: PoliteSession)
     assert offline.parse(raw) == connector.parse(raw)
 
 
-def test_atom_items_without_content_are_fetched_and_pdfs_are_attachments(
+def test_atom_items_without_content_are_fetched_and_pdfs_are_releases(
     httpserver: HTTPServer, session: PoliteSession
 ) -> None:
     base = httpserver.url_for("").rstrip("/")
     atom = ATOM.format(base=base)
     httpserver.expect_request("/atom.xml").respond_with_data(atom, content_type="application/atom+xml")
     httpserver.expect_request("/news/summit").respond_with_data(PAGE, content_type="text/html; charset=utf-8")
-    httpserver.expect_request("/files/report.pdf").respond_with_data(b"%PDF-1.7 ...", content_type="application/pdf")
+    pdf = text_pdf([["The annual report of the Ministry, in full."]], title="report-final-v3.docx")
+    httpserver.expect_request("/files/report.pdf").respond_with_data(pdf, content_type="application/pdf")
     connector = FeedConnector(source_for(httpserver, "/atom.xml", body=".text", drop=[".share"]), session)
     listings = list(connector.discover(EVERYTHING))
     assert [listing.payload for listing in listings] == [None, None]
@@ -107,8 +109,15 @@ def test_atom_items_without_content_are_fetched_and_pdfs_are_attachments(
     assert release.title == "Statement on the summit"
     assert release.body_text == "The Minister welcomed the summit’s outcome."
     assert release.published_at == datetime(2024, 3, 1, 9, 0, tzinfo=UTC)  # from the feed
-    attachment = connector.parse(connector.fetch(listings[1]))
-    assert not isinstance(attachment, Release) and attachment.reason == "attachment"
+    report = connector.parse(connector.fetch(listings[1]))
+    assert isinstance(report, Release) and report.format == "pdf"
+    assert (report.title, report.body_text) == ("Annual report", "The annual report of the Ministry, in full.")
+    assert report.published_at == datetime(2024, 2, 1, tzinfo=UTC)  # the feed's date, not the file's
+    scan = replace(connector.fetch(listings[1]), content=scanned_pdf())
+    no_text = f"no text layer in {len(scan.content)} bytes"
+    assert connector.parse(scan) == ParseFailure("us-state-rss", scan.url, "pdf-no-text", no_text)
+    word = replace(connector.fetch(listings[0]), content_type="application/msword")
+    assert not isinstance(connector.parse(word), Release) and connector.parse(word).reason == "attachment"
     assert not isinstance(connector.parse(replace(connector.fetch(listings[0]), content=b"")), Release)
 
 

@@ -80,10 +80,11 @@ def test_parse_is_pure_and_reports_missing_body(connectors: dict[str, HtmlConnec
     page = connector.fetch(Listing(source_id="xa-mfa", url=mirror.listing_url("valdoria")))
     result = connector.parse(page)
     assert isinstance(result, ParseFailure) and result.reason == "no-body"
-    pdf = replace(page, content_type="application/pdf")
-    assert connector.parse(pdf) == ParseFailure(
-        "xa-mfa", page.url, "attachment", f"content type 'application/pdf', {len(page.content)} bytes"
+    word = replace(page, content_type="application/msword")
+    assert connector.parse(word) == ParseFailure(
+        "xa-mfa", page.url, "attachment", f"content type 'application/msword', {len(page.content)} bytes"
     )
+    assert connector.parse(replace(page, content_type="application/pdf")).reason == "bad-pdf"
 
 
 def test_numbered_pages_end_where_the_next_number_is_missing(httpserver) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import logging
 import pickle
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -178,15 +179,50 @@ def test_robots_group_for_our_agent_applies(site: RecordingServer, session: Poli
     assert site.paths() == ["/robots.txt"]
 
 
-def test_robots_server_error_allows_all_and_warns(
+def test_robots_server_error_disallows_all_without_a_page_request(
     site: RecordingServer, session: PoliteSession, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """RFC 9309 §2.3.1.4: robots.txt answering 5xx means complete disallow; a retryable reason, asked once."""
     site.expect_oneshot_request("/robots.txt").respond_with_data("oops", status=500)
     site.expect_request("/page").respond_with_data("ok")
     with caplog.at_level(logging.WARNING, logger="pressroom.http"):
-        assert session.get(site.url_for("/page"), policy=site.policy()).status == 200
-    assert any("robots" in record.getMessage() for record in caplog.records)
-    assert site.paths() == ["/robots.txt", "/page"]
+        for path in ("/page", "/other"):
+            with pytest.raises(FetchError) as caught:
+                session.get(site.url_for(path), policy=site.policy())
+            assert caught.value.reason == "robots-unavailable"
+    assert any("complete disallow" in record.getMessage() for record in caplog.records)
+    assert site.paths() == ["/robots.txt"]
+
+
+@pytest.mark.parametrize("status", [403, 404, 410, 451])
+def test_robots_client_error_allows_all(site: RecordingServer, session: PoliteSession, status: int) -> None:
+    site.expect_oneshot_request("/robots.txt").respond_with_data("no", status=status)
+    site.expect_request("/page").respond_with_data("ok")
+    assert session.get(site.url_for("/page"), policy=site.policy()).status == 200
+
+
+def test_robots_wildcards_dollar_and_longest_match(site: RecordingServer, session: PoliteSession) -> None:
+    """``*`` and ``$`` as government sites write them, and the longest rule wins (Allow on a tie)."""
+    robots = (
+        "User-agent: *\nDisallow: /*?print=\nDisallow: /*.doc$\nDisallow: /press/\nAllow: /press/releases/\n"
+    )
+    site.expect_oneshot_request("/robots.txt").respond_with_data(robots)
+    site.expect_request(re.compile(r"/.*")).respond_with_data("ok")
+    refused = ["/news/item?print=1", "/files/statement.doc", "/press/archive"]
+    allowed = ["/news/item?page=2", "/files/statement.doc.html", "/press/releases/1"]
+    for path in refused:
+        with pytest.raises(FetchError, match="robots-disallowed"):
+            session.get(site.url_for(path), policy=site.policy())
+    for path in allowed:
+        assert session.get(site.url_for(path), policy=site.policy()).status == 200
+    assert site.paths() == ["/robots.txt", *[path.split("?")[0] for path in allowed]]
+
+
+def test_robots_redirect_is_followed(site: RecordingServer, session: PoliteSession) -> None:
+    site.expect_oneshot_request("/robots.txt").respond_with_data("", status=301, headers={"Location": "/real-robots"})
+    site.expect_request("/real-robots").respond_with_data("User-agent: *\nDisallow: /private\n")
+    with pytest.raises(FetchError, match="robots-disallowed"):
+        session.get(site.url_for("/private/x"), policy=site.policy())
 
 
 def test_crawl_delay_is_honoured(site: RecordingServer, session: PoliteSession) -> None:

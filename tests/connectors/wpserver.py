@@ -7,7 +7,8 @@ It answers what pressroom asks of a WordPress site the way WordPress does:
   ``_embed=author``; ``X-WP-Total`` / ``X-WP-TotalPages`` headers; a page past the last answers
   ``400 {"code": "rest_post_invalid_page_number"}``; JSON escaped as WordPress escapes it (``\\/``,
   ``\\uXXXX``), titles and bodies HTML-escaped (``&#8217;``, ``&#8211;``).
-- ``/robots.txt`` (404 unless ``robots`` is given).
+- ``/robots.txt`` (404 unless ``robots`` is given); ``/`` announcing the API with
+  ``<link rel="https://api.w.org/">``; ``/wp-json/wp/v2/types`` naming the post types.
 
 Posts are made on demand from their index (post 0 is the newest), so a 10,000-post mirror costs
 nothing to build; their bodies are the real State Department releases of
@@ -15,7 +16,8 @@ nothing to build; their bodies are the real State Department releases of
 (speaker paragraph, hidden ``<input data-filter>``, stray ``<b> </b>``).
 
 Faults: ``fail_once[page] = status`` answers that page's first request with ``status`` and
-``Retry-After: 0``; ``fail_always[page] = status`` answers it with ``status`` until removed.
+``Retry-After: 0``; ``fail_always[page] = status`` answers it with ``status`` until removed; a post in
+``trashed`` is no longer returned.
 """
 
 from __future__ import annotations
@@ -79,6 +81,8 @@ class WordpressMirror:
         self.robots = robots
         self.fail_once: dict[int, int] = {}
         self.fail_always: dict[int, int] = {}
+        #: Indexes of posts moved to the trash: the API no longer returns them, by listing or by slug.
+        self.trashed: set[int] = set()
         self.requests: list[str] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -105,7 +109,7 @@ class WordpressMirror:
         )
 
     def posts(self) -> Iterator[Post]:
-        return (self.post(index) for index in range(self.count))
+        return (self.post(index) for index in range(self.count) if index not in self.trashed)
 
     def link(self, post: Post) -> str:
         return f"{self.base_url}/{post.slug}/"
@@ -163,6 +167,15 @@ class WordpressMirror:
             if self.robots is None:
                 return 404, {"Content-Type": "text/plain"}, b"not found"
             return 200, {"Content-Type": "text/plain"}, self.robots.encode()
+        if parts.path == "/":  # the site's home page announces its API, as WordPress does
+            api = f'<link rel="https://api.w.org/" href="{self.base_url}/wp-json/">'
+            page = f"<html><head>{api}</head><body></body></html>"
+            return 200, {"Content-Type": "text/html; charset=UTF-8"}, page.encode()
+        if parts.path.rstrip("/") == "/wp-json/wp/v2/types":
+            types = {"post": {"name": "Posts", "slug": "post", "rest_base": "posts"},
+                     "page": {"name": "Pages", "slug": "page", "rest_base": "pages"},
+                     self.post_type: {"name": "Press Releases", "slug": self.post_type, "rest_base": self.post_type}}
+            return 200, {"Content-Type": "application/json; charset=UTF-8"}, _dump(types)
         if parts.path.rstrip("/") != f"/wp-json/wp/v2/{self.post_type}":
             return 404, {"Content-Type": "text/html"}, b"<h1>Not found</h1>"
         embed = "_embed" in query
@@ -185,7 +198,7 @@ class WordpressMirror:
                     " than the number of pages available.", "data": {"status": 400}}
             return 400, {"Content-Type": "application/json; charset=UTF-8"}, _dump(body)
         chunk = selected[(page - 1) * per_page : page * per_page]
-        posts = [self.as_json(self.post(index), embed=embed) for index in chunk]
+        posts = [self.as_json(self.post(index), embed=embed) for index in chunk if index not in self.trashed]
         return 200, _json_headers(len(selected), pages), _dump(posts)
 
 

@@ -67,7 +67,9 @@ def test_failing_source_exits_3_and_the_other_is_loaded(tmp_path: Path) -> None:
         loaded = dict(rows(warehouse, "SELECT source_id, count(*) FROM releases GROUP BY 1"))
         assert loaded == {"xa-mfa": len(mirror.site("valdoria").releases)}
         failures = rows(warehouse, "SELECT source_id, url, reason, attempts, resolved_at FROM fetch_failures")
-        assert failures == [("xb-mea", mirror.listing_url("norland"), "http-500", 2, None)]
+        # The whole site answers 500, robots.txt too: by RFC 9309 that disallows every page, so the listing
+        # is never requested (0 attempts) and fails with a reason the next run retries.
+        assert failures == [("xb-mea", mirror.listing_url("norland"), "robots-unavailable", 0, None)]
         status = dict(rows(warehouse, "SELECT source_id, last_status FROM source_state"))
         assert status == {"xa-mfa": "ok", "xb-mea": "failed"}
         assert rows(warehouse, "SELECT status FROM runs") == [("partial",)]

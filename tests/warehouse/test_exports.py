@@ -42,7 +42,7 @@ def test_run_file_written_in_slices_matches_one_query(
     monkeypatch.setattr(exports, "RUN_FILE_SLICE", 2)
     with warehouse.transaction() as con:
         result = export_published(con, tmp_path / "out", run_id="run1")
-        cursor = con.execute(f"SELECT {exports.COLUMNS} FROM published_releases ORDER BY release_id")
+        cursor = con.execute(f"SELECT {exports.COLUMNS} FROM {exports.PUBLISHED} ORDER BY release_id")
         names = [column[0] for column in cursor.description]
         expected = [json.loads(json.dumps(dict(zip(names, row, strict=True)), default=str, ensure_ascii=False))
                     for row in cursor.fetchall()]
