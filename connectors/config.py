@@ -84,9 +84,10 @@ class Config(BaseModel):
         return [source for source in self.sources if source.enabled]
 
 
-def load_config(path: Path | None = None) -> Config:
+def load_config(path: Path | None = None, *, allow_empty: bool = False) -> Config:
     """Read and validate a sources file; raise :class:`ConfigError` naming the key at fault. A file
-    that is not UTF-8, or that configures no source at all, is an error too."""
+    that is not UTF-8, or that configures no source at all, is an error too (unless ``allow_empty``:
+    ``pressroom sources add`` writes the first source into such a file)."""
     path = path or default_sources_path()
     try:
         raw = path.read_bytes()
@@ -103,7 +104,7 @@ def load_config(path: Path | None = None) -> Config:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
     config = parse_config(data, path=str(path), text=text)
-    if not config.sources:
+    if not config.sources and not allow_empty:
         raise ConfigError(f"{path}: no sources configured (add a [[sources]] table per ministry)")
     return config
 

@@ -132,7 +132,10 @@ def main_options(
                                       lock_timeout=lock_timeout)
     state.verbose = verbose
     state.data_dir_given = data_dir is not None
-    if ctx.invoked_subcommand and not ctx.resilient_parsing and not ctx.meta.get("pressroom.help"):
+    # `sources` is a group: its callback runs the pre-flight for the listing (`sources add` may start
+    # from a sources file with no source yet).
+    if ctx.invoked_subcommand not in (None, "sources") and not ctx.resilient_parsing \
+            and not ctx.meta.get("pressroom.help"):
         _preflight(ctx.invoked_subcommand, state.settings)
 
 
@@ -338,9 +341,10 @@ def sources(ctx: typer.Context) -> None:
     """The configured sources with their state: last run, status, watermark and counts."""
     from flows import console
 
-    if ctx.invoked_subcommand is not None:
+    if ctx.invoked_subcommand is not None or ctx.resilient_parsing:
         return
     settings = state.settings
+    _preflight("sources", settings)
     config = _config(settings)
     console.print_sources(out, config, settings)
 
@@ -361,7 +365,7 @@ def sources_add(
 
     settings = state.settings
     try:
-        http = load_config(settings.sources).http.settings() if settings.sources.exists() else None
+        http = load_config(settings.sources, allow_empty=True).http.settings() if settings.sources.exists() else None
         entry, proposal, rows = propose(url, source_id=source_id, country=country, timezone=timezone,
                                         min_interval=min_interval, http=http or HttpSettings(), into=None)
     except (ValueError, ConfigError) as error:

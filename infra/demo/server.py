@@ -161,6 +161,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: bytes, content_type: str | None, headers: Mapping[str, str],
               *, send_body: bool) -> None:
+        # Logged before the answer goes out: a client that has its answer finds its request in the log.
+        record = RequestRecord(self.command, self.path, status, self.headers.get("User-Agent"),
+                               self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since"))
+        with self.server.lock:
+            self.server.log.append(record)
         self.send_response(status)
         if content_type is not None:
             self.send_header("Content-Type", content_type)
@@ -170,10 +175,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if send_body and status != 304:
             self.wfile.write(body)
-        record = RequestRecord(self.command, self.path, status, self.headers.get("User-Agent"),
-                               self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since"))
-        with self.server.lock:
-            self.server.log.append(record)
 
 
 def _reason(status: int) -> str:

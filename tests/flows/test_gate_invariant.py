@@ -136,6 +136,16 @@ class FeedSite:
         self.server.server_close()
 
 
+def write_sources(path: Path, site: FeedSite) -> None:
+    """One feed source on ``site``, dates read in Asia/Karachi, failing fast."""
+    path.write_text(
+        '[[sources]]\nid = "xk-mfa"\nname = "MFA"\ncountry = "PK"\nlanguage = "en"\n'
+        f'timezone = "Asia/Karachi"\nkind = "feed"\nurl = "{site.url}/feed.xml"\nmin_interval = 0\n'
+        "\n[http]\nmax_attempts = 1\nbackoff = 0.01\n",
+        encoding="utf-8",
+    )
+
+
 class Killed(BaseException):
     """A stand-in for SIGKILL: raised instead of the next transaction, so nothing more is committed."""
 
@@ -184,12 +194,7 @@ class GateMachine(RuleBasedStateMachine):
         self.data = self.root / f"case-{self.index}"
         self.sources = self.data / "sources.toml"
         self.data.mkdir(parents=True)
-        self.sources.write_text(
-            '[[sources]]\nid = "xk-mfa"\nname = "MFA"\ncountry = "PK"\nlanguage = "en"\n'
-            f'timezone = "Asia/Karachi"\nkind = "feed"\nurl = "{self.site.url}/feed.xml"\nmin_interval = 0\n'
-            "\n[http]\nmax_attempts = 1\nbackoff = 0.01\n",
-            encoding="utf-8",
-        )
+        write_sources(self.sources, self.site)
         self.site.items = [Item("first", "Agreement welcomed", 0, 1), Item("second", "Call for a solution", 3, 1),
                            Item("third", "Delegation visit", 1, 1)]
         self.kill_after: int | None = None
@@ -362,10 +367,7 @@ def test_releases_loaded_by_a_killed_run_are_checked_and_gated_by_the_next_comma
     try:
         site.items = [Item("clean", "Agreement welcomed", 0, 1), Item("defect", "Call for a solution", 3, 1)]
         data, sources = tmp_path / "data", tmp_path / "sources.toml"
-        sources.write_text(
-            '[[sources]]\nid = "xk-mfa"\nname = "MFA"\ncountry = "PK"\nlanguage = "en"\n'
-            f'timezone = "Asia/Karachi"\nkind = "feed"\nurl = "{site.url}/feed.xml"\nmin_interval = 0\n',
-            encoding="utf-8")
+        write_sources(sources, site)
         base = ("--data-dir", str(data), "--sources", str(sources))
 
         def die(*args: object, **kwargs: object) -> None:
