@@ -235,26 +235,21 @@ _JUDGED = """
 #: verdict, one that is not a loaded version, or one with a blocking item left without an active waiver.
 _RETRACTABLE = f"""
     WITH published AS (
-        SELECT p.release_id, p.content_hash, d.record_failures, d.release_id IS NOT NULL AS checked
+        SELECT p.release_id, p.content_hash, d.record_failures, d.release_id IS NOT NULL AS checked,
+               EXISTS (SELECT 1 FROM releases r WHERE r.release_id = p.release_id AND r.content_hash = p.content_hash)
+               OR EXISTS (SELECT 1 FROM release_versions r WHERE r.release_id = p.release_id
+                          AND r.content_hash = p.content_hash) AS loaded
         FROM published_releases p
         LEFT JOIN dq_runs d ON d.release_id = p.release_id AND d.content_hash = p.content_hash
         WHERE $ids IS NULL OR p.release_id IN (SELECT unnest($ids::VARCHAR[]))
     ),
     {_JUDGED.format(versions="published")}
     SELECT p.release_id, p.source_id, p.content_hash, p.version,
-           CASE WHEN NOT x.checked THEN 'unchecked'
-                WHEN NOT EXISTS (SELECT 1 FROM releases r WHERE r.release_id = p.release_id
-                                   AND r.content_hash = p.content_hash)
-                 AND NOT EXISTS (SELECT 1 FROM release_versions r WHERE r.release_id = p.release_id
-                                   AND r.content_hash = p.content_hash) THEN 'not-loaded'
-                ELSE 'blocked' END AS reason,
+           CASE WHEN NOT x.checked THEN 'unchecked' WHEN NOT x.loaded THEN 'not-loaded' ELSE 'blocked' END AS reason,
            array_to_string(v.open_checks, ', ') AS detail, p.published_run_id
     FROM published x JOIN published_releases p USING (release_id)
     LEFT JOIN verdict v ON v.release_id = x.release_id
-    WHERE NOT x.checked OR NOT coalesce(v.all_waived, true)
-       OR (NOT EXISTS (SELECT 1 FROM releases r WHERE r.release_id = p.release_id AND r.content_hash = p.content_hash)
-           AND NOT EXISTS (SELECT 1 FROM release_versions r WHERE r.release_id = p.release_id
-                           AND r.content_hash = p.content_hash))
+    WHERE NOT x.checked OR NOT x.loaded OR NOT coalesce(v.all_waived, true)
 """
 
 

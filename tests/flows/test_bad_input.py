@@ -24,22 +24,9 @@ import duckdb
 import pytest
 
 from tests.flows.helpers import cli
+from tests.flows.test_cli_errors import GOOD
 from warehouse import Warehouse
 
-GOOD = """
-[[sources]]
-id = "xa-mfa"
-name = "Ministry"
-country = "XA"
-language = "en"
-timezone = "Asia/Karachi"
-kind = "html"
-url = "http://127.0.0.1:9/press-releases/"
-enabled = true
-min_interval = 0.0
-item = "article"
-body = "div.body"
-"""
 PRESSROOM = Path(sys.executable).parent / "pressroom"
 
 #: Every command of ``pressroom --help`` but ``check`` (which reads only the files it is given), with
