@@ -35,7 +35,7 @@ test: $(VENV)/.installed-dev lint
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
-	$(BIN)/mypy flows connectors warehouse expectations infra
+	$(BIN)/mypy pressroom
 
 ## Benchmarks (never part of make test).
 bench: $(VENV)/.installed-dev

@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from connectors.http import HttpSettings
-from connectors.kinds import KIND_MODELS, FeedSource, GovukSource, HtmlSource, SitemapSource, WordpressSource
-from connectors.source import SourceConfig
+from pressroom.connectors.http import HttpSettings
+from pressroom.connectors.kinds import KIND_MODELS, FeedSource, GovukSource, HtmlSource, SitemapSource, WordpressSource
+from pressroom.connectors.source import SourceConfig
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -22,12 +22,12 @@ from zoneinfo import ZoneInfo
 
 from bs4 import BeautifulSoup, Tag
 
-from connectors.charset import trusted_encoding
-from connectors.extract import drop_leading
-from connectors.general import VERSION as GENERAL
-from connectors.general import general_body, general_date
-from connectors.model import ParseFailure, RawPage, Release
-from connectors.normalise import (
+from pressroom.connectors.charset import trusted_encoding
+from pressroom.connectors.extract import drop_leading
+from pressroom.connectors.general import VERSION as GENERAL
+from pressroom.connectors.general import general_body, general_date
+from pressroom.connectors.model import ParseFailure, RawPage, Release
+from pressroom.connectors.normalise import (
     clean_inline,
     clean_url,
     extract_text,
@@ -36,7 +36,7 @@ from connectors.normalise import (
     remove_furniture,
     same_site,
 )
-from connectors.pdf import is_pdf, parse_pdf
+from pressroom.connectors.pdf import is_pdf, parse_pdf
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})
 

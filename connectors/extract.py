@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from connectors.normalise import BLOCK_TAGS, FURNITURE_TAGS, WIDGET_CLASSES, WIDGET_IDS
+from pressroom.connectors.normalise import BLOCK_TAGS, FURNITURE_TAGS, WIDGET_CLASSES, WIDGET_IDS
 
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True)
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")

@@ -19,13 +19,13 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from connectors.config import FeedSource
-from connectors.detail import DetailRules, Origin, parse_detail
-from connectors.extract import fragment_paragraphs, fragment_text
-from connectors.http import FetchError, PoliteSession
-from connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page, payload_page
-from connectors.normalise import release_id
-from connectors.source import alternatives
+from pressroom.connectors.config import FeedSource
+from pressroom.connectors.detail import DetailRules, Origin, parse_detail
+from pressroom.connectors.extract import fragment_paragraphs, fragment_text
+from pressroom.connectors.http import FetchError, PoliteSession
+from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page, payload_page
+from pressroom.connectors.normalise import release_id
+from pressroom.connectors.source import alternatives
 
 log = logging.getLogger("pressroom.connectors.feed")
 ATOM = "{http://www.w3.org/2005/Atom}"

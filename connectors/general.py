@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import htmldate
 import trafilatura
 
-from connectors.normalise import clean_inline, parse_date
+from pressroom.connectors.normalise import clean_inline, parse_date
 
 VERSION = f"trafilatura-{trafilatura.__version__ if hasattr(trafilatura, '__version__') else '2'}"
 for _noisy in ("trafilatura", "htmldate"):

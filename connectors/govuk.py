@@ -28,13 +28,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
-from connectors.config import GovukSource
-from connectors.detail import attachment
-from connectors.extract import fragment_paragraphs, fragment_text
-from connectors.http import FetchError, PoliteSession
-from connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page
-from connectors.normalise import clean_inline, keyed_release_id
-from connectors.paging import Offset, Page, Seen, walk
+from pressroom.connectors.config import GovukSource
+from pressroom.connectors.detail import attachment
+from pressroom.connectors.extract import fragment_paragraphs, fragment_text
+from pressroom.connectors.http import FetchError, PoliteSession
+from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page
+from pressroom.connectors.normalise import clean_inline, keyed_release_id
+from pressroom.connectors.paging import Offset, Page, Seen, walk
 
 JSON = "application/json"
 

@@ -16,13 +16,13 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
-from connectors.config import HtmlSource
-from connectors.detail import DetailRules, Origin, date_text, parse_detail
-from connectors.http import FetchError, PoliteSession
-from connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page
-from connectors.normalise import clean_inline, day_bounds, parse_date
-from connectors.paging import NextLink, NumberedPages, Page, Pagination, Seen, walk
-from connectors.source import alternatives
+from pressroom.connectors.config import HtmlSource
+from pressroom.connectors.detail import DetailRules, Origin, date_text, parse_detail
+from pressroom.connectors.http import FetchError, PoliteSession
+from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page
+from pressroom.connectors.normalise import clean_inline, day_bounds, parse_date
+from pressroom.connectors.paging import NextLink, NumberedPages, Page, Pagination, Seen, walk
+from pressroom.connectors.source import alternatives
 
 log = logging.getLogger("pressroom.connectors.html")
 

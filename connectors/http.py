@@ -33,8 +33,15 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from urllib3.exceptions import ReadTimeoutError
 
-from connectors.charset import decide_encoding, media_type
-from connectors.robots import RobotsCache, RobotsRules, allow_all, disallow_all, robots_url, rules_from_response
+from pressroom.connectors.charset import decide_encoding, media_type
+from pressroom.connectors.robots import (
+    RobotsCache,
+    RobotsRules,
+    allow_all,
+    disallow_all,
+    robots_url,
+    rules_from_response,
+)
 
 __all__ = ["MAX_REDIRECTS", "FetchError", "HttpSettings", "PoliteSession", "Response", "SitePolicy"]
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from connectors.source import SourceConfig, check_selectors
+from pressroom.connectors.source import SourceConfig, check_selectors
 
 #: ``leading-speaker``: the body's first paragraphs that name who speaks ("Antony J. Blinken,
 #: Secretary of State", "Office of the Spokesperson") become the release's ``byline``.

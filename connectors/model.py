@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from connectors.http import Response
+    from pressroom.connectors.http import Response
 
 
 @dataclass(frozen=True, slots=True)

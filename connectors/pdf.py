@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING
 import pypdf
 from pypdf.errors import PyPdfError
 
-from connectors.model import ParseFailure, RawPage, Release
-from connectors.normalise import clean_inline, release_id
+from pressroom.connectors.model import ParseFailure, RawPage, Release
+from pressroom.connectors.normalise import clean_inline, release_id
 
 if TYPE_CHECKING:
-    from connectors.detail import Origin
+    from pressroom.connectors.detail import Origin
 
 PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
 EXTRACTOR = f"pdf/pypdf-{pypdf.__version__}"

@@ -28,8 +28,8 @@ from zoneinfo import ZoneInfo
 from bs4 import BeautifulSoup, Tag
 from lxml import etree
 
-from connectors.http import FetchError, PoliteSession, Response, SitePolicy
-from connectors.normalise import clean_inline, parse_date
+from pressroom.connectors.http import FetchError, PoliteSession, Response, SitePolicy
+from pressroom.connectors.normalise import clean_inline, parse_date
 
 GOVUK_ORG = re.compile(r"^/government/organisations/([a-z0-9-]+)/?$")
 PRESS_WORDS = re.compile(r"press|release|statement|news|communiqu", re.I)

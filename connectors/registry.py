@@ -5,14 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-from connectors.config import FeedSource, GovukSource, HtmlSource, SitemapSource, SourceConfig, WordpressSource
-from connectors.feed import FeedConnector
-from connectors.govuk import GovukConnector
-from connectors.html import HtmlConnector
-from connectors.http import PoliteSession
-from connectors.model import Listing, ParseFailure, RawPage, Release, Window
-from connectors.sitemap import SitemapConnector
-from connectors.wordpress import WordpressConnector
+from pressroom.connectors.config import (
+    FeedSource,
+    GovukSource,
+    HtmlSource,
+    SitemapSource,
+    SourceConfig,
+    WordpressSource,
+)
+from pressroom.connectors.feed import FeedConnector
+from pressroom.connectors.govuk import GovukConnector
+from pressroom.connectors.html import HtmlConnector
+from pressroom.connectors.http import PoliteSession
+from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release, Window
+from pressroom.connectors.sitemap import SitemapConnector
+from pressroom.connectors.wordpress import WordpressConnector
 
 
 class Connector(Protocol):

@@ -20,12 +20,12 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from connectors.detail import DetailRules, Origin, parse_detail
-from connectors.http import FetchError, PoliteSession
-from connectors.kinds import SitemapSource
-from connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page
-from connectors.normalise import clean_inline, parse_date
-from connectors.source import alternatives
+from pressroom.connectors.detail import DetailRules, Origin, parse_detail
+from pressroom.connectors.http import FetchError, PoliteSession
+from pressroom.connectors.kinds import SitemapSource
+from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page
+from pressroom.connectors.normalise import clean_inline, parse_date
+from pressroom.connectors.source import alternatives
 
 log = logging.getLogger("pressroom.connectors.sitemap")
 _XML = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, remove_comments=True, huge_tree=False)

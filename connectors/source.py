@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import soupsieve
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from connectors.http import SitePolicy
+from pressroom.connectors.http import SitePolicy
 
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 

@@ -22,13 +22,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from connectors.config import WordpressSource
-from connectors.detail import attachment
-from connectors.extract import fragment_paragraphs, fragment_text
-from connectors.http import FetchError, PoliteSession
-from connectors.model import Listing, ParseFailure, RawPage, Release, Window, payload_page
-from connectors.normalise import canonical_url, release_id
-from connectors.paging import Page, PageNumbers, Seen, walk
+from pressroom.connectors.config import WordpressSource
+from pressroom.connectors.detail import attachment
+from pressroom.connectors.extract import fragment_paragraphs, fragment_text
+from pressroom.connectors.http import FetchError, PoliteSession
+from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release, Window, payload_page
+from pressroom.connectors.normalise import canonical_url, release_id
+from pressroom.connectors.paging import Page, PageNumbers, Seen, walk
 
 log = logging.getLogger("pressroom.connectors.wordpress")
 JSON = "application/json"

@@ -5,8 +5,8 @@ The public surface is re-exported here; see `engine` for how checks run and `che
 
 from __future__ import annotations
 
-from expectations.checks.base import Check
-from expectations.engine import ENGINE_VERSION, check_release, check_text, has_errors
-from expectations.findings import Finding, Severity
+from pressroom.expectations.checks.base import Check
+from pressroom.expectations.engine import ENGINE_VERSION, check_release, check_text, has_errors
+from pressroom.expectations.findings import Finding, Severity
 
 __all__ = ["ENGINE_VERSION", "Check", "Finding", "Severity", "check_release", "check_text", "has_errors"]

@@ -2,7 +2,7 @@
 run the text checks on files, and optionally apply their suggested repairs.
 
 `run_check` is the whole command; the `pressroom` Typer app calls it, and `main` wraps it in argparse so
-the module also runs alone (`python -m expectations.cli PATH...`).
+the module also runs alone (`python -m pressroom.expectations.cli PATH...`).
 
 Contract:
 
@@ -58,9 +58,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from expectations.engine import check_text
-from expectations.findings import Finding
-from expectations.fixes import FixResult, diff_line, fix_text
+from pressroom.expectations.engine import check_text
+from pressroom.expectations.findings import Finding
+from pressroom.expectations.fixes import FixResult, diff_line, fix_text
 
 FORMATS = ("text", "json")
 EXIT_CLEAN, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2

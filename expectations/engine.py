@@ -20,7 +20,7 @@ import dataclasses
 import logging
 from collections.abc import Iterable, Sequence
 
-from expectations.checks import (
+from pressroom.expectations.checks import (
     AllCapsTitle,
     Boilerplate,
     Check,
@@ -37,8 +37,8 @@ from expectations.checks import (
     UnbalancedPunctuation,
     WrongLanguage,
 )
-from expectations.findings import SEVERITY_RANK, Finding
-from expectations.fixes import attach_suggestions
+from pressroom.expectations.findings import SEVERITY_RANK, Finding
+from pressroom.expectations.fixes import attach_suggestions
 
 ENGINE_VERSION = "4"
 """Bumped whenever a check, threshold or the overlap policy changes; stored with each result so that

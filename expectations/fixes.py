@@ -24,9 +24,9 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
-from expectations.checks.base import MAX_SPAN
-from expectations.findings import Finding, Suggestion
-from expectations.repairs import propose
+from pressroom.expectations.checks.base import MAX_SPAN
+from pressroom.expectations.findings import Finding, Suggestion
+from pressroom.expectations.repairs import propose
 
 Recheck = Callable[[str], list[Finding]]
 """Runs the same checks as the findings came from on another text (without attaching suggestions)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from connectors.model import Release
+from pressroom.connectors.model import Release
 
 #: A release dated more than this far in the future is wrong (time zones account for a few hours).
 FUTURE_TOLERANCE = timedelta(days=1)

@@ -48,8 +48,8 @@ from functools import lru_cache
 from ftfy import fix_encoding
 from ftfy.fixes import fix_c1_controls
 
-from expectations.findings import Finding, Suggestion
-from expectations.text import paragraphs, sentences, word_set
+from pressroom.expectations.findings import Finding, Suggestion
+from pressroom.expectations.text import paragraphs, sentences, word_set
 
 Rule = Callable[[str, Finding], Suggestion | None]
 

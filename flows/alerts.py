@@ -40,9 +40,9 @@ import pyarrow as pa
 import requests
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from connectors.config import ConfigError
-from warehouse import Warehouse
-from warehouse.health import HealthRules, SourceHealth, compute_health, latest_health, save_health
+from pressroom.connectors.config import ConfigError
+from pressroom.warehouse import Warehouse
+from pressroom.warehouse.health import HealthRules, SourceHealth, compute_health, latest_health, save_health
 
 log = logging.getLogger("pressroom.alerts")
 CONDITIONS = ("broken", "stale", "held-jump")

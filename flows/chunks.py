@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 
-from connectors.model import Window
-from flows.pipeline import SourceOutcome
+from pressroom.connectors.model import Window
+from pressroom.flows.pipeline import SourceOutcome
 
 RANGED_KINDS = frozenset({"wordpress", "govuk"})
 

@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
-from flows.settings import (
+from pressroom.flows.settings import (
     Settings,
     configure_prefect,
     remember_sources,
@@ -33,8 +33,8 @@ from flows.settings import (
 )
 
 if TYPE_CHECKING:
-    from connectors.config import Config
-    from flows.nightly import RunSummary
+    from pressroom.connectors.config import Config
+    from pressroom.flows.nightly import RunSummary
 
 
 class _Commands(TyperGroup):
@@ -64,7 +64,7 @@ def _bad_input_types() -> tuple[type[BaseException], ...]:
     """The exception types bad input raises, among the modules already imported: a command that never
     imported one cannot have raised it, and importing them here would slow `pressroom check`'s start."""
     found: list[type[BaseException]] = [OSError]
-    for module, name in (("warehouse.db", "WarehouseError"), ("connectors.config", "ConfigError"),
+    for module, name in (("pressroom.warehouse.db", "WarehouseError"), ("pressroom.connectors.config", "ConfigError"),
                          ("duckdb", "IOException")):
         if module in sys.modules:
             found.append(getattr(sys.modules[module], name))
@@ -73,7 +73,7 @@ def _bad_input_types() -> tuple[type[BaseException], ...]:
 
 def _exit_code(error: BaseException) -> int | None:
     """EXIT_BUSY for a warehouse locked too long, EXIT_USAGE for other bad input, None for a bug."""
-    db = sys.modules.get("warehouse.db")
+    db = sys.modules.get("pressroom.warehouse.db")
     if db is not None and isinstance(error, db.WarehouseBusy):
         return EXIT_BUSY
     if isinstance(error, OSError) and not type(error).__module__.startswith("duckdb"):
@@ -171,13 +171,13 @@ def _preflight(command: str, settings: Settings) -> None:
     if not settings.warehouse.exists():
         return
     if config is not None and command in USES_SOURCES:
-        from flows.housekeeping import unconfigured_sources
+        from pressroom.flows.housekeeping import unconfigured_sources
 
         absent = unconfigured_sources(settings, config)
         if absent:
             err.print(f"pressroom: warning: {absent}", markup=False, highlight=False, soft_wrap=True)
     elif command == "demo":  # before the mirror starts and the demo's sources file is written
-        from warehouse import Warehouse
+        from pressroom.warehouse import Warehouse
 
         Warehouse(settings.warehouse, lock_timeout=settings.lock_timeout).ensure_schema()
 
@@ -199,8 +199,8 @@ def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
 
 
 def _config(settings: Settings) -> Config:
-    from connectors.config import ConfigError, load_config  # on use: pydantic, requests and bs4 slow start-up
-    from flows.alerts import load_alert_settings
+    from pressroom.connectors.config import ConfigError, load_config  # on use: pydantic, requests and bs4 slow start-up
+    from pressroom.flows.alerts import load_alert_settings
 
     try:
         config = load_config(settings.sources)
@@ -215,7 +215,7 @@ def _config(settings: Settings) -> Config:
 
 def _select(settings: Settings, source_ids: list[str] | None) -> Config:
     """The configuration, with every named source known (else exit 2 naming it)."""
-    from connectors.config import ConfigError
+    from pressroom.connectors.config import ConfigError
 
     config = _config(settings)
     try:
@@ -241,8 +241,8 @@ def _prepare(settings: Settings) -> None:
                         stream=sys.stderr)
     for noisy in ("httpx", "prefect", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.INFO if state.verbose else logging.WARNING)
-    from flows import progress
-    from flows.console import RichReporter
+    from pressroom.flows import progress
+    from pressroom.flows.console import RichReporter
 
     if sys.stderr.isatty():
         logging.getLogger("pressroom.progress").setLevel(logging.WARNING)
@@ -250,7 +250,7 @@ def _prepare(settings: Settings) -> None:
 
 
 def _execute(kind: str, settings: Settings, **params: Any) -> RunSummary:
-    from warehouse import Warehouse, WarehouseBusy, WarehouseError
+    from pressroom.warehouse import Warehouse, WarehouseBusy, WarehouseError
 
     _prepare(settings)
     try:  # create or migrate the warehouse first: a lock held elsewhere is reported before any fetching
@@ -260,8 +260,8 @@ def _execute(kind: str, settings: Settings, **params: Any) -> RunSummary:
     except WarehouseError as error:
         raise fail(str(error), EXIT_USAGE) from None
     _remember(settings, kind)
-    from flows import console, ephemeral, interrupts
-    from flows.nightly import backfill, nightly
+    from pressroom.flows import console, ephemeral, interrupts
+    from pressroom.flows.nightly import backfill, nightly
 
     paths = {"data_dir": str(settings.data_dir), "warehouse": str(settings.warehouse),
              "sources_file": str(settings.sources), "lock_timeout": settings.lock_timeout}
@@ -316,7 +316,7 @@ def backfill(
 @app.command()
 def demo() -> None:
     """Serve the bundled demo mirror on loopback and run the nightly pipeline against it."""
-    from infra.demo.server import DemoMirror
+    from pressroom.infra.demo.server import DemoMirror
 
     data_dir = _demo_data_dir()
     with DemoMirror() as mirror:
@@ -339,7 +339,7 @@ app.add_typer(sources_app, name="sources")
 @sources_app.callback(invoke_without_command=True)
 def sources(ctx: typer.Context) -> None:
     """The configured sources with their state: last run, status, watermark and counts."""
-    from flows import console
+    from pressroom.flows import console
 
     if ctx.invoked_subcommand is not None or ctx.resilient_parsing:
         return
@@ -359,9 +359,9 @@ def sources_add(
     min_interval: Annotated[float, typer.Option("--min-interval", help="Seconds between requests")] = 1.0,
 ) -> None:
     """Probe URL politely, print a proposed [[sources]] table and a preview of its first releases."""
-    from connectors.config import ConfigError, load_config
-    from connectors.http import HttpSettings
-    from flows.sources_add import append, propose, render_table
+    from pressroom.connectors.config import ConfigError, load_config
+    from pressroom.connectors.http import HttpSettings
+    from pressroom.flows.sources_add import append, propose, render_table
 
     settings = state.settings
     try:
@@ -399,7 +399,7 @@ def reparse(
     source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable)")] = None,
 ) -> None:
     """Rebuild releases from the stored raw pages with the current extractors; no network."""
-    from flows.maintenance import reparse as run_reparse
+    from pressroom.flows.maintenance import reparse as run_reparse
 
     settings = state.settings
     _select(settings, source)
@@ -415,7 +415,7 @@ def recheck(
         "--all", help="Check every release, not only those checked by an older engine")] = False,
 ) -> None:
     """Run the current checks again on releases checked by an older engine version, then publish."""
-    from flows.maintenance import recheck as run_recheck
+    from pressroom.flows.maintenance import recheck as run_recheck
 
     settings = state.settings
     _select(settings, source)
@@ -429,7 +429,7 @@ def publish(
     source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable)")] = None,
 ) -> None:
     """Re-evaluate held releases (after a waiver) and publish those that now pass; update the exports."""
-    from flows.maintenance import publish_now
+    from pressroom.flows.maintenance import publish_now
 
     settings = state.settings
     _select(settings, source)
@@ -451,9 +451,9 @@ def waive(
     publishes it. A waiver covers the release's current version only."""
     from datetime import UTC, datetime
 
-    from warehouse import Warehouse
-    from warehouse.releases import WaiverError
-    from warehouse.releases import waive as record_waiver
+    from pressroom.warehouse import Warehouse
+    from pressroom.warehouse.releases import WaiverError
+    from pressroom.warehouse.releases import waive as record_waiver
 
     settings = state.settings
     _existing_warehouse(settings)
@@ -493,10 +493,10 @@ def unwaive(
     version that relied on it is retracted at once; the exports follow at the next `pressroom publish`."""
     from datetime import UTC, datetime
 
-    from flows.pipeline import new_run_id
-    from warehouse import Warehouse
-    from warehouse.releases import WaiverError
-    from warehouse.releases import unwaive as withdraw
+    from pressroom.flows.pipeline import new_run_id
+    from pressroom.warehouse import Warehouse
+    from pressroom.warehouse.releases import WaiverError
+    from pressroom.warehouse.releases import unwaive as withdraw
 
     settings = state.settings
     _existing_warehouse(settings)
@@ -526,8 +526,8 @@ def held(
     """What is held back and why."""
     import json
 
-    from warehouse import Warehouse
-    from warehouse.releases import held_releases
+    from pressroom.warehouse import Warehouse
+    from pressroom.warehouse.releases import held_releases
 
     settings = state.settings
     _existing_warehouse(settings)
@@ -561,8 +561,8 @@ def report(
     port: Annotated[int, typer.Option("--port", help="Port for --serve (0: a free one)")] = 8765,
 ) -> None:
     """Write the HTML data-quality report under <data-dir>/reports/ and print its path."""
-    from flows.report import write_report
-    from warehouse import Warehouse
+    from pressroom.flows.report import write_report
+    from pressroom.warehouse import Warehouse
 
     settings = state.settings
     _existing_warehouse(settings)
@@ -577,7 +577,7 @@ def report(
 
         webbrowser.open(path.resolve().as_uri())
     if serve:
-        from flows.report import serve_reports
+        from pressroom.flows.report import serve_reports
 
         serve_reports(settings.reports_dir, port=port, page=path, announce=lambda url: out.print(
             f"serving {url} (Ctrl-C to stop)", markup=False, highlight=False), open_browser=open_browser)
@@ -595,7 +595,7 @@ def check(
 ) -> None:
     """Check plain-text files for the defects pressroom holds releases back for.
     Exit 0: no error-level finding (with --fix: none left); 1: some; 2: usage or I/O error."""
-    from expectations.cli import run_check
+    from pressroom.expectations.cli import run_check
 
     if output_format not in ("text", "json"):
         raise fail(f"--format: {output_format!r} is not one of text, json")
@@ -612,7 +612,7 @@ def serve(
 ) -> None:
     """Serve the nightly (on a schedule) and backfill deployments from this process until Ctrl-C. Needs
     PREFECT_API_URL pointing at a Prefect server; see infra/README.md."""
-    from flows.serve import check_schedule, serve_deployments
+    from pressroom.flows.serve import check_schedule, serve_deployments
 
     settings = state.settings
     _config(settings)
@@ -636,7 +636,7 @@ def vacuum(
         "--older-than-days", help="Only bodies older than this are removed")] = 90.0,
 ) -> None:
     """Trim old raw pages (the newest body of each page is always kept) and checkpoint the warehouse."""
-    from flows.housekeeping import vacuum as run_vacuum
+    from pressroom.flows.housekeeping import vacuum as run_vacuum
 
     settings = state.settings
     _existing_warehouse(settings)
@@ -655,7 +655,7 @@ def doctor(
 ) -> None:
     """Check configuration, warehouse schema, Prefect settings, disk space and each source's reachability.
     Unreachable sites are reported, not failed (the machine may be offline). Exit 2 when something is broken."""
-    from flows.housekeeping import doctor as run_doctor
+    from pressroom.flows.housekeeping import doctor as run_doctor
 
     settings = state.settings
     configure_prefect(settings)
@@ -676,8 +676,8 @@ T = TypeVar("T")
 
 def _guarded(action: Callable[[], T]) -> T:
     """Run a warehouse action; a lock held too long is exit 4, an unusable warehouse exit 2."""
-    from connectors.config import ConfigError
-    from warehouse import WarehouseBusy, WarehouseError
+    from pressroom.connectors.config import ConfigError
+    from pressroom.warehouse import WarehouseBusy, WarehouseError
 
     try:
         return action()
@@ -690,7 +690,7 @@ def _guarded(action: Callable[[], T]) -> T:
 def _stoppable(settings: Settings, action: Callable[[], T]) -> T:
     """Run a command that records a run: the first SIGINT or SIGTERM stops it between two transactions,
     its run is recorded as ``interrupted`` and the exit code is 130 (SIGINT) or 143 (SIGTERM)."""
-    from flows import interrupts
+    from pressroom.flows import interrupts
 
     try:
         with interrupts.handling_signals():
@@ -702,8 +702,8 @@ def _stoppable(settings: Settings, action: Callable[[], T]) -> T:
 def _record_interrupted(settings: Settings, stop: Any) -> str:
     from datetime import UTC, datetime
 
-    from warehouse import Warehouse, WarehouseError
-    from warehouse.runs import interrupt_mine
+    from pressroom.warehouse import Warehouse, WarehouseError
+    from pressroom.warehouse.runs import interrupt_mine
 
     told = f"stopped by {stop.signal_name} between two transactions"
     if not settings.warehouse.exists():

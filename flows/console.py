@@ -11,13 +11,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from connectors.config import Config
-from flows import progress
-from flows.settings import Settings
-from warehouse import Warehouse, WarehouseError
+from pressroom.connectors.config import Config
+from pressroom.flows import progress
+from pressroom.flows.settings import Settings
+from pressroom.warehouse import Warehouse, WarehouseError
 
 if TYPE_CHECKING:
-    from flows.nightly import RunSummary
+    from pressroom.flows.nightly import RunSummary
 
 SUMMARY_COUNTS = ("listed", "fetched", "new", "changed", "unchanged", "failed", "published", "held")
 

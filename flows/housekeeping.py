@@ -12,13 +12,13 @@ from urllib.parse import urlsplit
 import duckdb
 import requests
 
-from connectors.config import Config, ConfigError, load_config
-from expectations import engine
-from flows.settings import Settings, sources_notes, unwritable
-from warehouse import SCHEMA_VERSION, Warehouse, WarehouseError
-from warehouse.db import check_version
-from warehouse.gate import QUEUE_SQL, violations
-from warehouse.store import releases_per_source
+from pressroom.connectors.config import Config, ConfigError, load_config
+from pressroom.expectations import engine
+from pressroom.flows.settings import Settings, sources_notes, unwritable
+from pressroom.warehouse import SCHEMA_VERSION, Warehouse, WarehouseError
+from pressroom.warehouse.db import check_version
+from pressroom.warehouse.gate import QUEUE_SQL, violations
+from pressroom.warehouse.store import releases_per_source
 
 
 @dataclass(frozen=True, slots=True)

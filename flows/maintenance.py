@@ -16,17 +16,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from connectors.config import Config, load_config
-from connectors.http import PoliteSession
-from connectors.model import ParseFailure, Release
-from connectors.registry import connector_for
-from flows import interrupts, pipeline
-from flows.pipeline import FetchedBatch, RunContext
-from flows.settings import Settings
-from flows.validation import validate_run
-from warehouse import Warehouse, store
-from warehouse.releases import PublishResult
-from warehouse.store import FailureRecord
+from pressroom.connectors.config import Config, load_config
+from pressroom.connectors.http import PoliteSession
+from pressroom.connectors.model import ParseFailure, Release
+from pressroom.connectors.registry import connector_for
+from pressroom.flows import interrupts, pipeline
+from pressroom.flows.pipeline import FetchedBatch, RunContext
+from pressroom.flows.settings import Settings
+from pressroom.flows.validation import validate_run
+from pressroom.warehouse import Warehouse, store
+from pressroom.warehouse.releases import PublishResult
+from pressroom.warehouse.store import FailureRecord
 
 CHUNK = 200
 

@@ -25,17 +25,17 @@ from prefect.context import get_run_context
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from connectors.config import SourceConfig, load_config
-from connectors.http import PoliteSession
-from connectors.model import Window
-from flows import interrupts, pipeline
-from flows.alerts import AlertSettings, Assessment, assess_run, deliver, load_alert_settings, report_link
-from flows.chunks import RANGED_KINDS, Chunk, completed_chunks, merge, month_chunks, record_chunk
-from flows.pipeline import RunContext, SourceOutcome, Stages
-from flows.report import write_report
-from flows.settings import Settings
-from flows.validation import validate_health_run, validate_run
-from warehouse import Warehouse, WarehouseBusy, store
+from pressroom.connectors.config import SourceConfig, load_config
+from pressroom.connectors.http import PoliteSession
+from pressroom.connectors.model import Window
+from pressroom.flows import interrupts, pipeline
+from pressroom.flows.alerts import AlertSettings, Assessment, assess_run, deliver, load_alert_settings, report_link
+from pressroom.flows.chunks import RANGED_KINDS, Chunk, completed_chunks, merge, month_chunks, record_chunk
+from pressroom.flows.pipeline import RunContext, SourceOutcome, Stages
+from pressroom.flows.report import write_report
+from pressroom.flows.settings import Settings
+from pressroom.flows.validation import validate_health_run, validate_run
+from pressroom.warehouse import Warehouse, WarehouseBusy, store
 
 log = logging.getLogger("pressroom.flows")
 T = TypeVar("T")

@@ -15,24 +15,24 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from connectors.config import Config, SourceConfig
-from connectors.http import FetchError, PoliteSession
-from connectors.model import SKIP_REASONS, Listing, ParseFailure, RawPage, Release, Window
-from connectors.normalise import clean_url, day_bounds, release_id
-from connectors.registry import Connector, connector_for
-from expectations import Check, check_release
-from expectations import engine as check_engine
-from expectations.checks.boilerplate import Boilerplate, recurring_lines
-from expectations.checks.near_duplicates import NearDuplicateRelease
-from expectations.records import record_failures
-from flows import interrupts
-from flows.progress import reporter
-from warehouse import Warehouse, lifecycle, store
-from warehouse.exports import export_published
-from warehouse.gate import QUEUE_SQL
-from warehouse.lifecycle import Settled, SkipRecord
-from warehouse.releases import PublishResult, UpsertResult, publish, save_checks, upsert_releases
-from warehouse.store import CheckResult, FailureRecord
+from pressroom.connectors.config import Config, SourceConfig
+from pressroom.connectors.http import FetchError, PoliteSession
+from pressroom.connectors.model import SKIP_REASONS, Listing, ParseFailure, RawPage, Release, Window
+from pressroom.connectors.normalise import clean_url, day_bounds, release_id
+from pressroom.connectors.registry import Connector, connector_for
+from pressroom.expectations import Check, check_release
+from pressroom.expectations import engine as check_engine
+from pressroom.expectations.checks.boilerplate import Boilerplate, recurring_lines
+from pressroom.expectations.checks.near_duplicates import NearDuplicateRelease
+from pressroom.expectations.records import record_failures
+from pressroom.flows import interrupts
+from pressroom.flows.progress import reporter
+from pressroom.warehouse import Warehouse, lifecycle, store
+from pressroom.warehouse.exports import export_published
+from pressroom.warehouse.gate import QUEUE_SQL
+from pressroom.warehouse.lifecycle import Settled, SkipRecord
+from pressroom.warehouse.releases import PublishResult, UpsertResult, publish, save_checks, upsert_releases
+from pressroom.warehouse.store import CheckResult, FailureRecord
 
 log = logging.getLogger("pressroom.pipeline")
 

@@ -21,11 +21,11 @@ from urllib.parse import urlsplit
 
 import duckdb
 
-from flows.report_lifecycle import lifecycle_sections
-from warehouse import Warehouse
-from warehouse.health import SourceHealth, health_for_run, latest_health
-from warehouse.releases import gate_query as _gate
-from warehouse.runs import shown_status
+from pressroom.flows.report_lifecycle import lifecycle_sections
+from pressroom.warehouse import Warehouse
+from pressroom.warehouse.health import SourceHealth, health_for_run, latest_health
+from pressroom.warehouse.releases import gate_query as _gate
+from pressroom.warehouse.runs import shown_status
 
 CSS = """
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1d1d1f}

@@ -13,7 +13,7 @@ LIMIT = 200
 
 
 def lifecycle_sections(con: duckdb.DuckDBPyConnection, *, run_id: str, source_ids: Sequence[str]) -> str:
-    from flows.report import esc, link
+    from pressroom.flows.report import esc, link
 
     ids = list(source_ids)
     skipped = con.execute(

@@ -16,7 +16,7 @@ start``) and polls it for scheduled or manually triggered runs, executing each i
   triggered run writes where the operator expects without repeating them.
 
 The same deployments, declared for a work pool, are in ``infra/prefect.yaml`` (see infra/README.md).
-``python -m flows.serve`` is a small entry point used by the tests and usable without the CLI.
+``python -m pressroom.flows.serve`` is a small entry point used by the tests and usable without the CLI.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from prefect import serve
 from prefect.schedules import Cron
 
-from flows.nightly import backfill, nightly
+from pressroom.flows.nightly import backfill, nightly
 
 log = logging.getLogger("pressroom.serve")
 
@@ -106,8 +106,8 @@ def serve_deployments(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m flows.serve [--cron CRON] [--timezone ZONE] [--limit N] [--data-dir DIR] …``."""
-    parser = argparse.ArgumentParser(prog="python -m flows.serve", description=__doc__.splitlines()[0])
+    """``python -m pressroom.flows.serve [--cron CRON] [--timezone ZONE] [--limit N] [--data-dir DIR] …``."""
+    parser = argparse.ArgumentParser(prog="python -m pressroom.flows.serve", description=__doc__.splitlines()[0])
     parser.add_argument("--cron", default=NIGHTLY_CRON, help="nightly schedule [default: %(default)s]")
     parser.add_argument("--timezone", default="UTC", help="IANA zone of the schedule [default: %(default)s]")
     parser.add_argument("--limit", type=int, default=1, help="runs executing at once [default: %(default)s]")

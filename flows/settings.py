@@ -118,7 +118,7 @@ def remembered_sources(data_dir: Path) -> Path | None:
 
 
 def _config_error(message: str) -> Exception:
-    from connectors.config import ConfigError  # only on this error path: see _bundled_sources
+    from pressroom.connectors.config import ConfigError  # only on this error path: see _bundled_sources
 
     return ConfigError(message)
 

@@ -17,11 +17,11 @@ from itertools import islice
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from connectors.config import Config, SourceConfig, parse_config
-from connectors.http import FetchError, HttpSettings, PoliteSession
-from connectors.model import ParseFailure, Release, Window
-from connectors.probe import Prober, Proposal
-from connectors.registry import connector_for
+from pressroom.connectors.config import Config, SourceConfig, parse_config
+from pressroom.connectors.http import FetchError, HttpSettings, PoliteSession
+from pressroom.connectors.model import ParseFailure, Release, Window
+from pressroom.connectors.probe import Prober, Proposal
+from pressroom.connectors.registry import connector_for
 
 PREVIEW = 5
 #: Listings looked at to find ``PREVIEW`` releases (a listing may start with skips).

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import pyarrow as pa
 
-from connectors.config import SourceConfig
-from expectations.gx import GxOutcome, SourceRules, validate_releases
-from warehouse import Warehouse
-from warehouse.health import STATUSES, HealthRules, SourceHealth
+from pressroom.connectors.config import SourceConfig
+from pressroom.expectations.gx import GxOutcome, SourceRules, validate_releases
+from pressroom.warehouse import Warehouse
+from pressroom.warehouse.health import STATUSES, HealthRules, SourceHealth
 
 if TYPE_CHECKING:
-    from expectations.gx.health import HealthGxOutcome
+    from pressroom.expectations.gx.health import HealthGxOutcome
 
 RELEASES_SQL = """
 WITH errors AS (SELECT release_id, content_hash, list(DISTINCT check_id ORDER BY check_id) AS checks
@@ -104,7 +104,7 @@ def validate_health_run(
 ) -> HealthGxOutcome:
     """Check this run's source-health rows with Great Expectations, with the thresholds the health
     judgement used; record the results file and each source's failed expectations on the run."""
-    from expectations.gx.health import HealthBounds, validate_health
+    from pressroom.expectations.gx.health import HealthBounds, validate_health
 
     rules = rules or HealthRules()
     bounds = HealthBounds(statuses=STATUSES, min_pages_fetched=rules.min_pages_fetched,

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.runs import interrupt_orphans
+from pressroom.warehouse.runs import interrupt_orphans
 
 log = logging.getLogger("pressroom.warehouse")
 _MIGRATION = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")

@@ -41,8 +41,8 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
-from warehouse.releases import gate_query
-from warehouse.store import UTC_TS
+from pressroom.warehouse.releases import gate_query
+from pressroom.warehouse.store import UTC_TS
 
 STATUSES = ("ok", "stale", "broken", "degraded", "unknown")
 

@@ -22,7 +22,7 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
-from connectors.model import Release
+from pressroom.connectors.model import Release
 
 GONE_REASONS = ("http-404", "http-410")
 #: Runs in a row a release's page must answer 404/410 before the release is marked withdrawn (issue 15).

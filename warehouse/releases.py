@@ -17,8 +17,8 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
-from connectors.model import Release
-from warehouse.store import UTC_TS, CheckResult
+from pressroom.connectors.model import Release
+from pressroom.warehouse.store import UTC_TS, CheckResult
 
 
 @dataclass(frozen=True, slots=True)

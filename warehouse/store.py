@@ -15,9 +15,9 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
-from connectors.model import RawPage
-from expectations.findings import Finding
-from warehouse.runs import this_process
+from pressroom.connectors.model import RawPage
+from pressroom.expectations.findings import Finding
+from pressroom.warehouse.runs import this_process
 
 UTC_TS = pa.timestamp("us", tz="UTC")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 from typing import Any, ClassVar
 
-from expectations.findings import Finding, Severity
+from pressroom.expectations.findings import Finding, Severity
 
 MAX_SPAN = 200
 """Longest span a finding may cover, in code points; longer defects are reported by their first 200."""

@@ -38,9 +38,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
-from expectations.checks.base import Check
-from expectations.findings import Finding, Severity
-from expectations.text import word_set
+from pressroom.expectations.checks.base import Check
+from pressroom.expectations.findings import Finding, Severity
+from pressroom.expectations.text import word_set
 
 _SOCIAL = (
     r"(?:facebook|twitter|x|linkedin|whatsapp|telegram|e-?mail|email|reddit|pinterest|vk|weibo|wechat"

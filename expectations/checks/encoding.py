@@ -33,8 +33,8 @@ import re
 from ftfy import fix_encoding
 from ftfy.badness import BADNESS_RE
 
-from expectations.checks.base import Check
-from expectations.findings import Finding
+from pressroom.expectations.checks.base import Check
+from pressroom.expectations.findings import Finding
 
 _SUSPECT_RE = re.compile(r"[^\x00-\x7f‘’“”–—…\u00a0•]")
 _VIETNAMESE_RE = re.compile("(?<=[^\\W\\d_])á[¸¹º»][€‚ƒ„†‡ˆ‰Š‹ŒŽ•˜™š›œžŸ\u00a0-¿]")

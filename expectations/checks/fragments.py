@@ -63,9 +63,9 @@ from bisect import bisect_right
 from dataclasses import replace
 from itertools import pairwise
 
-from expectations.checks.base import Check
-from expectations.findings import Finding, Severity, milder
-from expectations.text import (
+from pressroom.expectations.checks.base import Check
+from pressroom.expectations.findings import Finding, Severity, milder
+from pressroom.expectations.text import (
     Sentence,
     Tokens,
     is_enumerator,

@@ -28,9 +28,9 @@ from functools import cache
 from itertools import accumulate
 from typing import Any
 
-from expectations.checks.base import Check
-from expectations.findings import Finding, Severity
-from expectations.text import paragraphs, tokenize, word_set
+from pressroom.expectations.checks.base import Check
+from pressroom.expectations.findings import Finding, Severity
+from pressroom.expectations.text import paragraphs, tokenize, word_set
 
 ENGLISH_FUNCTION_WORDS: frozenset[str] = word_set(
     """

@@ -16,9 +16,9 @@ one word per two characters.
 
 from __future__ import annotations
 
-from expectations.checks.base import Check
-from expectations.findings import Finding, Severity, milder
-from expectations.text import tokenize
+from pressroom.expectations.checks.base import Check
+from pressroom.expectations.findings import Finding, Severity, milder
+from pressroom.expectations.text import tokenize
 
 
 class TooShort(Check):

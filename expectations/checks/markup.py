@@ -22,9 +22,9 @@ from __future__ import annotations
 import re
 from html.entities import html5
 
-from expectations.checks.base import Check
-from expectations.findings import Finding
-from expectations.text import word_set
+from pressroom.expectations.checks.base import Check
+from pressroom.expectations.findings import Finding
+from pressroom.expectations.text import word_set
 
 HTML_ELEMENTS: frozenset[str] = word_set(
     """

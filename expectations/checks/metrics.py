@@ -36,9 +36,9 @@ from itertools import accumulate
 
 import numpy as np
 
-from expectations.checks.base import Check
-from expectations.findings import Finding, Severity
-from expectations.text import tokenize, word_ids
+from pressroom.expectations.checks.base import Check
+from pressroom.expectations.findings import Finding, Severity
+from pressroom.expectations.text import tokenize, word_ids
 
 GOPHER_THRESHOLDS: dict[str, float] = {
     "dup_line_frac": 0.30,

@@ -25,9 +25,9 @@ import zlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from expectations.checks.base import Check
-from expectations.findings import Finding, Severity
-from expectations.text import tokenize
+from pressroom.expectations.checks.base import Check
+from pressroom.expectations.findings import Finding, Severity
+from pressroom.expectations.text import tokenize
 
 if TYPE_CHECKING:
     from datasketch import MinHash

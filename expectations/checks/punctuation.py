@@ -39,9 +39,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from expectations.checks.base import Check
-from expectations.findings import Finding
-from expectations.text import is_enumerator, paragraphs, url_spans
+from pressroom.expectations.checks.base import Check
+from pressroom.expectations.findings import Finding
+from pressroom.expectations.text import is_enumerator, paragraphs, url_spans
 
 BRACKETS = {"(": ")", "[": "]", "{": "}", "（": "）", "【": "】"}
 OPENER_OF = {closer: opener for opener, closer in BRACKETS.items()}

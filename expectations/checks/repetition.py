@@ -61,9 +61,9 @@ from itertools import pairwise
 
 import numpy as np
 
-from expectations.checks.base import Check
-from expectations.findings import Finding, Severity, milder
-from expectations.text import (
+from pressroom.expectations.checks.base import Check
+from pressroom.expectations.findings import Finding, Severity, milder
+from pressroom.expectations.text import (
     Sentence,
     Tokens,
     is_transcript,

@@ -43,9 +43,9 @@ from bisect import bisect_left, bisect_right
 from dataclasses import replace
 from itertools import pairwise
 
-from expectations.checks.base import Check
-from expectations.findings import Finding, Severity, milder
-from expectations.text import Tokens, is_transcript, paragraphs, sentences, speaker_label_end, tokenize
+from pressroom.expectations.checks.base import Check
+from pressroom.expectations.findings import Finding, Severity, milder
+from pressroom.expectations.text import Tokens, is_transcript, paragraphs, sentences, speaker_label_end, tokenize
 
 _TERMINATORS = frozenset(".!?…\"”’')]»")
 _LINK_RE = re.compile(r"://|\bwww\.|\bclick here\b|\bfor (?:more|further) information\b", re.IGNORECASE)

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import re
 
-from expectations.checks.base import Check
-from expectations.checks.fragments import DANGLING_WORDS
-from expectations.findings import Finding, Severity
-from expectations.text import tokenize
+from pressroom.expectations.checks.base import Check
+from pressroom.expectations.checks.fragments import DANGLING_WORDS
+from pressroom.expectations.findings import Finding, Severity
+from pressroom.expectations.text import tokenize
 
 _ELLIPSIS_END_RE = re.compile(r"(?:\.\.\.|…)\W*$")
 

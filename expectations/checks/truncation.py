@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import re
 
-from expectations.checks.base import Check
-from expectations.checks.fragments import DANGLING_WORDS
-from expectations.findings import Finding, Severity
-from expectations.text import sentences, tokenize, url_spans, word_set
+from pressroom.expectations.checks.base import Check
+from pressroom.expectations.checks.fragments import DANGLING_WORDS
+from pressroom.expectations.findings import Finding, Severity
+from pressroom.expectations.text import sentences, tokenize, url_spans, word_set
 
 STRANDABLE_PREPOSITIONS: frozenset[str] = word_set(
     "of to in on at by for with from into about over after before between through without against across under"

@@ -104,7 +104,7 @@ def validate_releases(
     future-date bound and the results' timestamp. `run_id` names files, so it is limited to
     `[A-Za-z0-9._-]`. With `docs_dir` None no Data Docs are built.
     """
-    from expectations.gx.run import validate
+    from pressroom.expectations.gx.run import validate
 
     return validate(
         releases, rules=rules, history=history, run_id=run_id, results_dir=results_dir, docs_dir=docs_dir, now=now

@@ -29,7 +29,7 @@ from great_expectations.expectations.metrics.map_metric_provider import (
     column_condition_partial,
 )
 
-from expectations.engine import INTERNAL_ERROR, check_release, default_checks
+from pressroom.expectations.engine import INTERNAL_ERROR, check_release, default_checks
 
 ERROR_CHECKS = "error_checks"
 """Name of the precomputed column the defect expectations read."""

@@ -39,8 +39,17 @@ from great_expectations.expectations.expectation import Expectation
 from great_expectations.expectations.metadata_types import FailureSeverity
 from great_expectations.expectations.row_conditions import Column
 
-from expectations.gx.context import HEALTH_ASSET, batch_definition, open_context
-from expectations.gx.run import RUN_ID_RE, build_docs, identifier, meta, raised, statistics_of, stored, write_json
+from pressroom.expectations.gx.context import HEALTH_ASSET, batch_definition, open_context
+from pressroom.expectations.gx.run import (
+    RUN_ID_RE,
+    build_docs,
+    identifier,
+    meta,
+    raised,
+    statistics_of,
+    stored,
+    write_json,
+)
 
 SUITE = "pressroom-source-health"
 LEVEL = "health"

@@ -34,11 +34,11 @@ from great_expectations.data_context.types.resource_identifiers import (
 )
 from great_expectations.exceptions import InvalidKeyError
 
-from expectations.gx import GxOutcome, SourceRules
-from expectations.gx.context import ASSET, DATASOURCE, DOCS_SITE, batch_definition, open_context
-from expectations.gx.defects import ERROR_CHECKS, error_checks_column
-from expectations.gx.docs import install_vendor, localise
-from expectations.gx.suites import BODY_CHARS, build_suite, usual_range
+from pressroom.expectations.gx import GxOutcome, SourceRules
+from pressroom.expectations.gx.context import ASSET, DATASOURCE, DOCS_SITE, batch_definition, open_context
+from pressroom.expectations.gx.defects import ERROR_CHECKS, error_checks_column
+from pressroom.expectations.gx.docs import install_vendor, localise
+from pressroom.expectations.gx.suites import BODY_CHARS, build_suite, usual_range
 
 RESULT_FORMAT: dict[str, Any] = {
     "result_format": "COMPLETE",

@@ -26,10 +26,10 @@ from great_expectations import ExpectationSuite
 from great_expectations.expectations.expectation import Expectation
 from great_expectations.expectations.metadata_types import FailureSeverity
 
-from expectations.gx.defects import ERROR_CHECKS, ExpectColumnValuesToHaveNoTextDefects, known_checks
+from pressroom.expectations.gx.defects import ERROR_CHECKS, ExpectColumnValuesToHaveNoTextDefects, known_checks
 
 if TYPE_CHECKING:
-    from expectations.gx import SourceRules
+    from pressroom.expectations.gx import SourceRules
 
 Level = Literal["record", "text", "batch"]
 

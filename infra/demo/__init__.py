@@ -2,7 +2,7 @@
 
 Used by ``pressroom demo`` (offline) and by the test suite. ``DemoMirror`` starts the sites,
 ``render_sources`` writes a sources file pointing at them from the template ``SOURCES_TEMPLATE``.
-The server module is imported lazily so that ``python -m infra.demo.server`` runs it only once.
+The server module is imported lazily so that ``python -m pressroom.infra.demo.server`` runs it only once.
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from infra.demo.content import CONTENT_DIR, Defect, Release, Site, load_site, load_sites
+from pressroom.infra.demo.content import CONTENT_DIR, Defect, Release, Site, load_site, load_sites
 
 if TYPE_CHECKING:
-    from infra.demo.server import DemoMirror, RequestRecord
-    from infra.demo.sources import SOURCES_TEMPLATE, render_sources
+    from pressroom.infra.demo.server import DemoMirror, RequestRecord
+    from pressroom.infra.demo.sources import SOURCES_TEMPLATE, render_sources
 
-_LAZY = {"DemoMirror": "infra.demo.server", "RequestRecord": "infra.demo.server",
-         "SOURCES_TEMPLATE": "infra.demo.sources", "render_sources": "infra.demo.sources"}
+_LAZY = {"DemoMirror": "pressroom.infra.demo.server", "RequestRecord": "pressroom.infra.demo.server",
+         "SOURCES_TEMPLATE": "pressroom.infra.demo.sources", "render_sources": "pressroom.infra.demo.sources"}
 
 __all__ = [
     "CONTENT_DIR",

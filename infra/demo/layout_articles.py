@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import quote
 
-from infra.demo.content import Block, BulletList, Heading, LineGroup, Paragraph, Release, Site
-from infra.demo.pages import (
+from pressroom.infra.demo.content import Block, BulletList, Heading, LineGroup, Paragraph, Release, Site
+from pressroom.infra.demo.pages import (
     Page,
     SitePages,
     day_month_year,

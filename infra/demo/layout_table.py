@@ -8,8 +8,8 @@ Listing ``/media/press-releases.htm`` then ``/media/press-releases-N.htm``, rows
 
 from __future__ import annotations
 
-from infra.demo.content import Block, BulletList, Heading, LineGroup, Paragraph, Release, Site
-from infra.demo.pages import (
+from pressroom.infra.demo.content import Block, BulletList, Heading, LineGroup, Paragraph, Release, Site
+from pressroom.infra.demo.pages import (
     Page,
     SitePages,
     esc,

@@ -5,7 +5,7 @@ maps site id to ``http://127.0.0.1:PORT``. Pages are rendered once at start. Con
 honoured (strong ETag over the page bytes, ``Last-Modified`` from the release time). ``fail_status``
 makes a site answer that status to every request, ``set_path_status`` fails one page, ``hold`` makes
 one page wait until released. ``python -m
-infra.demo.server`` serves until Ctrl-C.
+pressroom.infra.demo.server`` serves until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
 
-from infra.demo import layout_articles, layout_table
-from infra.demo.content import CONTENT_DIR, Site, load_sites
-from infra.demo.pages import HTML_TYPE, Page, SitePages
-from infra.demo.sources import SOURCES_TEMPLATE, render_sources
+from pressroom.infra.demo import layout_articles, layout_table
+from pressroom.infra.demo.content import CONTENT_DIR, Site, load_sites
+from pressroom.infra.demo.pages import HTML_TYPE, Page, SitePages
+from pressroom.infra.demo.sources import SOURCES_TEMPLATE, render_sources
 
 _log = logging.getLogger(__name__)
 __all__ = ["SOURCES_TEMPLATE", "DemoMirror", "Hold", "RequestRecord", "main", "render_sources"]
@@ -307,7 +307,7 @@ class DemoMirror:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m infra.demo.server", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m pressroom.infra.demo.server", description=__doc__.splitlines()[0])
     parser.add_argument("--site", action="append", dest="sites", help="site id to serve (repeatable)")
     parser.add_argument("--port", type=int, default=0, help="first port; sites get consecutive ports (0: free)")
     parser.add_argument("--sources-out", type=Path, help="also write a sources TOML pointing at the mirror")

@@ -32,9 +32,9 @@ from pathlib import Path
 
 import pytest
 
-from expectations import check_text
-from expectations.checks import NearDuplicateRelease
-from expectations.text import _speaker_turns, paragraphs, sentences, tokenize, word_ids
+from pressroom.expectations import check_text
+from pressroom.expectations.checks import NearDuplicateRelease
+from pressroom.expectations.text import _speaker_turns, paragraphs, sentences, tokenize, word_ids
 from tests.expectations.conftest import SEED, STATE_DEPT, release_text
 
 RESULTS = Path(__file__).resolve().parent / "results" / "checks.json"

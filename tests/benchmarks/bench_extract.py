@@ -27,7 +27,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from connectors.extract import clean_text, fragment_text, split_byline
+from pressroom.connectors.extract import clean_text, fragment_text, split_byline
 
 HERE = Path(__file__).resolve().parent
 RELEASES = HERE.parent / "fixtures" / "state-dept" / "press-releases-2021.jsonl"

@@ -29,8 +29,8 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
-from connectors.extract import fragment_text
-from connectors.feed import read_item
+from pressroom.connectors.extract import fragment_text
+from pressroom.connectors.feed import read_item
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE.parent / "fixtures" / "state-dept"

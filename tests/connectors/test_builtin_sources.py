@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from connectors.charset import decide_encoding
-from connectors.config import HtmlSource, SourceConfig, load_config
-from connectors.http import PoliteSession
-from connectors.model import Listing, ParseFailure, RawPage, Release
-from connectors.registry import connector_for
+from pressroom.connectors.charset import decide_encoding
+from pressroom.connectors.config import HtmlSource, SourceConfig, load_config
+from pressroom.connectors.http import PoliteSession
+from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release
+from pressroom.connectors.registry import connector_for
 from tests.connectors.pdfs import text_pdf
 from tests.connectors.wpserver import WordpressMirror
 

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from connectors.detail import DetailRules, Origin, parse_detail
-from connectors.model import RawPage, Release
-from connectors.normalise import clean_url, release_id
+from pressroom.connectors.detail import DetailRules, Origin, parse_detail
+from pressroom.connectors.model import RawPage, Release
+from pressroom.connectors.normalise import clean_url, release_id
 
 
 @pytest.mark.parametrize(("url", "clean"), [

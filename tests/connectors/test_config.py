@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.config import ConfigError, HtmlSource, load_config, parse_config
+from pressroom.connectors.config import ConfigError, HtmlSource, load_config, parse_config
 
 GOOD = """
 [[sources]]

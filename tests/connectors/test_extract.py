@@ -8,9 +8,9 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from connectors.extract import drop_leading, fragment_text, split_byline
-from connectors.normalise import extract_text, remove_furniture
-from connectors.source import alternatives
+from pressroom.connectors.extract import drop_leading, fragment_text, split_byline
+from pressroom.connectors.normalise import extract_text, remove_furniture
+from pressroom.connectors.source import alternatives
 
 RELEASES = Path(__file__).resolve().parents[1] / "fixtures" / "state-dept" / "press-releases-2021.jsonl"
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from connectors.config import FeedSource, parse_config
-from connectors.feed import FeedConnector
-from connectors.http import HttpSettings, PoliteSession
-from connectors.model import ParseFailure, Release, Window
+from pressroom.connectors.config import FeedSource, parse_config
+from pressroom.connectors.feed import FeedConnector
+from pressroom.connectors.http import HttpSettings, PoliteSession
+from pressroom.connectors.model import ParseFailure, Release, Window
 from tests.connectors.pdfs import scanned_pdf, text_pdf
 
 RSS = Path(__file__).resolve().parents[1] / "fixtures" / "state-dept" / "feed-2021-05-23.rss"
@@ -126,7 +126,7 @@ def test_dates_without_a_usable_offset_are_read_in_the_source_timezone() -> None
 
     from lxml import etree
 
-    from connectors.feed import read_item
+    from pressroom.connectors.feed import read_item
 
     paris = ZoneInfo("Europe/Paris")
 
@@ -145,8 +145,8 @@ def test_dates_without_a_usable_offset_are_read_in_the_source_timezone() -> None
 def test_atom_xhtml_content_is_the_full_text() -> None:
     from lxml import etree
 
-    from connectors.extract import fragment_paragraphs
-    from connectors.feed import read_item
+    from pressroom.connectors.extract import fragment_paragraphs
+    from pressroom.connectors.feed import read_item
 
     def content(inner: str) -> str | None:
         entry = etree.fromstring('<entry xmlns="http://www.w3.org/2005/Atom"><title>T</title>'

@@ -12,10 +12,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from connectors.config import GovukSource, parse_config
-from connectors.govuk import GovukConnector
-from connectors.http import HttpSettings, PoliteSession
-from connectors.model import ParseFailure, Release, Window
+from pressroom.connectors.config import GovukSource, parse_config
+from pressroom.connectors.govuk import GovukConnector
+from pressroom.connectors.http import HttpSettings, PoliteSession
+from pressroom.connectors.model import ParseFailure, Release, Window
 
 ITEMS = Path(__file__).resolve().parents[1] / "fixtures" / "govuk"
 DOCUMENTED = {"filter_organisations", "filter_content_store_document_type", "filter_public_timestamp", "order",
@@ -74,7 +74,7 @@ def test_fetch_reads_the_content_api(httpserver: HTTPServer, session: PoliteSess
     press = item("news_article_press_release.json")
     httpserver.expect_request(f"/api/content{press['base_path']}").respond_with_json(press)
     connector = GovukConnector(source_for(httpserver.url_for("/")), session)
-    from connectors.model import Listing
+    from pressroom.connectors.model import Listing
 
     raw = connector.fetch(Listing(source_id="uk-fcdo", url=httpserver.url_for(str(press["base_path"]))))
     release = connector.parse(raw)
@@ -107,14 +107,14 @@ def test_translations_sharing_a_content_id_do_not_collide() -> None:
     assert isinstance(urdu, Release) and urdu.language == "ur"
     english = json.loads((ITEMS / "news_article_withdrawn.json").read_text(encoding="utf-8"))
     english.pop("withdrawn_notice")
-    from connectors.normalise import keyed_release_id
+    from pressroom.connectors.normalise import keyed_release_id
 
     assert urdu.release_id == keyed_release_id("uk-fcdo", f"{english['content_id']}:ur")
     assert urdu.release_id != keyed_release_id("uk-fcdo", f"{english['content_id']}:en")
 
 
 def test_gov_uk_rate_limit_is_enforced_by_config() -> None:
-    from connectors.config import ConfigError
+    from pressroom.connectors.config import ConfigError
 
     with pytest.raises(ConfigError, match="10 requests/s"):
         source_for("https://www.gov.uk", min_interval=0.01)

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from connectors.config import HtmlSource, load_config
-from connectors.html import HtmlConnector
-from connectors.http import HttpSettings, PoliteSession
-from connectors.model import Listing, ParseFailure, Release, Window
-from infra.demo.content import Paragraph
-from infra.demo.server import DemoMirror
+from pressroom.connectors.config import HtmlSource, load_config
+from pressroom.connectors.html import HtmlConnector
+from pressroom.connectors.http import HttpSettings, PoliteSession
+from pressroom.connectors.model import Listing, ParseFailure, Release, Window
+from pressroom.infra.demo.content import Paragraph
+from pressroom.infra.demo.server import DemoMirror
 
 FURNITURE = ("Share", "Print", "Related releases", "cookie", "Home", "gtag", "Back to list", "Copyright")
 
@@ -90,8 +90,8 @@ def test_parse_is_pure_and_reports_missing_body(connectors: dict[str, HtmlConnec
 def test_numbered_pages_end_where_the_next_number_is_missing(httpserver) -> None:  # type: ignore[no-untyped-def]
     """`pages = "list_{n}.html"`: a 404 after the first page is the listing's end, not a failure (the
     watermark can move); a missing first page is still a failure."""
-    from connectors.config import parse_config
-    from connectors.http import FetchError
+    from pressroom.connectors.config import parse_config
+    from pressroom.connectors.http import FetchError
 
     def listing(*paths: str) -> str:
         rows = "".join(f'<tr class="row"><td><a href="/press/{p}.html">{p}</a></td></tr>' for p in paths)
@@ -120,8 +120,8 @@ def test_platform_share_and_related_widgets_are_not_body_text() -> None:
     whose class merely contains "share" is kept."""
     from bs4 import BeautifulSoup
 
-    from connectors.extract import fragment_paragraphs
-    from connectors.normalise import extract_text, remove_furniture
+    from pressroom.connectors.extract import fragment_paragraphs
+    from pressroom.connectors.normalise import extract_text, remove_furniture
 
     markup = ('<p>The Minister met the Ambassador.</p><div class="sharedaddy sd-sharing-enabled"><h3>Share this:</h3>'
               '<ul><li>Twitter</li><li>Facebook</li></ul></div><div id="jp-relatedposts" class="jp-relatedposts">'

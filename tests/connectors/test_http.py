@@ -22,8 +22,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request
 from werkzeug import Response as WResponse
 
-from connectors.charset import decide_encoding
-from connectors.http import FetchError, HttpSettings, PoliteSession, SitePolicy, _retry_after
+from pressroom.connectors.charset import decide_encoding
+from pressroom.connectors.http import FetchError, HttpSettings, PoliteSession, SitePolicy, _retry_after
 
 FAST = HttpSettings(backoff=0.01, max_backoff=0.05, connect_timeout=2.0, read_timeout=2.0)
 # Arrival times are observed server-side: on a loaded 2-core machine the first request of a fresh

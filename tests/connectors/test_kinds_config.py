@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.config import ConfigError, FeedSource, GovukSource, HtmlSource, WordpressSource, parse_config
+from pressroom.connectors.config import ConfigError, FeedSource, GovukSource, HtmlSource, WordpressSource, parse_config
 
 BASE = {"id": "xa-mfa", "name": "Ministry", "country": "XA"}
 KINDS = {

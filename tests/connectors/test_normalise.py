@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from bs4 import BeautifulSoup
 
-from connectors.normalise import (
+from pressroom.connectors.normalise import (
     canonical_url,
     clean_inline,
     extract_text,

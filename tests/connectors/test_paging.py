@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.paging import NextLink, NumberedPages, Offset, Page, PageNumbers, Seen, SinglePage, walk
+from pressroom.connectors.paging import NextLink, NumberedPages, Offset, Page, PageNumbers, Seen, SinglePage, walk
 
 
 def seen(number: int, items: int = 10, **keys: object) -> Seen:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pytest_httpserver import HTTPServer
 
-from connectors.config import parse_config
-from connectors.http import FetchError, HttpSettings, PoliteSession, SitePolicy
+from pressroom.connectors.config import parse_config
+from pressroom.connectors.http import FetchError, HttpSettings, PoliteSession, SitePolicy
 
 
 def test_403_is_retried_only_where_the_source_says_so(httpserver: HTTPServer) -> None:
@@ -30,7 +30,7 @@ def test_retry_statuses_are_validated() -> None:
              "retry_statuses": [403, 200]}
     import pytest
 
-    from connectors.config import ConfigError
+    from pressroom.connectors.config import ConfigError
 
     with pytest.raises(ConfigError, match="'retry_statuses': 200 is not an HTTP error status"):
         parse_config({"sources": [entry]})

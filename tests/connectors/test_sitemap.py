@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 import pytest
 from pytest_httpserver import HTTPServer
 
-from connectors.config import SitemapSource, parse_config
-from connectors.http import HttpSettings, PoliteSession
-from connectors.model import Release, Window
-from connectors.sitemap import SitemapConnector
+from pressroom.connectors.config import SitemapSource, parse_config
+from pressroom.connectors.http import HttpSettings, PoliteSession
+from pressroom.connectors.model import Release, Window
+from pressroom.connectors.sitemap import SitemapConnector
 
 INDEX = """<?xml version="1.0" encoding="UTF-8"?>
 <sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">

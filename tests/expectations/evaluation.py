@@ -13,8 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from expectations import Finding, check_text
-from expectations.checks import NearDuplicateRelease
+from pressroom.expectations import Finding, check_text
+from pressroom.expectations.checks import NearDuplicateRelease
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus" / "corpus.jsonl"
 NEAR_DUPLICATE_SUBJECTS = ("reissue-", "native-", "foreign-", "stub-")
@@ -94,7 +94,7 @@ def _matches(finding: Finding, item: dict[str, object]) -> bool:
 
 def real_release_alarms(releases: list[dict[str, str]]) -> tuple[Counter[str], Counter[str], int]:
     """Per check, how many releases get a warning-or-error / an error from it; and releases with any error."""
-    from expectations import check_release
+    from pressroom.expectations import check_release
 
     warned: Counter[str] = Counter()
     errored: Counter[str] = Counter()

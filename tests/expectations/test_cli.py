@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from expectations.cli import run_check
+from pressroom.expectations.cli import run_check
 
 CLEAN = (
     "The Foreign Minister received the Ambassador of Chile on Monday to discuss trade, climate cooperation "
@@ -77,7 +77,7 @@ def test_usage_errors_exit_two() -> None:
 def test_through_a_subprocess(tmp_path: Path) -> None:
     path = tmp_path / "c.txt"
     path.write_text(CLEAN.replace("trade,", "trade, trade,"), encoding="utf-8")
-    code = "from expectations.cli import main; raise SystemExit(main())"
+    code = "from pressroom.expectations.cli import main; raise SystemExit(main())"
     done = subprocess.run(
         [sys.executable, "-c", code, "--format", "json", str(path), "-"],
         input=CLEAN.encode("utf-8"),
@@ -145,10 +145,10 @@ def test_check_starts_without_the_pipeline_packages(tmp_path: Path) -> None:
     path = tmp_path / "d.txt"
     path.write_text(CLEAN, encoding="utf-8")
     code = (
-        "import sys\nfrom flows.cli import main\nsys.argv = ['pressroom', 'check', sys.argv[1]]\n"
+        "import sys\nfrom pressroom.flows.cli import main\nsys.argv = ['pressroom', 'check', sys.argv[1]]\n"
         "try:\n    main()\nexcept SystemExit as exit_:\n    status = exit_.code\n"
-        "heavy = sorted(set(sys.modules) & {'bs4', 'soupsieve', 'connectors.config', 'requests', 'datasketch',"
-        " 'scipy', 'prefect', 'duckdb', 'pandas', 'great_expectations'})\n"
+        "heavy = sorted(set(sys.modules) & {'bs4', 'soupsieve', 'pressroom.connectors.config', 'requests',"
+        " 'datasketch', 'scipy', 'prefect', 'duckdb', 'pandas', 'great_expectations'})\n"
         "print(status, heavy, file=sys.stderr)\n"
     )
     done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, check=False, timeout=60)
@@ -156,7 +156,7 @@ def test_check_starts_without_the_pipeline_packages(tmp_path: Path) -> None:
 
 
 def test_the_default_sources_file_is_still_the_bundled_one() -> None:
-    from connectors.config import default_sources_path
-    from flows.settings import Settings
+    from pressroom.connectors.config import default_sources_path
+    from pressroom.flows.settings import Settings
 
     assert Settings.resolve().sources == default_sources_path()

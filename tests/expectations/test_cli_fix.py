@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from expectations import cli
-from expectations.cli import run_check
+from pressroom.expectations import cli
+from pressroom.expectations.cli import run_check
 
 GOOD = "The Foreign Minister received the Ambassador of Chile on Monday to discuss trade and climate cooperation."
 DOUBLED = GOOD.replace("to discuss", "to to discuss")
@@ -113,9 +113,9 @@ def test_fix_in_place_through_both_command_lines(tmp_path: Path, program: str) -
     path = tmp_path / "d.txt"
     path.write_text(DOUBLED, encoding="utf-8")
     code = (
-        "from expectations.cli import main; raise SystemExit(main())"
+        "from pressroom.expectations.cli import main; raise SystemExit(main())"
         if program == "expectations"
-        else "from flows.cli import app; app(prog_name='pressroom')"
+        else "from pressroom.flows.cli import app; app(prog_name='pressroom')"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, *(["check"] if program == "pressroom" else []), "--fix", "--in-place", str(path)],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from expectations import check_release, check_text, has_errors
+from pressroom.expectations import check_release, check_text, has_errors
 
 
 def test_seed_example_has_exactly_its_four_defects(seed_text: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from expectations.checks import (
+from pressroom.expectations.checks import (
     Boilerplate,
     GopherRepetition,
     MarkupRemnant,
@@ -17,8 +17,8 @@ from expectations.checks import (
     document_metrics,
     recurring_lines,
 )
-from expectations.checks.metrics import GOPHER_THRESHOLDS
-from expectations.findings import Finding
+from pressroom.expectations.checks.metrics import GOPHER_THRESHOLDS
+from pressroom.expectations.findings import Finding
 
 PROSE = (
     "The Foreign Minister received the Ambassador of Chile on Monday to discuss trade, climate cooperation "

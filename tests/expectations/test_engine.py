@@ -7,10 +7,10 @@ import logging
 
 import pytest
 
-import expectations
-from expectations import ENGINE_VERSION, Check, Finding, check_release, check_text, has_errors
-from expectations.checks import DuplicatedPhrase, GarbledFragment, UnbalancedPunctuation
-from expectations.engine import default_checks, title_checks
+from pressroom import expectations
+from pressroom.expectations import ENGINE_VERSION, Check, Finding, check_release, check_text, has_errors
+from pressroom.expectations.checks import DuplicatedPhrase, GarbledFragment, UnbalancedPunctuation
+from pressroom.expectations.engine import default_checks, title_checks
 
 
 class Exploding(Check):
@@ -98,7 +98,7 @@ def test_error_inside_another_checks_error_is_downgraded_to_info() -> None:
 
 
 def test_a_failing_check_is_logged_and_blocks_publishing(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.ERROR, logger="expectations.engine"):
+    with caplog.at_level(logging.ERROR, logger="pressroom.expectations.engine"):
         findings = check_text("text", checks=[Exploding()])
     assert [(f.check, f.severity, f.start, f.end) for f in findings] == [("internal-error", "error", 0, 0)]
     assert "exploding" in caplog.text

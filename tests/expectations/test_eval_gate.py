@@ -11,7 +11,7 @@ import hashlib
 
 import pytest
 
-from expectations.checks import NearDuplicateRelease
+from pressroom.expectations.checks import NearDuplicateRelease
 from tests.expectations.evaluation import CORPUS, corpus_findings, load_corpus, real_release_alarms, score
 
 CORPUS_SHA256 = "fa82e65711d4c986f8abd4ee682f40302e026f44d0023fba71d4185bef555b0c"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from expectations.checks import GarbledFragment
-from expectations.findings import Finding
+from pressroom.expectations.checks import GarbledFragment
+from pressroom.expectations.findings import Finding
 
 
 def only(findings: list[Finding]) -> Finding:

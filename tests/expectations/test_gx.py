@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from expectations.gx import GxOutcome, SourceRules, validate_releases
+from pressroom.expectations.gx import GxOutcome, SourceRules, validate_releases
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 GX_DIR = Path(__file__).resolve().parents[2] / "expectations" / "gx"
@@ -248,9 +248,9 @@ def test_naive_dates_are_rejected(tmp_path: Path) -> None:
 def test_an_expectation_gx_cannot_evaluate_holds_every_release_of_its_source(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr("expectations.gx.suites.host_pattern", lambda hosts: "(unclosed")
+    monkeypatch.setattr("pressroom.expectations.gx.suites.host_pattern", lambda hosts: "(unclosed")
     rows = [release("a1"), release("a2"), release("b1", "beta")]
-    with caplog.at_level(logging.ERROR, logger="expectations.gx.run"):
+    with caplog.at_level(logging.ERROR, logger="pressroom.expectations.gx.run"):
         outcome = validate_releases(frame(rows), rules=RULES, history=history("alpha", []), run_id="broken",
                                     results_dir=tmp_path, docs_dir=None, now=NOW)
     assert outcome.record_failures == {"a1": ("url-off-host",), "a2": ("url-off-host",), "b1": ("url-off-host",)}

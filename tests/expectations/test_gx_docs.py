@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from expectations.gx import GxOutcome, SourceRules, validate_releases
-from expectations.gx.docs import remote_assets
+from pressroom.expectations.gx import GxOutcome, SourceRules, validate_releases
+from pressroom.expectations.gx.docs import remote_assets
 from tests.expectations.test_gx import GX_DIR, NOW, RULES, crafted_rows, frame, history, listing, release
 
 LOCAL_REF_RE = re.compile(r"<(?:script|link|img)\b[^>]*?\b(?:src|href)\s*=\s*\"([^\"#:]+)\"", re.IGNORECASE)

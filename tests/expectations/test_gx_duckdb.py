@@ -12,8 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from expectations.gx import SourceRules, validate_releases
-from warehouse.db import migrate
+from pressroom.expectations.gx import SourceRules, validate_releases
+from pressroom.warehouse.db import migrate
 
 RELEASES_SQL = """
 WITH errors AS (

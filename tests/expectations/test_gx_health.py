@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from expectations.gx.health import HealthBounds, HealthGxOutcome, validate_health
+from pressroom.expectations.gx.health import HealthBounds, HealthGxOutcome, validate_health
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from expectations import check_release
-from expectations.engine import default_checks
-from expectations.gx import SourceRules
-from expectations.gx.defects import error_checks_column, join_checks, known_checks
-from expectations.gx.suites import MIN_HISTORY_RUNS, host_pattern, usual_range
+from pressroom.expectations import check_release
+from pressroom.expectations.engine import default_checks
+from pressroom.expectations.gx import SourceRules
+from pressroom.expectations.gx.defects import error_checks_column, join_checks, known_checks
+from pressroom.expectations.gx.suites import MIN_HISTORY_RUNS, host_pattern, usual_range
 
 BODY = ("The Minister met the Ambassador of the Republic in the capital on Monday. They discussed trade, energy "
         "and the next round of talks, and agreed to meet again in the spring.\n\nThe Ministry will publish a "

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from expectations import Check, check_release, check_text
-from expectations.checks import Boilerplate, NearDuplicateRelease, WrongLanguage
-from expectations.engine import default_checks, title_checks
-from expectations.findings import Finding
+from pressroom.expectations import Check, check_release, check_text
+from pressroom.expectations.checks import Boilerplate, NearDuplicateRelease, WrongLanguage
+from pressroom.expectations.engine import default_checks, title_checks
+from pressroom.expectations.findings import Finding
 
 CORPUS = [("r1", "The minister met the ambassador of Chile to discuss trade and climate today."), ("r2", "")]
 _STANDARD = {check.id: check for check in [*default_checks(), *title_checks()]}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from expectations.checks import UnbalancedPunctuation
-from expectations.findings import Finding
+from pressroom.expectations.checks import UnbalancedPunctuation
+from pressroom.expectations.findings import Finding
 
 
 def only(findings: list[Finding]) -> Finding:

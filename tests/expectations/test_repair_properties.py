@@ -7,8 +7,8 @@ import dataclasses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from expectations import check_release, check_text
-from expectations.fixes import apply_suggestions, fix_text, non_overlapping
+from pressroom.expectations import check_release, check_text
+from pressroom.expectations.fixes import apply_suggestions, fix_text, non_overlapping
 from tests.expectations.test_properties import TEXTS
 
 WORDS = st.sampled_from(

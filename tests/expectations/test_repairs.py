@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from expectations import check_text
-from expectations.findings import Finding, Suggestion
-from expectations.fixes import apply_suggestions, attach_suggestions, diff_line, fix_text
-from expectations.repairs import propose
+from pressroom.expectations import check_text
+from pressroom.expectations.findings import Finding, Suggestion
+from pressroom.expectations.fixes import apply_suggestions, attach_suggestions, diff_line, fix_text
+from pressroom.expectations.repairs import propose
 
 LEAD = "The Foreign Minister opened the annual trade forum in the capital on Thursday morning."
 TAIL = "Delegations from eleven countries attended the opening session and the evening reception."

@@ -25,7 +25,7 @@ from types import ModuleType
 
 import pytest
 
-from expectations import Finding, check_text
+from pressroom.expectations import Finding, check_text
 
 CORPUS_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 

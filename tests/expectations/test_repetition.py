@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from expectations.checks import DuplicatedPhrase
-from expectations.findings import Finding
+from pressroom.expectations.checks import DuplicatedPhrase
+from pressroom.expectations.findings import Finding
 
 
 def only(findings: list[Finding]) -> Finding:

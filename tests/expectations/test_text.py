@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from expectations.text import is_abbreviation, is_transcript, paragraphs, sentences, tokenize
+from pressroom.expectations.text import is_abbreviation, is_transcript, paragraphs, sentences, tokenize
 
 
 def words(text: str) -> list[str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from expectations import check_release
-from expectations.checks import AllCapsTitle, EmptyTitle, TruncatedTitle
+from pressroom.expectations import check_release
+from pressroom.expectations.checks import AllCapsTitle, EmptyTitle, TruncatedTitle
 
 BODY = (
     "The Foreign Minister received the Ambassador of Chile on Monday to discuss trade, climate cooperation "

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from expectations import check_release, check_text
+from pressroom.expectations import check_release, check_text
 from tests.expectations.conftest import release_text
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"

@@ -25,8 +25,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from expectations import Finding, check_text
-from expectations.text import is_transcript
+from pressroom.expectations import Finding, check_text
+from pressroom.expectations.text import is_transcript
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
 POSITIONS = ("sentence-start", "list", "after-quotation", "paragraph-end", "transcript")

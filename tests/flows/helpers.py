@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 from typer.testing import CliRunner
 
-from flows.cli import app
+from pressroom.flows.cli import app
 
 
 def cli(*args: str) -> tuple[int, str]:

@@ -21,10 +21,10 @@ from typing import Any
 import duckdb
 import pytest
 
-from connectors.config import Config, ConfigError, load_config
-from connectors.http import PoliteSession
-from flows import pipeline
-from flows.alerts import (
+from pressroom.connectors.config import Config, ConfigError, load_config
+from pressroom.connectors.http import PoliteSession
+from pressroom.flows import pipeline
+from pressroom.flows.alerts import (
     AlertSettings,
     assess_run,
     deliver,
@@ -34,10 +34,10 @@ from flows.alerts import (
     report_link,
     send_alerts,
 )
-from flows.report import write_report
-from flows.validation import validate_health_run
-from warehouse import Warehouse, store
-from warehouse.health import SourceHealth, save_health
+from pressroom.flows.report import write_report
+from pressroom.flows.validation import validate_health_run
+from pressroom.warehouse import Warehouse, store
+from pressroom.warehouse.health import SourceHealth, save_health
 
 # --- a webhook receiver and a tiny ministry site -------------------------------------------------------
 

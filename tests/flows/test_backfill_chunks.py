@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from flows.chunks import Chunk, month_chunks
+from pressroom.flows.chunks import Chunk, month_chunks
 from tests.flows.conftest import DemoRun
 from tests.flows.helpers import cli, rows
 

@@ -23,9 +23,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pressroom.warehouse import Warehouse
 from tests.flows.helpers import cli
 from tests.flows.test_cli_errors import GOOD
-from warehouse import Warehouse
 
 PRESSROOM = Path(sys.executable).parent / "pressroom"
 
@@ -101,7 +101,7 @@ def no_serving(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(**_: object) -> None:
         raise AssertionError("serve started serving despite bad input")
 
-    monkeypatch.setattr("flows.serve.serve_deployments", refuse)
+    monkeypatch.setattr("pressroom.flows.serve.serve_deployments", refuse)
 
 
 def expected_message(kind: str, data: Path, sources: Path) -> str:

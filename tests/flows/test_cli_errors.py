@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from pressroom.warehouse import Warehouse
 from tests.flows.helpers import cli
-from warehouse import Warehouse
 
 GOOD = """
 [[sources]]

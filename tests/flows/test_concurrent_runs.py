@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.demo.server import DemoMirror
+from pressroom.infra.demo.server import DemoMirror
 from tests.flows.helpers import rows
 
 pytestmark = [pytest.mark.slow]

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from connectors.config import default_sources_path
-from flows.cli import app
-from flows.settings import SOURCES_MEMORY, Settings, remember_sources
+from pressroom.connectors.config import default_sources_path
+from pressroom.flows.cli import app
+from pressroom.flows.settings import SOURCES_MEMORY, Settings, remember_sources
 
 GOOD = """
 [[sources]]

@@ -10,11 +10,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from expectations import ENGINE_VERSION
+from pressroom.expectations import ENGINE_VERSION
+from pressroom.warehouse import Warehouse
+from pressroom.warehouse import releases as gate
 from tests.flows.conftest import DemoRun
 from tests.flows.helpers import cli, rows, table_counts
-from warehouse import Warehouse
-from warehouse import releases as gate
 
 pytestmark = [pytest.mark.slow]
 

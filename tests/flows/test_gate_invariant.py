@@ -31,14 +31,14 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-import expectations
-from expectations import engine
-from expectations.checks.base import Check
-from expectations.findings import Finding
-from flows import maintenance, pipeline
+from pressroom import expectations
+from pressroom.expectations import engine
+from pressroom.expectations.checks.base import Check
+from pressroom.expectations.findings import Finding
+from pressroom.flows import maintenance, pipeline
+from pressroom.warehouse import db as warehouse_db
+from pressroom.warehouse.gate import violations
 from tests.flows.helpers import cli
-from warehouse import db as warehouse_db
-from warehouse.gate import violations
 
 pytestmark = [pytest.mark.slow]
 

@@ -6,11 +6,11 @@ import gzip
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from connectors.model import RawPage
-from flows.housekeeping import doctor, vacuum
-from flows.settings import Settings
+from pressroom.connectors.model import RawPage
+from pressroom.flows.housekeeping import doctor, vacuum
+from pressroom.flows.settings import Settings
+from pressroom.warehouse import Warehouse, store
 from tests.flows.helpers import cli, rows
-from warehouse import Warehouse, store
 
 
 def page(url: str, body: bytes, when: datetime) -> RawPage:

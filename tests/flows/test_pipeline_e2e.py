@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors.normalise import release_id
-from infra.demo.server import DemoMirror
+from pressroom.connectors.normalise import release_id
+from pressroom.infra.demo.server import DemoMirror
 from tests.flows.helpers import cli, fast_sources, rows, table_counts
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]

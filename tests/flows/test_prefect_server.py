@@ -1,6 +1,6 @@
 """Proof with a real Prefect server: ``prefect server start`` (SQLite under tmp) as a subprocess, then
 
-1. ``python -m flows.serve`` serving both deployments, and a backfill triggered through the Prefect
+1. ``python -m pressroom.flows.serve`` serving both deployments, and a backfill triggered through the Prefect
    client (``run_deployment``) against the demo mirror;
 2. ``infra/prefect.yaml`` deployed with ``prefect deploy`` to a ``process`` work pool, a worker, and
    the manual backfill command documented in infra/README.md.
@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from infra.demo.server import DemoMirror
+from pressroom.infra.demo.server import DemoMirror
 from tests.flows.helpers import rows
 
 pytestmark = pytest.mark.slow
@@ -146,7 +146,7 @@ def test_served_deployments_run_a_backfill_to_completed(server: Server, tmp_path
                   "data_dir": str(tmp_path / "data"), "warehouse": str(tmp_path / "data" / "w.duckdb"),
                   "sources_file": str(sources)}
         serve_log = tmp_path / "serve.log"
-        with _background([sys.executable, "-m", "flows.serve", "--timezone", "Asia/Karachi"],
+        with _background([sys.executable, "-m", "pressroom.flows.serve", "--timezone", "Asia/Karachi"],
                          env=server.env, log=serve_log, cwd=REPO):
             trigger = subprocess.run([sys.executable, "-c", TRIGGER, json.dumps(params), str(RUN_TIMEOUT)],
                                      env=server.env, cwd=tmp_path, capture_output=True, text=True,
@@ -203,7 +203,7 @@ def test_prefect_yaml_on_a_process_pool_runs_the_documented_backfill(server: Ser
 
 
 def test_deployments_are_built_with_an_explicit_timezone_and_checked_first() -> None:
-    from flows.serve import build_deployments, serve_deployments
+    from pressroom.flows.serve import build_deployments, serve_deployments
 
     nightly, backfill = build_deployments(cron="30 1 * * *", timezone="Europe/Berlin",
                                           defaults={"data_dir": "/srv/pressroom", "warehouse": None})

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from connectors.model import Release
-from expectations import ENGINE_VERSION, check_release
-from flows.report import write_report
-from warehouse import Warehouse, store
-from warehouse.releases import publish, save_checks, upsert_releases
-from warehouse.store import CheckResult
+from pressroom.connectors.model import Release
+from pressroom.expectations import ENGINE_VERSION, check_release
+from pressroom.flows.report import write_report
+from pressroom.warehouse import Warehouse, store
+from pressroom.warehouse.releases import publish, save_checks, upsert_releases
+from pressroom.warehouse.store import CheckResult
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"

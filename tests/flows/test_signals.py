@@ -30,9 +30,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from infra.demo.server import DemoMirror
+from pressroom.infra.demo.server import DemoMirror
+from pressroom.warehouse import Warehouse
 from tests.flows.helpers import cli, rows
-from warehouse import Warehouse
 
 pytestmark = [pytest.mark.slow]
 
@@ -264,7 +264,7 @@ def test_sigterm_stops_a_maintenance_command_before_it_publishes(
 ) -> None:
     """``recheck --all`` (in-process, no Prefect) gets a real SIGTERM while it checks: it stops at the
     next safe point, before publishing, records its run as interrupted and exits 143."""
-    from flows import pipeline
+    from pressroom.flows import pipeline
 
     data = tmp_path / "data"
     shutil.copytree(baseline.data, data, ignore=shutil.ignore_patterns("prefect"))
@@ -290,7 +290,7 @@ def test_sigterm_stops_a_maintenance_command_before_it_publishes(
 def test_a_second_signal_exits_at_once(tmp_path: Path) -> None:
     script = (
         "import os, signal, time\n"
-        "from flows import interrupts\n"
+        "from pressroom.flows import interrupts\n"
         "with interrupts.handling_signals():\n"
         "    os.kill(os.getpid(), signal.SIGINT)\n"
         "    assert interrupts.requested() == signal.SIGINT\n"

@@ -15,10 +15,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from connectors.config import load_config
-from connectors.http import HttpSettings, PoliteSession
-from connectors.model import Release, Window
-from connectors.registry import connector_for
+from pressroom.connectors.config import load_config
+from pressroom.connectors.http import HttpSettings, PoliteSession
+from pressroom.connectors.model import Release, Window
+from pressroom.connectors.registry import connector_for
 from tests.connectors.wpserver import WordpressMirror
 from tests.flows.helpers import cli
 

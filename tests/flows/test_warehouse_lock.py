@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.demo.server import DemoMirror
+from pressroom.infra.demo.server import DemoMirror
+from pressroom.warehouse import Warehouse
 from tests.flows.helpers import cli, rows, table_counts
-from warehouse import Warehouse
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 

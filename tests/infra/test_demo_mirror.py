@@ -17,8 +17,8 @@ import pytest
 import requests
 from bs4 import BeautifulSoup, Tag
 
-from infra.demo.content import BulletList, Heading, LineGroup, Paragraph, Release, Site, load_sites
-from infra.demo.server import SOURCES_TEMPLATE, DemoMirror, render_sources
+from pressroom.infra.demo.content import BulletList, Heading, LineGroup, Paragraph, Release, Site, load_sites
+from pressroom.infra.demo.server import SOURCES_TEMPLATE, DemoMirror, render_sources
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE_SIZES = {"valdoria": [8, 8, 1], "norland": [10, 7]}
@@ -322,7 +322,8 @@ def test_write_sources_keeps_only_running_sites(tmp_path: Path) -> None:
 
 def test_cli_prints_base_urls_and_serves(http: requests.Session, tmp_path: Path) -> None:
     sources_out = tmp_path / "demo-sources.toml"
-    command = [sys.executable, "-m", "infra.demo.server", "--site", "norland", "--sources-out", str(sources_out)]
+    command = [sys.executable, "-m", "pressroom.infra.demo.server", "--site", "norland",
+               "--sources-out", str(sources_out)]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None

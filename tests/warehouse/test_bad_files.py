@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse import SCHEMA_VERSION, Warehouse, WarehouseError
-from warehouse.db import migrations
+from pressroom.warehouse import SCHEMA_VERSION, Warehouse, WarehouseError
+from pressroom.warehouse.db import migrations
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from connectors.model import Release
-from warehouse import Warehouse, exports
-from warehouse.exports import export_published
-from warehouse.releases import publish, save_checks, upsert_releases
-from warehouse.store import CheckResult
+from pressroom.connectors.model import Release
+from pressroom.warehouse import Warehouse, exports
+from pressroom.warehouse.exports import export_published
+from pressroom.warehouse.releases import publish, save_checks, upsert_releases
+from pressroom.warehouse.store import CheckResult
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 

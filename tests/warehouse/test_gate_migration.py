@@ -12,10 +12,10 @@ import duckdb
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.model import Release
-from warehouse import Warehouse
-from warehouse.db import migrations
-from warehouse.gate import violations
+from pressroom.connectors.model import Release
+from pressroom.warehouse import Warehouse
+from pressroom.warehouse.db import migrations
+from pressroom.warehouse.gate import violations
 
 KARACHI = timezone(timedelta(hours=5))
 
@@ -107,7 +107,7 @@ def test_a_warehouse_broken_by_the_old_recheck_is_mended(tmp_path: Path) -> None
         assert con.execute("SELECT waived_by, withdrawn_at FROM waivers").fetchall() == [("desk", None)]
         found = violations(con)
         assert [(v.rule, v.release_id) for v in found] == [("published-with-unwaived-blocker", "r1")]
-        from warehouse.releases import publish
+        from pressroom.warehouse.releases import publish
 
         con.execute("BEGIN")
         result = publish(con, run_id="r3", now=datetime.now(UTC), engine_version="3")

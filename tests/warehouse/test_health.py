@@ -10,12 +10,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from connectors.model import Release
-from expectations.findings import Finding
-from warehouse import Warehouse
-from warehouse.health import _SCHEMA, HealthRules, SourceHealth, compute_health, latest_health, save_health
-from warehouse.releases import publish, save_checks, upsert_releases
-from warehouse.store import CheckResult, FailureRecord, finish_run, record_failures, start_run
+from pressroom.connectors.model import Release
+from pressroom.expectations.findings import Finding
+from pressroom.warehouse import Warehouse
+from pressroom.warehouse.health import _SCHEMA, HealthRules, SourceHealth, compute_health, latest_health, save_health
+from pressroom.warehouse.releases import publish, save_checks, upsert_releases
+from pressroom.warehouse.store import CheckResult, FailureRecord, finish_run, record_failures, start_run
 
 NOW = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 BODY = "A clean body of a press release that is long enough to count as one for the gate. " * 2

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import duckdb
 
-from connectors.model import Release
-from connectors.normalise import release_id
-from warehouse import Warehouse, lifecycle, store
-from warehouse.releases import upsert_releases
-from warehouse.store import FailureRecord
+from pressroom.connectors.model import Release
+from pressroom.connectors.normalise import release_id
+from pressroom.warehouse import Warehouse, lifecycle, store
+from pressroom.warehouse.releases import upsert_releases
+from pressroom.warehouse.store import FailureRecord
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 URL = "https://mfa.example/press/1"

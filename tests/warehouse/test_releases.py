@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from connectors.model import Release
-from expectations.findings import Finding
-from warehouse import SCHEMA_VERSION, Warehouse, WarehouseError
-from warehouse import releases as releases_module
-from warehouse.releases import publish, save_checks, upsert_releases
-from warehouse.store import CheckResult
+from pressroom.connectors.model import Release
+from pressroom.expectations.findings import Finding
+from pressroom.warehouse import SCHEMA_VERSION, Warehouse, WarehouseError
+from pressroom.warehouse import releases as releases_module
+from pressroom.warehouse.releases import publish, save_checks, upsert_releases
+from pressroom.warehouse.store import CheckResult
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse import Warehouse, db, store
-from warehouse.runs import (
+from pressroom.warehouse import Warehouse, db, store
+from pressroom.warehouse.runs import (
     Owner,
     interrupt_mine,
     interrupt_orphans,
