@@ -26,7 +26,7 @@ class ConfigError(ValueError):
 
 
 def default_sources_path() -> Path:
-    return Path(str(resources.files("connectors").joinpath("sources.toml")))
+    return Path(str(resources.files("pressroom.connectors").joinpath("sources.toml")))
 
 
 KINDS: dict[str, type[SourceConfig]] = {model.kind_name: model for model in KIND_MODELS}

@@ -196,4 +196,4 @@ def configure_prefect(settings: Settings) -> None:
 def _bundled_sources() -> Path:
     """`connectors.config._bundled_sources()`, without importing `connectors.config` (pydantic,
     requests, bs4: most of a second), so commands that never read the sources, such as `check`, start fast."""
-    return Path(str(resources.files("connectors").joinpath("sources.toml")))
+    return Path(str(resources.files("pressroom.connectors").joinpath("sources.toml")))

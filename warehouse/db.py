@@ -45,7 +45,7 @@ class WarehouseBusy(WarehouseError):
 
 def migrations() -> list[tuple[int, str, str]]:
     """``(version, name, sql)`` of every bundled migration, in order."""
-    folder = resources.files("warehouse").joinpath("migrations")
+    folder = resources.files("pressroom.warehouse").joinpath("migrations")
     found = []
     for entry in folder.iterdir():
         match = _MIGRATION.match(entry.name)
