@@ -13,7 +13,7 @@ Contract of :meth:`PoliteSession.get` (see ARCHITECTURE.md, "Politeness and safe
   ``Retry-After`` asks, at most ``max_attempts`` times per URL; other non-2xx statuses (except 304) fail at once;
 * bodies are streamed and capped at ``max_bytes``; the encoding is decided by :mod:`connectors.charset`.
 
-Every failure is a :class:`FetchError` with a short stable ``reason`` code.
+Every failure is a :class:`FetchError` whose ``reason`` is a typed code of :mod:`connectors.failures`.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import requests
 from urllib3.exceptions import ReadTimeoutError
 
 from pressroom.connectors.charset import decide_encoding, media_type
+from pressroom.connectors.failures import Permanent, Reason, Retryable, Skip, http_reason, reason_of
 from pressroom.connectors.robots import (
     RobotsCache,
     RobotsRules,
@@ -139,17 +140,18 @@ class Response:
 
 
 class FetchError(Exception):
-    """A URL could not be fetched. ``reason`` is a stable code, e.g. 'http-404', 'timeout',
-    'connection', 'robots-disallowed', 'robots-unavailable', 'off-host', 'off-host-redirect', 'bad-scheme',
-    'too-many-redirects', 'too-large', 'retry-after-too-long', 'bad-content-encoding'.
+    """A URL could not be fetched. ``reason`` is a :class:`~connectors.failures.Retryable`,
+    :class:`~connectors.failures.Permanent` or :class:`~connectors.failures.Skip` code (a plain string
+    is turned into its member; an unknown one is a ``ValueError``).
 
     ``attempts`` is how many requests were made to the failing URL (0 if refused before any);
     ``status`` is the last HTTP status seen, if any.
     """
 
     def __init__(
-        self, url: str, reason: str, *, attempts: int = 0, status: int | None = None, detail: str = ""
+        self, url: str, reason: Reason, *, attempts: int = 0, status: int | None = None, detail: str = ""
     ) -> None:
+        reason = reason_of(reason)
         super().__init__(url, reason)
         self.url = url
         self.reason = reason
@@ -172,12 +174,11 @@ class _Raw:
 
 
 class _AttemptFailed(Exception):
-    """One request failed before an HTTP status could be judged."""
+    """One request failed before an HTTP status could be judged; tried again only if ``Retryable``."""
 
-    def __init__(self, reason: str, *, retryable: bool, status: int | None = None) -> None:
+    def __init__(self, reason: Retryable | Permanent, *, status: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.retryable = retryable
         self.status = status
 
 
@@ -282,9 +283,9 @@ class PoliteSession:
         hosts = frozenset(host.lower() for host in policy.hosts)
         settings = self._settings
         if urlsplit(url).scheme.lower() not in _DEFAULT_PORTS:
-            raise FetchError(url, "bad-scheme")
+            raise FetchError(url, Skip.BAD_SCHEME)
         if not _allowed(url, hosts):
-            raise FetchError(url, "off-host", detail=f"allowed hosts: {', '.join(sorted(hosts))}")
+            raise FetchError(url, Skip.OFF_HOST, detail=f"allowed hosts: {', '.join(sorted(hosts))}")
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -310,14 +311,14 @@ class PoliteSession:
                 target = urljoin(current, location.strip())
                 if not _allowed(target, hosts):
                     raise FetchError(
-                        url, "off-host-redirect", attempts=attempts, status=raw.status, detail=f"to {target}"
+                        url, Skip.OFF_HOST_REDIRECT, attempts=attempts, status=raw.status, detail=f"to {target}"
                     )
                 current = target
                 continue
             if not (200 <= raw.status < 300 or raw.status == 304):
                 detail = f"after redirect to {current}" if current != url else ""
                 raise FetchError(
-                    url, f"http-{raw.status}", attempts=attempts, status=raw.status, detail=detail
+                    url, http_reason(raw.status), attempts=attempts, status=raw.status, detail=detail
                 )
             content = b"" if raw.status == 304 else raw.content
             return Response(
@@ -330,7 +331,7 @@ class PoliteSession:
                 fetched_at=raw.fetched_at,
                 attempts=attempts,
             )
-        raise FetchError(url, "too-many-redirects", detail=f"more than {MAX_REDIRECTS}, last {current}")
+        raise FetchError(url, Retryable.TOO_MANY_REDIRECTS, detail=f"more than {MAX_REDIRECTS}, last {current}")
 
     def _interval(self, url: str, policy: SitePolicy, hosts: frozenset[str]) -> float:
         """Effective seconds between request starts for ``url``'s netloc; raises if robots disallow."""
@@ -342,7 +343,7 @@ class PoliteSession:
         if rules.unreachable:
             raise FetchError(url, rules.failure_reason, detail=f"{source} {rules.note}")
         if not rules.allows(url, user_agent):
-            raise FetchError(url, "robots-disallowed", detail=f"by {source}")
+            raise FetchError(url, Skip.ROBOTS_DISALLOWED, detail=f"by {source}")
         return max(policy.min_interval, rules.crawl_delay(user_agent) or 0.0)
 
     def _fetch_robots(self, source: str, policy: SitePolicy, hosts: frozenset[str]) -> RobotsRules:
@@ -375,21 +376,21 @@ class PoliteSession:
             try:
                 raw = self._send(url, headers)
             except _AttemptFailed as exc:
-                if not exc.retryable:
+                if not isinstance(exc.reason, Retryable):
                     raise FetchError(url, exc.reason, attempts=attempt, status=exc.status) from exc
-                reason = exc.reason
+                reason: Reason = exc.reason
             else:
                 if raw.status not in retry_statuses:
                     return raw, attempt
                 status = raw.status
-                reason = f"http-{status}"
+                reason = http_reason(status)
                 retry_after = _retry_after(raw.headers.get("retry-after"))
             if attempt == settings.max_attempts:
                 break
             if retry_after is not None and retry_after > settings.max_retry_after:
                 raise FetchError(
                     url,
-                    "retry-after-too-long",
+                    Retryable.RETRY_AFTER_TOO_LONG,
                     attempts=attempt,
                     status=status,
                     detail=f"server asked for {retry_after:.0f} s (limit {settings.max_retry_after:.0f} s)",
@@ -423,22 +424,21 @@ class PoliteSession:
                 fetched_at = datetime.now(UTC)
                 declared = resp.headers.get("content-length", "").strip()
                 if declared.isdigit() and int(declared) > settings.max_bytes:
-                    raise _AttemptFailed("too-large", retryable=False, status=resp.status_code)
+                    raise _AttemptFailed(Permanent.TOO_LARGE, status=resp.status_code)
                 chunks: list[bytes] = []
                 size = 0
                 for chunk in resp.iter_content(chunk_size=_CHUNK_BYTES):
                     size += len(chunk)
                     if size > settings.max_bytes:
-                        raise _AttemptFailed("too-large", retryable=False, status=resp.status_code)
+                        raise _AttemptFailed(Permanent.TOO_LARGE, status=resp.status_code)
                     chunks.append(chunk)
                 headers_out = {name.lower(): value for name, value in resp.headers.items()}
                 return _Raw(resp.status_code, headers_out, b"".join(chunks), fetched_at)
         except requests.Timeout as exc:
-            raise _AttemptFailed("timeout", retryable=True) from exc
+            raise _AttemptFailed(Retryable.TIMEOUT) from exc
         except requests.ConnectionError as exc:
-            reason = "timeout" if _is_read_timeout(exc) else "connection"
-            raise _AttemptFailed(reason, retryable=True) from exc
+            raise _AttemptFailed(Retryable.TIMEOUT if _is_read_timeout(exc) else Retryable.CONNECTION) from exc
         except requests.exceptions.ChunkedEncodingError as exc:
-            raise _AttemptFailed("connection", retryable=True) from exc
+            raise _AttemptFailed(Retryable.CONNECTION) from exc
         except requests.exceptions.ContentDecodingError as exc:
-            raise _AttemptFailed("bad-content-encoding", retryable=False) from exc
+            raise _AttemptFailed(Permanent.BAD_CONTENT_ENCODING) from exc
