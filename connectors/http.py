@@ -7,7 +7,8 @@ Contract of :meth:`PoliteSession.get` (see ARCHITECTURE.md, "Politeness and safe
 * robots.txt is fetched once per scheme+netloc and obeyed by RFC 9309 (:mod:`connectors.robots`); an
   unreachable one (5xx, no answer) fails every URL of the host with ``robots-unavailable``, which a
   later run retries; ``Crawl-delay`` widens the interval;
-* at most one request *start* per effective interval per netloc, across threads (``time.monotonic``);
+* at most one request *start* per effective interval per netloc, across threads (the session's
+  :class:`Clock`: monotonic time and sleep, real by default, a fake one in tests);
 * 429/5xx (``HttpSettings.retry_statuses``, plus the site's ``SitePolicy.retry_statuses``), timeouts
   and connection errors are retried with exponential backoff and jitter, never sooner than
   ``Retry-After`` asks, at most ``max_attempts`` times per URL; other non-2xx statuses (except 304) fail at once;
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
+from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -44,7 +46,10 @@ from pressroom.connectors.robots import (
     rules_from_response,
 )
 
-__all__ = ["MAX_REDIRECTS", "FetchError", "HttpSettings", "PoliteSession", "Response", "SitePolicy"]
+__all__ = [
+    "MAX_REDIRECTS", "Clock", "FetchError", "HttpSettings", "PoliteSession", "RandomSource", "Response", "SitePolicy",
+    "SystemClock",
+]
 
 logger = logging.getLogger("pressroom.http")
 
@@ -53,6 +58,39 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 _CHUNK_BYTES = 64 * 1024
 _ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+class Clock(Protocol):
+    """Time as a :class:`PoliteSession` sees it: :class:`SystemClock` unless a test passes a fake one."""
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back: request spacing and waits."""
+        ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+    def now(self) -> datetime:
+        """Timezone-aware wall time: ``fetched_at`` and ``Retry-After`` dates."""
+        ...
+
+
+class SystemClock:
+    """The real clock: ``time.monotonic``, ``time.sleep`` and ``datetime.now(UTC)``."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class RandomSource(Protocol):
+    """Where backoff jitter comes from (``random.Random`` by default)."""
+
+    def uniform(self, a: float, b: float) -> float: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +122,12 @@ class HttpSettings:
             raise ValueError("backoff, max_backoff and max_retry_after must be >= 0 seconds")
         if self.max_bytes < 1:
             raise ValueError(f"max_bytes must be >= 1, got {self.max_bytes}")
+
+    def retry_delay(self, attempt: int, *, jitter: float, retry_after: float | None) -> float:
+        """Seconds to wait after failed attempt ``attempt`` (1-based); ``jitter`` is drawn from
+        ``uniform(0.5, 1.5)``, ``retry_after`` is what the server asked for (``None`` if nothing)."""
+        growth = 2.0 ** min(attempt - 1, 1000)  # finite whatever max_attempts is
+        return max(min(self.max_backoff, self.backoff * growth * jitter), retry_after or 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +229,8 @@ class _AttemptFailed(Exception):
 class _Throttle:
     """Start-to-start spacing per netloc, shared by all threads; never sleeps while holding the lock."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
         self._lock = threading.Lock()
         self._last_start: dict[str, float] = {}
         self._not_before: dict[str, float] = {}
@@ -194,7 +239,7 @@ class _Throttle:
         """Block until a request to ``netloc`` may start ``interval`` s after the previous start."""
         while True:
             with self._lock:
-                now = time.monotonic()
+                now = self._clock.monotonic()
                 ready = max(
                     self._last_start.get(netloc, -math.inf) + interval,
                     self._not_before.get(netloc, -math.inf),
@@ -202,12 +247,12 @@ class _Throttle:
                 if now >= ready:
                     self._last_start[netloc] = now
                     return
-            time.sleep(ready - now)
+            self._clock.sleep(ready - now)
 
     def defer(self, netloc: str, seconds: float) -> None:
         """No request to ``netloc`` starts in the next ``seconds`` (a server's Retry-After)."""
         with self._lock:
-            until = time.monotonic() + seconds
+            until = self._clock.monotonic() + seconds
             self._not_before[netloc] = max(self._not_before.get(netloc, -math.inf), until)
 
 
@@ -226,8 +271,9 @@ def _allowed(url: str, hosts: frozenset[str]) -> bool:
     return default is not None and (netloc in hosts or netloc + default in hosts)
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Seconds a ``Retry-After`` value asks for (delay-seconds or HTTP-date); None if absent or bad."""
+def _retry_after(value: str | None, *, now: datetime) -> float | None:
+    """Seconds a ``Retry-After`` value asks for (delay-seconds, or an HTTP-date minus ``now``); None if
+    absent or bad."""
     if not value:
         return None
     try:
@@ -239,7 +285,7 @@ def _retry_after(value: str | None) -> float | None:
             return None
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
+        seconds = (when - now).total_seconds()
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
@@ -251,14 +297,19 @@ def _is_read_timeout(exc: requests.ConnectionError) -> bool:
 class PoliteSession:
     """One ``requests.Session`` with the politeness rules above; safe to share between threads.
 
-    Use as a context manager or call :meth:`close`.
+    ``clock`` (spacing, waits, ``fetched_at``) and ``rng`` (backoff jitter) are the real ones unless
+    given. Use as a context manager or call :meth:`close`.
     """
 
-    def __init__(self, settings: HttpSettings | None = None) -> None:
+    def __init__(
+        self, settings: HttpSettings | None = None, *, clock: Clock | None = None, rng: RandomSource | None = None
+    ) -> None:
         self._settings = settings or HttpSettings()
+        self._clock = clock or SystemClock()
+        self._rng = rng or random.Random()
         self._session = requests.Session()
         self._session.headers.update({"User-Agent": self._settings.user_agent, "Accept": _ACCEPT})
-        self._throttle = _Throttle()
+        self._throttle = _Throttle(self._clock)
         self._robots = RobotsCache()
 
     def __enter__(self) -> PoliteSession:
@@ -384,7 +435,7 @@ class PoliteSession:
                     return raw, attempt
                 status = raw.status
                 reason = http_reason(status)
-                retry_after = _retry_after(raw.headers.get("retry-after"))
+                retry_after = _retry_after(raw.headers.get("retry-after"), now=self._clock.now())
             if attempt == settings.max_attempts:
                 break
             if retry_after is not None and retry_after > settings.max_retry_after:
@@ -395,8 +446,7 @@ class PoliteSession:
                     status=status,
                     detail=f"server asked for {retry_after:.0f} s (limit {settings.max_retry_after:.0f} s)",
                 )
-            backoff = settings.backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
-            delay = max(min(settings.max_backoff, backoff), retry_after or 0.0)
+            delay = settings.retry_delay(attempt, jitter=self._rng.uniform(0.5, 1.5), retry_after=retry_after)
             if retry_after:
                 self._throttle.defer(netloc, retry_after)
             logger.info(
@@ -407,7 +457,7 @@ class PoliteSession:
                 settings.max_attempts,
                 delay,
             )
-            time.sleep(delay)
+            self._clock.sleep(delay)
         raise FetchError(url, reason, attempts=settings.max_attempts, status=status)
 
     def _send(self, url: str, headers: dict[str, str]) -> _Raw:
@@ -421,7 +471,7 @@ class PoliteSession:
                 allow_redirects=False,
                 stream=True,
             ) as resp:
-                fetched_at = datetime.now(UTC)
+                fetched_at = self._clock.now()
                 declared = resp.headers.get("content-length", "").strip()
                 if declared.isdigit() and int(declared) > settings.max_bytes:
                     raise _AttemptFailed(Permanent.TOO_LARGE, status=resp.status_code)
