@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -455,26 +455,33 @@ def waive(
 ) -> None:
     """Record a person's decision to publish a held release despite one check; `pressroom publish` then
     publishes it. A waiver covers the release's current version only."""
-    from datetime import UTC, datetime
-
-    from pressroom.warehouse.releases import WaiverError
     from pressroom.warehouse.releases import waive as record_waiver
+
+    version, who, note = _decision(by, lambda con, who, now: record_waiver(
+        con, release_id=release_id, check_id=check, reason=reason, by=who, now=now))
+    out.print(f"waived {check} on {release_id} (version {version[:12]}) by {who}{note}; run `pressroom publish`",
+              markup=False, highlight=False)
+
+
+def _decision(by: str | None, write: Callable[[Any, str, datetime], T]) -> tuple[T, str, str]:
+    """Record a person's decision (``waive``, ``unwaive``): ``write(connection, who, now)`` in one
+    transaction; a refused one (:class:`warehouse.releases.WaiverError`) is exit 2. Return what ``write``
+    returned, who decided and the note on how that was found."""
+    from pressroom.warehouse.releases import WaiverError
 
     settings = state.settings
     _existing_warehouse(settings)
     who, note = _decider(by)
+    now = datetime.now(UTC)
 
-    def record() -> str:
+    def record() -> T:
         with settings.open_warehouse().transaction() as con:
-            return record_waiver(con, release_id=release_id, check_id=check, reason=reason, by=who,
-                                 now=datetime.now(UTC))
+            return write(con, who, now)
 
     try:
-        version = _guarded(record)
+        return _guarded(record), who, note
     except WaiverError as error:
         raise fail(str(error)) from None
-    out.print(f"waived {check} on {release_id} (version {version[:12]}) by {who}{note}; run `pressroom publish`",
-              markup=False, highlight=False)
 
 
 def _decider(by: str | None) -> tuple[str, str]:
@@ -496,26 +503,12 @@ def unwaive(
 ) -> None:
     """Withdraw a waiver (it stays in the history, with who, when and why it was withdrawn). A published
     version that relied on it is retracted at once; the exports follow at the next `pressroom publish`."""
-    from datetime import UTC, datetime
-
     from pressroom.flows.pipeline import new_run_id
-    from pressroom.warehouse.releases import WaiverError
     from pressroom.warehouse.releases import unwaive as withdraw
 
-    settings = state.settings
-    _existing_warehouse(settings)
-    who, note = _decider(by)
-    now = datetime.now(UTC)
-
-    def record() -> Any:
-        with settings.open_warehouse().transaction() as con:
-            return withdraw(con, release_id=release_id, check_id=check, reason=reason, by=who, now=now,
-                            run_id=f"unwaive-{new_run_id(now)}")
-
-    try:
-        result = _guarded(record)
-    except WaiverError as error:
-        raise fail(str(error)) from None
+    result, who, note = _decision(by, lambda con, who, now: withdraw(
+        con, release_id=release_id, check_id=check, reason=reason, by=who, now=now,
+        run_id=f"unwaive-{new_run_id(now)}"))
     retracted = ("; its published version relied on it and was retracted (run `pressroom publish` to update"
                  " the exports)") if result.retracted else ""
     out.print(f"withdrew {result.withdrawn} waiver(s) of {check} on {release_id} by {who}{note}{retracted}",
@@ -702,8 +695,6 @@ def _stoppable(settings: Settings, action: Callable[[], T]) -> T:
 
 
 def _record_interrupted(settings: Settings, stop: Any) -> str:
-    from datetime import UTC, datetime
-
     from pressroom.warehouse import WarehouseError
     from pressroom.warehouse.runs import interrupt_mine
 
