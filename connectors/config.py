@@ -69,6 +69,8 @@ class Config(BaseModel):
     sources: tuple[SourceConfig, ...]
     pipeline: PipelineSettings = PipelineSettings()
     http: HttpTable = HttpTable()
+    #: the ``[alerts]`` table as written; :func:`flows.alerts.alert_settings` validates it
+    alerts: dict[str, Any] = {}
 
     def source(self, source_id: str) -> SourceConfig:
         for source in self.sources:
@@ -135,7 +137,10 @@ def parse_config(data: Mapping[str, Any], *, path: str = "<sources>", text: str 
         sources.append(source)
     pipeline = _section(PipelineSettings, data.get("pipeline", {}), f"{path}: [pipeline]")
     http = _section(HttpTable, data.get("http", {}), f"{path}: [http]")
-    return Config(path=path, sources=tuple(sources), pipeline=pipeline, http=http)
+    alerts = data.get("alerts", {})
+    if not isinstance(alerts, dict):
+        raise ConfigError(f"{path}: [alerts] must be a table")
+    return Config(path=path, sources=tuple(sources), pipeline=pipeline, http=http, alerts=alerts)
 
 
 def _parse_source(entry: Any, where: str) -> SourceConfig:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Protocol
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol, cast
 
 from pressroom.connectors.config import (
     FeedSource,
@@ -47,3 +47,15 @@ def connector_for(source: SourceConfig, session: PoliteSession) -> Connector:
     if isinstance(source, SitemapSource):
         return SitemapConnector(source, session)
     raise TypeError(f"no connector for kind {source.kind!r}")
+
+
+class _NoSession:
+    """Stands in for the HTTP session of a connector that only parses stored pages."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(f"a parser makes no request (session.{name} used while parsing a stored page)")
+
+
+def parser_for(source: SourceConfig) -> Callable[[RawPage], Release | ParseFailure]:
+    """The pure ``parse`` of ``source``'s connector, with no HTTP session behind it (``reparse``)."""
+    return connector_for(source, cast(PoliteSession, _NoSession())).parse

@@ -36,12 +36,13 @@ from urllib.parse import urlsplit
 
 import duckdb
 import httpx
-import pyarrow as pa
 import requests
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pressroom.connectors.config import ConfigError
+from pressroom.connectors.config import Config, ConfigError
 from pressroom.warehouse import Warehouse
+from pressroom.warehouse.alerts import Delivery, clear_episode, open_episode, open_episodes
+from pressroom.warehouse.alerts import record_deliveries as save_deliveries
 from pressroom.warehouse.health import HealthRules, SourceHealth, compute_health, latest_health, save_health
 
 log = logging.getLogger("pressroom.alerts")
@@ -76,8 +77,15 @@ class AlertSettings(BaseModel):
         return value
 
 
+def alert_settings(config: Config) -> AlertSettings:
+    """The ``[alerts]`` table of a parsed sources file (defaults when absent); raises ``ConfigError``
+    naming the key."""
+    return _alert_settings(config.alerts, config.path)
+
+
 def load_alert_settings(sources: Path) -> AlertSettings:
-    """The ``[alerts]`` table of a sources file (defaults when absent); raises ``ConfigError`` naming the key."""
+    """The ``[alerts]`` table of a file read on its own, whatever else it holds (commands read it with
+    the sources through :func:`alert_settings`); raises ``ConfigError`` naming the key."""
     try:
         data = tomllib.loads(sources.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
@@ -85,13 +93,17 @@ def load_alert_settings(sources: Path) -> AlertSettings:
     table = data.get("alerts", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{sources}: [alerts] must be a table")
+    return _alert_settings(table, str(sources))
+
+
+def _alert_settings(table: dict[str, Any], path: str) -> AlertSettings:
     try:
         return AlertSettings.model_validate(table)
     except ValidationError as error:
         first = error.errors()[0]
         key = ".".join(str(part) for part in first["loc"]) or "?"
         problem = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"{sources}: [alerts] {key!r}: {problem}") from None
+        raise ConfigError(f"{path}: [alerts] {key!r}: {problem}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,33 +170,29 @@ def evaluate_alerts(
     is never its own "previous"."""
     ids = [h.source_id for h in health]
     previous = latest_health(con, ids, exclude_run=run_id)
-    rows = con.execute(
-        "SELECT source_id, condition, opened_run_id, what_changed, baseline, last_sent_at IS NOT NULL FROM alerts"
-        " WHERE cleared_at IS NULL AND source_id IN (SELECT unnest(?::VARCHAR[]))", [ids],
-    ).fetchall()
-    episodes = {(row[0], row[1]): row[2:] for row in rows}
+    episodes = open_episodes(con, ids)
     out: list[Alert] = []
     for h in health:
         held_open = episodes.get((h.source_id, "held-jump"))
-        active = _active(h, held_open[2] if held_open else None, previous.get(h.source_id), held_share_jump)
+        active = _active(h, held_open.baseline if held_open else None, previous.get(h.source_id), held_share_jump)
         for condition in CONDITIONS:
             episode = episodes.get((h.source_id, condition))
             if condition == "broken" and h.source_status not in ("ok", "partial", "failed"):
                 continue
             if condition in active and episode is None:
                 sentence, baseline = active[condition]
-                con.execute(
-                    "INSERT INTO alerts (source_id, condition, opened_at, opened_run_id, what_changed, baseline)"
-                    " VALUES (?, ?, ?, ?, ?, ?)", [h.source_id, condition, now, run_id, sentence, baseline])
+                open_episode(con, source_id=h.source_id, condition=condition, run_id=run_id, now=now,
+                             what_changed=sentence, baseline=baseline)
                 out.append(Alert(h.source_id, condition, "opened", sentence, run_id, run_id, h))
-            elif condition in active and episode is not None and not episode[3]:
-                out.append(Alert(h.source_id, condition, "opened", episode[1], run_id, episode[0], h))
+            elif condition in active and episode is not None and not episode.delivered:
+                out.append(Alert(h.source_id, condition, "opened", episode.what_changed, run_id,
+                                 episode.opened_run_id, h))
             elif condition not in active and episode is not None:
-                con.execute("UPDATE alerts SET cleared_at = ?, cleared_run_id = ? WHERE source_id = ? AND condition = ?"
-                            " AND opened_run_id = ?", [now, run_id, h.source_id, condition, episode[0]])
-                if episode[3]:
+                clear_episode(con, source_id=h.source_id, condition=condition, opened_run_id=episode.opened_run_id,
+                              run_id=run_id, now=now)
+                if episode.delivered:
                     sentence = f"{h.source_id} is no longer {condition} (status now {h.status})."
-                    out.append(Alert(h.source_id, condition, "cleared", sentence, run_id, episode[0], h))
+                    out.append(Alert(h.source_id, condition, "cleared", sentence, run_id, episode.opened_run_id, h))
     return out
 
 
@@ -259,30 +267,11 @@ def record_deliveries(con: duckdb.DuckDBPyConnection, results: Sequence[SendResu
     for result in results:
         a = result.alert
         outcome.setdefault((a.source_id, a.condition, a.opened_run_id, a.state), []).append(result)
-    if not outcome:
-        return
-    keys = list(outcome)
-    table = pa.table({
-        "source_id": [k[0] for k in keys], "condition": [k[1] for k in keys], "opened_run_id": [k[2] for k in keys],
-        "state": [k[3] for k in keys], "delivered": [any(r.ok for r in outcome[k]) for k in keys],
-        "error": pa.array(["; ".join(f"{r.channel}: {r.detail}" for r in outcome[k] if not r.ok) or None
-                           for k in keys], pa.string()),
-    })
-    con.register("incoming_deliveries", table)
-    try:
-        con.execute(
-            """UPDATE alerts SET
-                   last_sent_at = CASE WHEN d.state = 'opened' AND d.delivered THEN $now ELSE alerts.last_sent_at END,
-                   cleared_sent_at = CASE WHEN d.state = 'cleared' AND d.delivered THEN $now
-                                          ELSE alerts.cleared_sent_at END,
-                   send_attempts = alerts.send_attempts + 1, last_error = d.error
-               FROM incoming_deliveries d
-               WHERE alerts.source_id = d.source_id AND alerts.condition = d.condition
-                 AND alerts.opened_run_id = d.opened_run_id""",
-            {"now": now},
-        )
-    finally:
-        con.unregister("incoming_deliveries")
+    save_deliveries(con, [
+        Delivery(*key, delivered=any(r.ok for r in tried),
+                 error="; ".join(f"{r.channel}: {r.detail}" for r in tried if not r.ok) or None)
+        for key, tried in outcome.items()
+    ], now=now)
 
 
 # --- the two calls a flow makes -----------------------------------------------------------------------

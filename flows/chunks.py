@@ -8,26 +8,15 @@ newer pages once per month; those sources run as one chunk.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-
-import duckdb
+from datetime import date, timedelta
 
 from pressroom.connectors.model import Window
 from pressroom.flows.pipeline import SourceOutcome
+from pressroom.warehouse.chunks import Chunk
+
+__all__ = ["RANGED_KINDS", "Chunk", "merge", "month_chunks"]
 
 RANGED_KINDS = frozenset({"wordpress", "govuk"})
-
-
-@dataclass(frozen=True, slots=True)
-class Chunk:
-    start: date
-    end: date  # inclusive
-
-    @property
-    def label(self) -> str:
-        return f"{self.start.isoformat()}..{self.end.isoformat()}"
 
 
 def month_chunks(start: date, end: date) -> list[Chunk]:
@@ -40,23 +29,6 @@ def month_chunks(start: date, end: date) -> list[Chunk]:
         chunks.append(Chunk(cursor, last))
         cursor = last + timedelta(days=1)
     return chunks
-
-
-def completed_chunks(con: duckdb.DuckDBPyConnection, source_id: str) -> set[Chunk]:
-    rows = con.execute(
-        "SELECT chunk_start, chunk_end FROM backfill_chunks WHERE source_id = ? AND status = 'ok'", [source_id]
-    ).fetchall()
-    return {Chunk(row[0], row[1]) for row in rows}
-
-
-def record_chunk(con: duckdb.DuckDBPyConnection, chunk: Chunk, outcome: SourceOutcome, *, run_id: str) -> None:
-    con.execute(
-        """INSERT INTO backfill_chunks VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (source_id, chunk_start, chunk_end) DO UPDATE SET status = excluded.status,
-               run_id = excluded.run_id, finished_at = excluded.finished_at, counts = excluded.counts""",
-        [outcome.source_id, chunk.start, chunk.end, outcome.status, run_id, datetime.now(UTC),
-         json.dumps(dict(outcome.counts))],
-    )
 
 
 def merge(outcomes: list[SourceOutcome]) -> SourceOutcome:

@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -107,6 +107,8 @@ class State:
     settings: Settings
     verbose: bool = False
     data_dir_given: bool = False
+    #: the sources file read by this invocation (read once: the pre-flight's reading serves the command)
+    config: Config | None = None
 
 
 state = State()
@@ -132,6 +134,7 @@ def main_options(
                                       lock_timeout=lock_timeout)
     state.verbose = verbose
     state.data_dir_given = data_dir is not None
+    state.config = None
     # `sources` is a group: its callback runs the pre-flight for the listing (`sources add` may start
     # from a sources file with no source yet).
     if ctx.invoked_subcommand not in (None, "sources") and not ctx.resilient_parsing \
@@ -177,9 +180,7 @@ def _preflight(command: str, settings: Settings) -> None:
         if absent:
             err.print(f"pressroom: warning: {absent}", markup=False, highlight=False, soft_wrap=True)
     elif command == "demo":  # before the mirror starts and the demo's sources file is written
-        from pressroom.warehouse import Warehouse
-
-        Warehouse(settings.warehouse, lock_timeout=settings.lock_timeout).ensure_schema()
+        settings.open_warehouse().ensure_schema()
 
 
 def _remember(settings: Settings, command: str) -> None:
@@ -199,17 +200,22 @@ def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
 
 
 def _config(settings: Settings) -> Config:
+    """The sources file of ``settings``, with its ``[alerts]`` table, validated (else exit 2); read once
+    per invocation."""
     from pressroom.connectors.config import ConfigError, load_config  # on use: pydantic, requests and bs4 slow start-up
-    from pressroom.flows.alerts import load_alert_settings
+    from pressroom.flows.alerts import alert_settings
 
+    if state.config is not None and Path(state.config.path) == settings.sources:
+        return state.config
     try:
         config = load_config(settings.sources)
-        load_alert_settings(settings.sources)
+        alert_settings(config)
     except ConfigError as error:
         if settings.sources_origin == "data-dir":
             raise fail(f"{error} (the sources file data directory {settings.data_dir} remembers; "
                        "pass --sources to use another)") from None
         raise fail(str(error)) from None
+    state.config = config
     return config
 
 
@@ -250,11 +256,11 @@ def _prepare(settings: Settings) -> None:
 
 
 def _execute(kind: str, settings: Settings, **params: Any) -> RunSummary:
-    from pressroom.warehouse import Warehouse, WarehouseBusy, WarehouseError
+    from pressroom.warehouse import WarehouseBusy, WarehouseError
 
     _prepare(settings)
     try:  # create or migrate the warehouse first: a lock held elsewhere is reported before any fetching
-        Warehouse(settings.warehouse, lock_timeout=settings.lock_timeout).ensure_schema()
+        settings.open_warehouse().ensure_schema()
     except WarehouseBusy as error:
         raise fail(str(error), EXIT_BUSY) from None
     except WarehouseError as error:
@@ -384,6 +390,16 @@ def sources_add(
         out.print(f"appended to {settings.sources}", markup=False, highlight=False)
 
 
+def _maintenance(command: str, source: list[str] | None, run: Callable[[Settings, Config], T]) -> T:
+    """A run over what the warehouse holds (:mod:`flows.maintenance`): the named sources known, the
+    warehouse there, the data directory remembering the sources file; stoppable by a signal."""
+    settings = state.settings
+    config = _select(settings, source)
+    _existing_warehouse(settings)
+    _remember(settings, command)
+    return _stoppable(settings, lambda: run(settings, config))
+
+
 def _maintenance_summary(result: Any) -> None:
     counts = " ".join(f"{name}={value}" for name, value in result.counts.items())
     out.print(f"{result.flow} run {result.run_id}: {counts}", markup=False, highlight=False)
@@ -401,11 +417,8 @@ def reparse(
     """Rebuild releases from the stored raw pages with the current extractors; no network."""
     from pressroom.flows.maintenance import reparse as run_reparse
 
-    settings = state.settings
-    _select(settings, source)
-    _existing_warehouse(settings)
-    _remember(settings, "reparse")
-    _maintenance_summary(_stoppable(settings, lambda: run_reparse(settings, source)))
+    _maintenance_summary(_maintenance("reparse", source, lambda settings, config: run_reparse(
+        settings, config, source)))
 
 
 @app.command()
@@ -417,11 +430,8 @@ def recheck(
     """Run the current checks again on releases checked by an older engine version, then publish."""
     from pressroom.flows.maintenance import recheck as run_recheck
 
-    settings = state.settings
-    _select(settings, source)
-    _existing_warehouse(settings)
-    _remember(settings, "recheck")
-    _maintenance_summary(_stoppable(settings, lambda: run_recheck(settings, source, every=every)))
+    _maintenance_summary(_maintenance("recheck", source, lambda settings, config: run_recheck(
+        settings, config, source, every=every)))
 
 
 @app.command()
@@ -431,11 +441,7 @@ def publish(
     """Re-evaluate held releases (after a waiver) and publish those that now pass; update the exports."""
     from pressroom.flows.maintenance import publish_now
 
-    settings = state.settings
-    _select(settings, source)
-    _existing_warehouse(settings)
-    _remember(settings, "publish")
-    result = _stoppable(settings, lambda: publish_now(settings, source))
+    result = _maintenance("publish", source, lambda settings, config: publish_now(settings, config, source))
     out.print(f"published {len(result.published.published)} release(s); {len(result.published.held)} held",
               markup=False, highlight=False)
 
@@ -449,27 +455,33 @@ def waive(
 ) -> None:
     """Record a person's decision to publish a held release despite one check; `pressroom publish` then
     publishes it. A waiver covers the release's current version only."""
-    from datetime import UTC, datetime
-
-    from pressroom.warehouse import Warehouse
-    from pressroom.warehouse.releases import WaiverError
     from pressroom.warehouse.releases import waive as record_waiver
+
+    version, who, note = _decision(by, lambda con, who, now: record_waiver(
+        con, release_id=release_id, check_id=check, reason=reason, by=who, now=now))
+    out.print(f"waived {check} on {release_id} (version {version[:12]}) by {who}{note}; run `pressroom publish`",
+              markup=False, highlight=False)
+
+
+def _decision(by: str | None, write: Callable[[Any, str, datetime], T]) -> tuple[T, str, str]:
+    """Record a person's decision (``waive``, ``unwaive``): ``write(connection, who, now)`` in one
+    transaction; a refused one (:class:`warehouse.releases.WaiverError`) is exit 2. Return what ``write``
+    returned, who decided and the note on how that was found."""
+    from pressroom.warehouse.releases import WaiverError
 
     settings = state.settings
     _existing_warehouse(settings)
     who, note = _decider(by)
+    now = datetime.now(UTC)
 
-    def record() -> str:
-        with Warehouse(settings.warehouse, lock_timeout=settings.lock_timeout).transaction() as con:
-            return record_waiver(con, release_id=release_id, check_id=check, reason=reason, by=who,
-                                 now=datetime.now(UTC))
+    def record() -> T:
+        with settings.open_warehouse().transaction() as con:
+            return write(con, who, now)
 
     try:
-        version = _guarded(record)
+        return _guarded(record), who, note
     except WaiverError as error:
         raise fail(str(error)) from None
-    out.print(f"waived {check} on {release_id} (version {version[:12]}) by {who}{note}; run `pressroom publish`",
-              markup=False, highlight=False)
 
 
 def _decider(by: str | None) -> tuple[str, str]:
@@ -491,27 +503,12 @@ def unwaive(
 ) -> None:
     """Withdraw a waiver (it stays in the history, with who, when and why it was withdrawn). A published
     version that relied on it is retracted at once; the exports follow at the next `pressroom publish`."""
-    from datetime import UTC, datetime
-
     from pressroom.flows.pipeline import new_run_id
-    from pressroom.warehouse import Warehouse
-    from pressroom.warehouse.releases import WaiverError
     from pressroom.warehouse.releases import unwaive as withdraw
 
-    settings = state.settings
-    _existing_warehouse(settings)
-    who, note = _decider(by)
-    now = datetime.now(UTC)
-
-    def record() -> Any:
-        with Warehouse(settings.warehouse, lock_timeout=settings.lock_timeout).transaction() as con:
-            return withdraw(con, release_id=release_id, check_id=check, reason=reason, by=who, now=now,
-                            run_id=f"unwaive-{new_run_id(now)}")
-
-    try:
-        result = _guarded(record)
-    except WaiverError as error:
-        raise fail(str(error)) from None
+    result, who, note = _decision(by, lambda con, who, now: withdraw(
+        con, release_id=release_id, check_id=check, reason=reason, by=who, now=now,
+        run_id=f"unwaive-{new_run_id(now)}"))
     retracted = ("; its published version relied on it and was retracted (run `pressroom publish` to update"
                  " the exports)") if result.retracted else ""
     out.print(f"withdrew {result.withdrawn} waiver(s) of {check} on {release_id} by {who}{note}{retracted}",
@@ -526,14 +523,13 @@ def held(
     """What is held back and why."""
     import json
 
-    from pressroom.warehouse import Warehouse
     from pressroom.warehouse.releases import held_releases
 
     settings = state.settings
     _existing_warehouse(settings)
 
     def read() -> list[Any]:
-        with Warehouse(settings.warehouse, lock_timeout=settings.lock_timeout).reader() as con:
+        with settings.open_warehouse().reader() as con:
             return held_releases(con, source_id=source)
 
     items = _guarded(read)
@@ -562,12 +558,11 @@ def report(
 ) -> None:
     """Write the HTML data-quality report under <data-dir>/reports/ and print its path."""
     from pressroom.flows.report import write_report
-    from pressroom.warehouse import Warehouse
 
     settings = state.settings
     _existing_warehouse(settings)
     try:
-        path = _guarded(lambda: write_report(Warehouse(settings.warehouse, lock_timeout=settings.lock_timeout),
+        path = _guarded(lambda: write_report(settings.open_warehouse(),
                                              settings.reports_dir, run_id=run_id))
     except ValueError as error:
         raise fail(str(error)) from None
@@ -700,16 +695,14 @@ def _stoppable(settings: Settings, action: Callable[[], T]) -> T:
 
 
 def _record_interrupted(settings: Settings, stop: Any) -> str:
-    from datetime import UTC, datetime
-
-    from pressroom.warehouse import Warehouse, WarehouseError
+    from pressroom.warehouse import WarehouseError
     from pressroom.warehouse.runs import interrupt_mine
 
     told = f"stopped by {stop.signal_name} between two transactions"
     if not settings.warehouse.exists():
         return told
     try:
-        with Warehouse(settings.warehouse, lock_timeout=settings.lock_timeout).transaction() as con:
+        with settings.open_warehouse().transaction() as con:
             run_ids = interrupt_mine(con, now=datetime.now(UTC))
     except WarehouseError as error:
         return f"{told}; could not record it ({error}): the next run records it as interrupted"

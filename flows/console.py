@@ -14,7 +14,8 @@ from rich.table import Table
 from pressroom.connectors.config import Config
 from pressroom.flows import progress
 from pressroom.flows.settings import Settings
-from pressroom.warehouse import Warehouse, WarehouseError
+from pressroom.warehouse import WarehouseError
+from pressroom.warehouse.store import SourceOverview, source_overview
 
 if TYPE_CHECKING:
     from pressroom.flows.nightly import RunSummary
@@ -84,18 +85,11 @@ def print_summary(console: Console, summary: RunSummary) -> None:
 
 
 def print_sources(console: Console, config: Config, settings: Settings) -> None:
-    state: dict[str, tuple[object, ...]] = {}
+    state: dict[str, SourceOverview] = {}
     if settings.warehouse.exists():
         try:
-            with Warehouse(settings.warehouse, lock_timeout=settings.lock_timeout).reader() as con:
-                rows = con.execute("""
-                    SELECT s.source_id, s.last_run_at, s.last_status, s.watermark,
-                           (SELECT count(*) FROM releases r WHERE r.source_id = s.source_id),
-                           (SELECT count(*) FROM published_releases p WHERE p.source_id = s.source_id),
-                           (SELECT count(*) FROM fetch_failures f WHERE f.source_id = s.source_id
-                                AND f.resolved_at IS NULL)
-                    FROM source_state s""").fetchall()
-            state = {row[0]: row[1:] for row in rows}
+            with settings.open_warehouse().reader() as con:
+                state = source_overview(con)
         except WarehouseError as error:
             console.print(f"(warehouse not read: {error})", markup=False, highlight=False)
     table = Table(title=f"sources from {config.path}")
@@ -103,10 +97,11 @@ def print_sources(console: Console, config: Config, settings: Settings) -> None:
                    "published", "open failures"):
         table.add_column(column)
     for source in config.sources:
-        last_run, status, watermark, releases, published, failures = state.get(source.id, ("",) * 6)
-        table.add_row(source.id, source.kind, "yes" if source.enabled else "no", source.name,
-                      _when(last_run), str(status or ""), _when(watermark), str(releases), str(published),
-                      str(failures))
+        known = state.get(source.id)
+        shown = ("",) * 6 if known is None else (
+            _when(known.last_run_at), known.last_status or "", _when(known.watermark), str(known.releases),
+            str(known.published), str(known.open_failures))
+        table.add_row(source.id, source.kind, "yes" if source.enabled else "no", source.name, *shown)
     console.print(table)
 
 

@@ -29,13 +29,14 @@ from pressroom.connectors.config import SourceConfig, load_config
 from pressroom.connectors.http import PoliteSession
 from pressroom.connectors.model import Window
 from pressroom.flows import interrupts, pipeline
-from pressroom.flows.alerts import AlertSettings, Assessment, assess_run, deliver, load_alert_settings, report_link
-from pressroom.flows.chunks import RANGED_KINDS, Chunk, completed_chunks, merge, month_chunks, record_chunk
+from pressroom.flows.alerts import AlertSettings, Assessment, alert_settings, assess_run, deliver, report_link
+from pressroom.flows.chunks import RANGED_KINDS, Chunk, merge, month_chunks
 from pressroom.flows.pipeline import RunContext, SourceOutcome, Stages
 from pressroom.flows.report import write_report
 from pressroom.flows.settings import Settings
 from pressroom.flows.validation import validate_health_run, validate_run
 from pressroom.warehouse import Warehouse, WarehouseBusy, store
+from pressroom.warehouse.chunks import completed_chunks, record_chunk
 
 log = logging.getLogger("pressroom.flows")
 T = TypeVar("T")
@@ -82,11 +83,14 @@ class Job:
 
 
 @task(name="source", cache_policy=NO_CACHE, persist_result=False, task_run_name="source-{label}")
-def source_task(ctx: RunContext, job: Job, *, label: str, move_watermark: bool) -> SourceOutcome:
+def source_task(
+    ctx: RunContext, job: Job, session: PoliteSession, *, label: str, move_watermark: bool
+) -> SourceOutcome:
     window = None
     try:
         window = job.window_for(ctx, job.source)
-        outcome = pipeline.run_source(ctx, job.source, window, move_watermark=move_watermark, stages=_stages())
+        outcome = pipeline.run_source(ctx, job.source, window, session=session, move_watermark=move_watermark,
+                                      stages=_stages())
     except WarehouseBusy:
         raise
     except Exception as error:  # noqa: BLE001 — per-source isolation: record it, the other sources go on
@@ -94,7 +98,8 @@ def source_task(ctx: RunContext, job: Job, *, label: str, move_watermark: bool) 
         outcome = pipeline.failed_source(ctx, job.source, window, error)
     if job.chunk is not None:
         with ctx.warehouse.transaction() as con:
-            record_chunk(con, job.chunk, outcome, run_id=ctx.run_id)
+            record_chunk(con, job.chunk, source_id=outcome.source_id, status=outcome.status, counts=outcome.counts,
+                         run_id=ctx.run_id, now=datetime.now(UTC))
     return outcome
 
 
@@ -181,23 +186,22 @@ def execute(
     move_watermark: bool,
 ) -> RunSummary:
     config = load_config(settings.sources)
-    alert_settings = load_alert_settings(settings.sources)
+    alerting = alert_settings(config)
     selected = config.select(source_ids)
     started = datetime.now(UTC)
     run_id = pipeline.new_run_id(started)
-    warehouse = Warehouse(settings.warehouse, lock_timeout=settings.lock_timeout)
+    warehouse = settings.open_warehouse()
     try:
         prefect_id = str(get_run_context().flow_run.id)  # type: ignore[union-attr]
     except (RuntimeError, AttributeError):
         prefect_id = None
     with warehouse.transaction() as con:
         store.start_run(con, run_id=run_id, flow=flow_name, started_at=started, prefect_flow_run_id=prefect_id)
-    with PoliteSession(config.http.settings()) as session:
-        ctx = RunContext(run_id=run_id, flow=flow_name, started_at=started, config=config,
-                         warehouse=warehouse, session=session)
+    ctx = RunContext(run_id=run_id, flow=flow_name, started_at=started, config=config, warehouse=warehouse)
+    with PoliteSession(config.http.settings()) as session:  # fetching only: the stages after it are offline
         jobs = {source.id: jobs_for(ctx, source) for source in selected}
         futures = {
-            source_id: [source_task.submit(q(ctx), q(job), label=job.name, move_watermark=move_watermark)
+            source_id: [source_task.submit(q(ctx), q(job), q(session), label=job.name, move_watermark=move_watermark)
                         for job in source_jobs]
             for source_id, source_jobs in jobs.items()
         }
@@ -211,7 +215,7 @@ def execute(
     interrupts.check()
     published = publish_task(q(ctx), [o.source_id for o in outcomes], q(settings.exports_dir))
     with warehouse.transaction() as con:
-        totals_by_source = dict(con.execute("SELECT source_id, count(*) FROM releases GROUP BY 1").fetchall())
+        totals_by_source = store.releases_per_source(con)
     for outcome in outcomes:
         outcome.counts["published"], outcome.counts["held"] = published.counts(outcome.source_id)
         outcome.total = int(totals_by_source.get(outcome.source_id, 0))
@@ -230,12 +234,11 @@ def execute(
     with warehouse.transaction() as con:
         store.finish_run(con, run_id=run_id, status=status, finished_at=datetime.now(UTC),
                          totals=dict(totals), sources=sources, window=span)
-    assessment = health_task(q(warehouse), run_id, [o.source_id for o in outcomes], q(alert_settings),
-                             q(settings))
+    assessment = health_task(q(warehouse), run_id, [o.source_id for o in outcomes], q(alerting), q(settings))
     report = report_task(q(warehouse), q(settings.reports_dir), run_id)
     with warehouse.transaction() as con:
-        con.execute("UPDATE runs SET report_path = ? WHERE run_id = ?", [str(report), run_id])
-    alerts_task(q(warehouse), q(assessment), q(alert_settings), run_id, str(report.resolve()))
+        store.record_report_path(con, run_id=run_id, report_path=str(report))
+    alerts_task(q(warehouse), q(assessment), q(alerting), run_id, str(report.resolve()))
     summary = RunSummary(run_id=run_id, flow=flow_name, status=status,
                          totals={name: int(totals.get(name, 0)) for name in store.RUN_COUNTS},
                          sources=sources, report_path=str(report.resolve()))

@@ -28,11 +28,17 @@ from pressroom.expectations.checks.near_duplicates import NearDuplicateRelease
 from pressroom.expectations.records import record_failures
 from pressroom.flows import interrupts
 from pressroom.flows.progress import reporter
-from pressroom.warehouse import Warehouse, lifecycle, store
+from pressroom.warehouse import Warehouse, gate, lifecycle, store
 from pressroom.warehouse.exports import export_published
-from pressroom.warehouse.gate import QUEUE_SQL
 from pressroom.warehouse.lifecycle import Settled, SkipRecord
-from pressroom.warehouse.releases import PublishResult, UpsertResult, publish, save_checks, upsert_releases
+from pressroom.warehouse.releases import (
+    PublishResult,
+    UpsertResult,
+    publish,
+    recent_texts,
+    save_checks,
+    upsert_releases,
+)
 from pressroom.warehouse.store import CheckResult, FailureRecord
 
 log = logging.getLogger("pressroom.pipeline")
@@ -44,12 +50,15 @@ def new_run_id(now: datetime) -> str:
 
 @dataclass
 class RunContext:
+    """What every stage of a run uses: the run, the configuration and the warehouse. No network: the
+    HTTP session is given only to what fetches (:func:`run_source`, :class:`Discovery`), so a command
+    that works on what is stored never opens one."""
+
     run_id: str
     flow: str
     started_at: datetime
     config: Config
     warehouse: Warehouse
-    session: PoliteSession
 
 
 #: Per-source counts beyond the ``runs`` columns, kept in ``runs.sources``: pages skipped (with a reason,
@@ -109,13 +118,13 @@ class Discovery:
     as a 404 and, two runs running, is marked withdrawn.
     """
 
-    def __init__(self, ctx: RunContext, source: SourceConfig, window: Window) -> None:
+    def __init__(self, ctx: RunContext, source: SourceConfig, window: Window, session: PoliteSession) -> None:
         self.ctx = ctx
         self.source = source
         self.window = window
-        connector = connector_for(source, ctx.session)
-        self._complete = bool(getattr(connector, "complete_listing", False))
-        self._listings: Iterator[Listing] | None = connector.discover(window)
+        self.connector: Connector = connector_for(source, session)
+        self._complete = bool(getattr(self.connector, "complete_listing", False))
+        self._listings: Iterator[Listing] | None = self.connector.discover(window)
         self._retries: Iterator[Listing] | None = None
         self.seen: set[str] = set()
         self.failure: FailureRecord | None = None
@@ -171,8 +180,7 @@ class FetchedBatch:
     settled: Settled = field(default_factory=Settled)
 
 
-def fetch_and_parse(ctx: RunContext, source: SourceConfig, listings: Sequence[Listing]) -> FetchedBatch:
-    connector: Connector = connector_for(source, ctx.session)
+def fetch_and_parse(connector: Connector, source: SourceConfig, listings: Sequence[Listing]) -> FetchedBatch:
     pages: list[RawPage] = []
     releases: list[Release] = []
     failures: list[FailureRecord] = []
@@ -276,18 +284,6 @@ def check(
 #: Queued versions checked per transaction when the queue is drained.
 QUEUE_CHUNK = 200
 
-_QUEUED = """
-    WITH wanted AS (SELECT unnest($ids::VARCHAR[]) AS release_id, unnest($hashes::VARCHAR[]) AS content_hash)
-    SELECT r.release_id, r.source_id, r.url, r.title, r.published_at, r.body_text, r.language, r.extractor,
-           r.byline, r.content_hash
-    FROM releases r SEMI JOIN wanted USING (release_id, content_hash)
-    UNION ALL
-    SELECT p.release_id, p.source_id, p.url, p.title, p.published_at, p.body_text, p.language, '', NULL,
-           p.content_hash
-    FROM published_releases p SEMI JOIN wanted USING (release_id, content_hash)
-    ANTI JOIN releases r USING (release_id, content_hash)
-"""
-
 
 def drain_queue(ctx: RunContext, *, every: bool = False, source_ids: Sequence[str] | None = None) -> int:
     """Check every version in the check queue, across all sources, before anything is published: the
@@ -297,35 +293,24 @@ def drain_queue(ctx: RunContext, *, every: bool = False, source_ids: Sequence[st
     Return how many versions were checked.
 
     Each chunk is one transaction, so a run killed half-way leaves the rest queued for the next run."""
-    engine_version = check_engine.ENGINE_VERSION
     with ctx.warehouse.transaction() as con:
-        queue = con.execute(f"{QUEUE_SQL} ORDER BY 1, 2", {"engine": engine_version}).fetchall()
+        queue = gate.queued(con, engine_version=check_engine.ENGINE_VERSION)
         if every:
-            queue = sorted({*queue, *con.execute(
-                """SELECT release_id, content_hash FROM releases WHERE $all OR source_id IN (SELECT unnest($ids))
-                   UNION SELECT release_id, content_hash FROM published_releases
-                   WHERE $all OR source_id IN (SELECT unnest($ids))""",
-                {"all": source_ids is None, "ids": list(source_ids or [])},
-            ).fetchall()})
+            queue = sorted({*queue, *gate.versions_of(con, source_ids)})
     for start in range(0, len(queue), QUEUE_CHUNK):
         interrupts.check()  # between chunks: what is not checked yet stays queued for the next run
-        chunk = queue[start:start + QUEUE_CHUNK]
         with ctx.warehouse.transaction() as con:
-            rows = con.execute(_QUEUED, {"ids": [k[0] for k in chunk], "hashes": [k[1] for k in chunk]}
-                               ).fetchall()
+            versions = gate.load_versions(con, queue[start:start + QUEUE_CHUNK])
         # A release's current and published versions are two rows with one id: checked in separate calls.
-        passes: list[list[tuple[Release, str]]] = [[], []]
+        passes: list[list[gate.StoredVersion]] = [[], []]
         seen: set[str] = set()
-        for row in rows:
-            release = Release(release_id=row[0], source_id=row[1], url=row[2], title=row[3] or "",
-                              published_at=row[4], body_text=row[5] or "", language=row[6] or "en",
-                              extractor=row[7] or "", byline=row[8])
-            passes[row[0] in seen].append((release, row[9]))
-            seen.add(row[0])
+        for version in versions:
+            passes[version.release.release_id in seen].append(version)
+            seen.add(version.release.release_id)
         for group in passes:
             if group:
-                check(ctx, [r for r, _ in group], ids=[r.release_id for r, _ in group],
-                      hashes={r.release_id: h for r, h in group})
+                check(ctx, [v.release for v in group], ids=[v.release.release_id for v in group],
+                      hashes={v.release.release_id: v.content_hash for v in group})
     return len(queue)
 
 
@@ -345,12 +330,7 @@ def _source_checks(ctx: RunContext, source_id: str, group: Sequence[Release]) ->
     since = min(dates) - window if dates else ctx.started_at - window
     until = max(dates) + window if dates else ctx.started_at + window
     with ctx.warehouse.transaction() as con:
-        rows = con.execute(
-            "SELECT release_id, body_text FROM releases WHERE source_id = ? AND published_at >= ?"
-            " AND published_at < ? ORDER BY published_at DESC LIMIT 2000",
-            [source_id, since, until],
-        ).fetchall()
-    corpus = [(row[0], row[1] or "") for row in rows]
+        corpus = recent_texts(con, source_id=source_id, since=since, until=until)
     return _SourceChecks(known_lines=recurring_lines(text for _, text in corpus),
                          near=NearDuplicateRelease(corpus))
 
@@ -412,7 +392,7 @@ def process_batch(ctx: RunContext, source: SourceConfig, cursor: Discovery) -> B
     listings = discover(ctx, cursor, ctx.config.pipeline.batch_size)
     if not listings:
         return None
-    batch = fetch_and_parse(ctx, source, listings)
+    batch = fetch_and_parse(cursor.connector, source, listings)
     result = load(ctx, batch, source_id=source.id)
     check(ctx, batch.releases, ids=(*result.new, *result.changed))
     retired = set(batch.settled.retired)
@@ -438,14 +418,15 @@ def run_source(
     source: SourceConfig,
     window: Window,
     *,
+    session: PoliteSession,
     move_watermark: bool,
     stages: Stages = Stages(),
 ) -> SourceOutcome:
-    """One source, batch by batch, streaming: discover → fetch → parse → load → check.
-    Fetch and parse problems are counted and recorded, never raised."""
+    """One source, batch by batch, streaming: discover → fetch → parse → load → check, fetching over
+    ``session``. Fetch and parse problems are counted and recorded, never raised."""
     outcome = SourceOutcome(source_id=source.id, window=window)
     counts = outcome.counts
-    cursor = Discovery(ctx, source, window)
+    cursor = Discovery(ctx, source, window, session)
     failures: list[FailureRecord] = []
     reporter().begin(source.id, total=None)
     while True:

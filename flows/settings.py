@@ -25,6 +25,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pressroom.warehouse import Warehouse
 
 SOURCES_MEMORY = "sources-file.json"
 
@@ -59,6 +63,13 @@ class Settings:
     @property
     def prefect_home(self) -> Path:
         return self.data_dir / "prefect"
+
+    def open_warehouse(self, *, lock_timeout: float | None = None) -> Warehouse:
+        """The warehouse these settings name (connections open per transaction), waiting up to
+        ``lock_timeout`` (default: the setting) for another process's lock."""
+        from pressroom.warehouse import Warehouse  # on use: `check` never opens one and starts fast
+
+        return Warehouse(self.warehouse, lock_timeout=self.lock_timeout if lock_timeout is None else lock_timeout)
 
     @classmethod
     def resolve(

@@ -171,6 +171,13 @@ class Warehouse:
                                  "copy it somewhere writable, or use the pressroom that wrote it")
         self.ensure_schema()
 
+    def checkpoint(self) -> None:
+        """Write the WAL into the file and let DuckDB reuse freed space (after deleting much)."""
+        with self.transaction() as con:
+            con.execute("COMMIT")  # CHECKPOINT cannot run inside a transaction
+            con.execute("FORCE CHECKPOINT")
+            con.execute("BEGIN TRANSACTION")
+
     def ensure_schema(self) -> int:
         """Create or migrate the warehouse now; return the schema version."""
         with self.transaction() as con:

@@ -21,9 +21,13 @@ checked and gated by the next run of any kind.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import duckdb
+
+from pressroom.connectors.model import Release
 
 #: Blocking items of every checked version: error findings and failed record expectations, each with
 #: whether an active waiver covers it.
@@ -119,3 +123,66 @@ def violations(con: duckdb.DuckDBPyConnection, *, engine_version: str | None = N
             for row in con.execute(QUEUE_SQL, {"engine": engine_version}).fetchall()
         ]
     return sorted(found, key=lambda v: (v.rule, v.release_id, v.content_hash, v.detail))
+
+
+class VersionKey(NamedTuple):
+    """One version of a release: its id and the hash of its content."""
+
+    release_id: str
+    content_hash: str
+
+
+def queued(con: duckdb.DuckDBPyConnection, *, engine_version: str) -> list[VersionKey]:
+    """The versions :data:`QUEUE_SQL` holds for ``engine_version``, in order."""
+    rows = con.execute(f"{QUEUE_SQL} ORDER BY 1, 2", {"engine": engine_version}).fetchall()
+    return [VersionKey(*row) for row in rows]
+
+
+def queue_size(con: duckdb.DuckDBPyConnection, *, engine_version: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM ({QUEUE_SQL})", {"engine": engine_version}).fetchone()
+    return int(row[0]) if row else 0
+
+
+def versions_of(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str] | None) -> list[VersionKey]:
+    """The current and the published version of every release of ``source_ids`` (all sources when
+    ``None``), checked or not: what ``recheck --all`` checks again."""
+    rows = con.execute(
+        """SELECT release_id, content_hash FROM releases WHERE $all OR source_id IN (SELECT unnest($ids))
+           UNION SELECT release_id, content_hash FROM published_releases
+           WHERE $all OR source_id IN (SELECT unnest($ids))""",
+        {"all": source_ids is None, "ids": list(source_ids or [])},
+    ).fetchall()
+    return [VersionKey(*row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVersion:
+    """A version read back to be checked: the release as stored and the hash its verdict is kept under."""
+
+    release: Release
+    content_hash: str
+
+
+_VERSIONS = """
+    WITH wanted AS (SELECT unnest($ids::VARCHAR[]) AS release_id, unnest($hashes::VARCHAR[]) AS content_hash)
+    SELECT r.release_id, r.source_id, r.url, r.title, r.published_at, r.body_text, r.language, r.extractor,
+           r.byline, r.content_hash
+    FROM releases r SEMI JOIN wanted USING (release_id, content_hash)
+    UNION ALL
+    SELECT p.release_id, p.source_id, p.url, p.title, p.published_at, p.body_text, p.language, '', NULL,
+           p.content_hash
+    FROM published_releases p SEMI JOIN wanted USING (release_id, content_hash)
+    ANTI JOIN releases r USING (release_id, content_hash)
+"""
+
+
+def load_versions(con: duckdb.DuckDBPyConnection, keys: Sequence[VersionKey]) -> list[StoredVersion]:
+    """The versions named by ``keys``: the current one from ``releases``, an older published one from
+    ``published_releases``. A release may come twice (its current and its published version)."""
+    rows = con.execute(_VERSIONS, {"ids": [k[0] for k in keys], "hashes": [k[1] for k in keys]}).fetchall()
+    return [
+        StoredVersion(Release(release_id=row[0], source_id=row[1], url=row[2], title=row[3] or "",
+                              published_at=row[4], body_text=row[5] or "", language=row[6] or "en",
+                              extractor=row[7] or "", byline=row[8]), row[9])
+        for row in rows
+    ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import duckdb
 import pyarrow as pa
@@ -423,3 +424,21 @@ def unwaive(
         raise WaiverError(f"no active waiver of {check_id!r} on release {release_id} (active waivers: {listed})")
     retracted = retract(con, run_id=run_id, now=now, release_ids=[release_id])
     return Unwaived(len(withdrawn), release_id in retracted)
+
+
+class ReleaseText(NamedTuple):
+    release_id: str
+    body_text: str
+
+
+def recent_texts(
+    con: duckdb.DuckDBPyConnection, *, source_id: str, since: datetime, until: datetime, limit: int = 2000
+) -> list[ReleaseText]:
+    """Bodies of ``source_id``'s releases published in ``[since, until)``, newest first, at most ``limit``
+    (the neighbours the boilerplate and near-duplicate checks compare a batch with)."""
+    rows = con.execute(
+        "SELECT release_id, body_text FROM releases WHERE source_id = ? AND published_at >= ?"
+        " AND published_at < ? ORDER BY published_at DESC LIMIT ?",
+        [source_id, since, until, limit],
+    ).fetchall()
+    return [ReleaseText(row[0], row[1] or "") for row in rows]

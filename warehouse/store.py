@@ -98,6 +98,11 @@ def finish_run(
     )
 
 
+def record_report_path(con: duckdb.DuckDBPyConnection, *, run_id: str, report_path: str) -> None:
+    """Where the run's report page was written (once the report exists, after ``finish_run``)."""
+    con.execute("UPDATE runs SET report_path = ? WHERE run_id = ?", [report_path, run_id])
+
+
 # --- source state -----------------------------------------------------------------------------------
 
 def get_state(con: duckdb.DuckDBPyConnection, source_id: str) -> SourceState | None:
@@ -218,6 +223,33 @@ def load_raw_pages(con: duckdb.DuckDBPyConnection, keys: Sequence[tuple[str, str
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class TrimResult:
+    deleted_pages: int
+    kept_pages: int
+
+
+def trim_raw_pages(con: duckdb.DuckDBPyConnection, *, keep_versions: int, older_than_days: float) -> TrimResult:
+    """Delete stored bodies beyond the newest ``keep_versions`` of each page when they are also older
+    than ``older_than_days``; the newest body of every page is always kept (``reparse`` needs it)."""
+    if keep_versions < 1:
+        raise ValueError("--keep-versions must be at least 1: the newest body of a page is always kept")
+    deleted = con.execute(
+        """
+        DELETE FROM raw_pages WHERE (source_id, url, sha256) IN (
+            SELECT source_id, url, sha256 FROM (
+                SELECT source_id, url, sha256, last_fetched_at,
+                       row_number() OVER (PARTITION BY source_id, url ORDER BY last_fetched_at DESC) AS newest
+                FROM raw_pages)
+            WHERE newest > $keep AND last_fetched_at < now() - to_seconds($age::DOUBLE))
+        RETURNING 1
+        """,
+        {"keep": keep_versions, "age": older_than_days * 86400},
+    ).fetchall()
+    kept = con.execute("SELECT count(*) FROM raw_pages").fetchone()
+    return TrimResult(len(deleted), int(kept[0]) if kept else 0)
+
+
 def record_failures(
     con: duckdb.DuckDBPyConnection, failures: Sequence[FailureRecord], *, run_id: str, now: datetime
 ) -> None:
@@ -287,3 +319,27 @@ def releases_per_source(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             SELECT source_id FROM releases UNION SELECT source_id FROM source_state) s
         LEFT JOIN releases r USING (source_id) GROUP BY 1 ORDER BY 1""").fetchall()
     return {str(source_id): int(count) for source_id, count in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOverview:
+    """One source's state and counts as ``pressroom sources`` shows them."""
+
+    last_run_at: datetime | None
+    last_status: str | None
+    watermark: datetime | None
+    releases: int
+    published: int
+    open_failures: int
+
+
+def source_overview(con: duckdb.DuckDBPyConnection) -> dict[str, SourceOverview]:
+    """Every source with a ``source_state`` row: its last run, watermark and counts."""
+    rows = con.execute("""
+        SELECT s.source_id, s.last_run_at, s.last_status, s.watermark,
+               (SELECT count(*) FROM releases r WHERE r.source_id = s.source_id),
+               (SELECT count(*) FROM published_releases p WHERE p.source_id = s.source_id),
+               (SELECT count(*) FROM fetch_failures f WHERE f.source_id = s.source_id
+                    AND f.resolved_at IS NULL)
+        FROM source_state s""").fetchall()
+    return {row[0]: SourceOverview(*row[1:]) for row in rows}

@@ -175,15 +175,14 @@ def nightly_run(warehouse: Warehouse, config: Config, *, started: datetime) -> s
     run_id = pipeline.new_run_id(started)
     with warehouse.transaction() as con:
         store.start_run(con, run_id=run_id, flow="nightly", started_at=started)
+    ctx = pipeline.RunContext(run_id=run_id, flow="nightly", started_at=started, config=config, warehouse=warehouse)
     with PoliteSession(config.http.settings()) as session:
-        ctx = pipeline.RunContext(run_id=run_id, flow="nightly", started_at=started, config=config,
-                                  warehouse=warehouse, session=session)
         outcomes = []
         for source in config.select(None):
             with warehouse.transaction() as con:
                 state = store.get_state(con, source.id)
             window = pipeline.nightly_window(state, until=started, lag=timedelta(days=config.pipeline.lag_days))
-            outcomes.append(pipeline.run_source(ctx, source, window, move_watermark=True))
+            outcomes.append(pipeline.run_source(ctx, source, window, session=session, move_watermark=True))
     with warehouse.transaction() as con:
         store.finish_run(con, run_id=run_id, status="completed", finished_at=started, totals={},
                          sources=[outcome.as_dict() for outcome in outcomes])
