@@ -133,8 +133,8 @@ def run_nightly(entry: dict[str, Any], warehouse: Warehouse) -> pipeline.SourceO
     # A fake clock: GOV.UK's 0.1 s interval and the retries' backoff pass without sleeping.
     with PoliteSession(config.http.settings(), clock=FakeClock()) as session:
         ctx = pipeline.RunContext(run_id=run_id, flow="nightly", started_at=STARTED, config=config,
-                                  warehouse=warehouse, session=session)
-        return pipeline.run_source(ctx, source, WINDOW, move_watermark=True)
+                                  warehouse=warehouse)
+        return pipeline.run_source(ctx, source, WINDOW, session=session, move_watermark=True)
 
 
 def watermark(warehouse: Warehouse, source_id: str) -> datetime | None:
