@@ -89,6 +89,9 @@ class Permanent(Reason):
     WITHDRAWN = "withdrawn"
     #: A password-protected WordPress post.
     PROTECTED = "protected"
+    #: The connector broke on the page or listing in a way it does not foresee (a bug, or bytes hostile
+    #: enough to break a parser): recorded with the error's type and message, and the run goes on.
+    UNREADABLE = "unreadable"
 
 
 class Skip(Reason):

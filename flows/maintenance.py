@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pressroom.connectors.config import Config, SourceConfig
+from pressroom.connectors.failures import Skip
 from pressroom.connectors.model import ParseFailure, Release
 from pressroom.connectors.registry import parser_for
 from pressroom.flows import interrupts, pipeline
@@ -26,6 +27,7 @@ from pressroom.flows.pipeline import FetchedBatch, RunContext
 from pressroom.flows.settings import Settings
 from pressroom.flows.validation import validate_run
 from pressroom.warehouse import store
+from pressroom.warehouse.lifecycle import SkipRecord
 from pressroom.warehouse.releases import PublishResult
 from pressroom.warehouse.store import FailureRecord
 
@@ -87,16 +89,20 @@ def reparse(settings: Settings, config: Config, source_ids: Sequence[str] | None
             pages = store.load_raw_pages(con, keys[start : start + CHUNK])
         releases: list[Release] = []
         failures: list[FailureRecord] = []
+        skips: list[SkipRecord] = []
         for page in pages:
             parsed = parsers[page.source_id](page)
-            if isinstance(parsed, ParseFailure):
+            if isinstance(parsed, ParseFailure) and isinstance(parsed.reason, Skip):  # as a nightly run does
+                skips.append(SkipRecord(page.source_id, page.url, parsed.reason, parsed.detail))
+            elif isinstance(parsed, ParseFailure):
                 failures.append(FailureRecord(page.source_id, page.url, parsed.reason, 1, "parse", parsed.detail))
             else:
                 releases.append(parsed)
         counts["listed"] += len(pages)
         for source_id in {p.source_id for p in pages}:
             batch = FetchedBatch(pages=[], releases=[r for r in releases if r.source_id == source_id],
-                                 failures=[f for f in failures if f.source_id == source_id])
+                                 failures=[f for f in failures if f.source_id == source_id],
+                                 skips=[s for s in skips if s.source_id == source_id])
             result = pipeline.load(ctx, batch, source_id=source_id)
             counts["new"] += len(result.new)
             counts["changed"] += len(result.changed)

@@ -16,11 +16,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from pressroom.connectors.config import Config, SourceConfig
-from pressroom.connectors.failures import Retryable, Skip, reason_of
+from pressroom.connectors.failures import Permanent, Retryable, Skip, reason_of
 from pressroom.connectors.http import FetchError, PoliteSession
 from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release, Window
 from pressroom.connectors.normalise import clean_url, day_bounds, release_id
-from pressroom.connectors.registry import Connector, connector_for
+from pressroom.connectors.registry import Connector, connector_for, parse_safely, unreadable
 from pressroom.expectations import Check, check_release
 from pressroom.expectations import engine as check_engine
 from pressroom.expectations.checks.boilerplate import Boilerplate, recurring_lines
@@ -154,6 +154,11 @@ class Discovery:
                 self.failure = FailureRecord(
                     self.source.id, error.url, error.reason, error.attempts, "listing", str(error)
                 )
+            except Exception as error:  # a listing the connector cannot read ends discovery only
+                log.exception("%s: reading the listing failed", self.source.id)
+                self._listings = None
+                self.failure = FailureRecord(self.source.id, self.source.url, Permanent.UNREADABLE, 1, "listing",
+                                             unreadable(error))
         if self._retries is None:
             since = self.window.since
             with self.ctx.warehouse.transaction() as con:
@@ -199,8 +204,13 @@ def fetch_and_parse(connector: Connector, source: SourceConfig, listings: Sequen
                     source.id, listing.url, error.reason, error.attempts, "page", str(error), listing.listed_at
                 ))
             continue
+        except Exception as error:  # per-page isolation: this page fails, the batch goes on
+            log.exception("%s: fetching %s failed", source.id, listing.url)
+            failures.append(FailureRecord(source.id, listing.url, Permanent.UNREADABLE, 1, "page",
+                                          unreadable(error), listing.listed_at))
+            continue
         pages.append(page)
-        parsed = connector.parse(page)
+        parsed = parse_safely(connector.parse, page)
         if isinstance(parsed, ParseFailure) and isinstance(parsed.reason, Skip):
             skips.append(SkipRecord(source.id, listing.url, parsed.reason, parsed.detail))
         elif isinstance(parsed, ParseFailure):

@@ -21,7 +21,7 @@ from pressroom.connectors.config import Config, SourceConfig, parse_config
 from pressroom.connectors.http import FetchError, HttpSettings, PoliteSession
 from pressroom.connectors.model import ParseFailure, Release, Window
 from pressroom.connectors.probe import Prober, Proposal
-from pressroom.connectors.registry import connector_for
+from pressroom.connectors.registry import connector_for, parse_safely
 
 PREVIEW = 5
 #: Listings looked at to find ``PREVIEW`` releases (a listing may start with skips).
@@ -103,7 +103,7 @@ def preview(source: SourceConfig, session: PoliteSession, *, count: int = PREVIE
         if listing.skip is not None:
             continue
         try:
-            parsed = connector.parse(connector.fetch(listing))
+            parsed = parse_safely(connector.parse, connector.fetch(listing))
         except FetchError as error:
             rows.append(PreviewRow(listing.title or "", listing.listed_at, "", listing.url, error.reason))
             continue

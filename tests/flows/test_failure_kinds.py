@@ -182,3 +182,45 @@ def test_an_attachment_is_a_skip_not_a_failure(httpserver: HTTPServer, tmp_path:
     with warehouse.transaction() as con:
         assert con.execute("SELECT reason FROM skipped_pages").fetchall() == [(Skip.ATTACHMENT.value,)]
     assert watermark(warehouse, entry["id"]) == STARTED
+
+
+class _Breaks:
+    """A connector whose fetch or parse raises what no connector should: the page fails, the batch goes on."""
+
+    extractor = "test"
+
+    def __init__(self, breaks_on: dict[str, str]) -> None:
+        self.breaks_on = breaks_on
+
+    def discover(self, window: Window) -> Any:
+        raise AssertionError("not used")
+
+    def fetch(self, listing: Any) -> Any:
+        if self.breaks_on.get(listing.url) == "fetch":
+            raise TypeError("'int' object is not iterable")
+        from pressroom.connectors.model import RawPage
+        return RawPage(listing.source_id, listing.url, listing.url, 200, "text/html", "utf-8", b"<p>x</p>",
+                       STARTED)
+
+    def parse(self, raw: Any) -> Any:
+        if self.breaks_on.get(raw.url) == "parse":
+            raise RecursionError("maximum recursion depth exceeded")
+        from pressroom.connectors.model import Release
+        return Release(release_id=raw.url, source_id=raw.source_id, url=raw.url, title="A release",
+                       published_at=STARTED, extractor="test",
+                       body_text="The ministry said so.", language="en")
+
+
+def test_a_connector_that_raises_costs_one_page_not_the_batch() -> None:
+    from pressroom.connectors.model import Listing
+
+    config = parse_config({"sources": [{"id": "xa-mfa", "name": "X", "country": "XA", "kind": "html",
+                                        "url": "http://127.0.0.1:9/news/", "item": "li"}]})
+    (source,) = config.sources
+    listings = [Listing("xa-mfa", f"http://127.0.0.1:9/{n}") for n in range(4)]
+    connector = _Breaks({listings[0].url: "fetch", listings[2].url: "parse"})
+    batch = pipeline.fetch_and_parse(connector, source, listings)
+    assert [r.url for r in batch.releases] == [listings[1].url, listings[3].url]
+    assert [(f.url, f.reason, f.kind) for f in batch.failures] == [
+        (listings[0].url, Permanent.UNREADABLE, "page"), (listings[2].url, Permanent.UNREADABLE, "parse")]
+    assert batch.failures[0].detail.startswith("TypeError: ") and batch.failures[1].detail.startswith("RecursionError")
