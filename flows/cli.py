@@ -674,6 +674,35 @@ def repair(
     raise typer.Exit(EXIT_DEFECTS)
 
 
+@app.command("review")
+def review_app(
+    host: Annotated[str, typer.Option("--host", help="Address to bind; not loopback needs a token")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port (0: a free one)")] = 8766,
+    token: Annotated[str | None, typer.Option(
+        "--token", help="Require this token ('generate': make one and print it) [default: $PRESSROOM_REVIEW_TOKEN]",
+    )] = None,
+) -> None:
+    """Serve the review app: the queue of held releases, each with its findings highlighted, suggested
+    repairs to accept, an edit mode, waive and publish. Binds 127.0.0.1 by default; on any other address
+    it refuses to start (exit 2) without a token. Ctrl-C stops it."""
+    from pressroom.flows import review_app as web
+
+    settings = state.settings
+    _existing_warehouse(settings)
+    required, generated = web.resolve_token(token, dict(os.environ))
+    try:
+        web.check_binding(host, required)
+    except web.UnsafeBinding as error:
+        raise fail(str(error)) from None
+    _remember(settings, "review")
+    shown = f"[{host}]" if ":" in host else host
+    where = f"http://{shown}:{port}/" + (f"?token={required}" if generated else "")
+    err.print(f"serving the review app on {where} (Ctrl-C to stop)", markup=False, highlight=False, soft_wrap=True)
+    if generated:
+        out.print(f"token: {required}", markup=False, highlight=False)
+    web.serve(settings, host=host, port=port, token=required)
+
+
 @app.command()
 def report(
     run_id: Annotated[str | None, typer.Option("--run", help="The run to report [default: the latest]")] = None,

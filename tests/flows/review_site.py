@@ -36,7 +36,7 @@ def seed_text() -> str:
 
 def default_items() -> list[Item]:
     return [Item("seed", "FM Qureshi speaks with Secretary Blinken", seed_text(), 2), Item("clean", "Agreement", CLEAN),
-            Item("hostile", HOSTILE_TITLE, DOUBLED, 3)]
+            Item("hostile", escape(HOSTILE_TITLE), DOUBLED, 3)]  # the feed's title is HTML: its text is the tag
 
 
 class ReviewSite:
