@@ -137,9 +137,15 @@ def suggestion_views(release: Any, findings: list[Finding], context: int = 40) -
             continue
         text = review.text_of(release, finding.field)
         s = finding.suggestion
-        views.append(SuggestionView(review.finding_key(finding), finding, text[max(0, s.start - context):s.start],
-                                    text[s.start:s.end], s.replacement, text[s.end:s.end + context]))
+        pieces = (text[max(0, s.start - context):s.start], text[s.start:s.end], s.replacement,
+                  text[s.end:s.end + context])
+        views.append(SuggestionView(review.finding_key(finding), finding, *(_one_line(p) for p in pieces)))
     return views
+
+
+def _one_line(text: str) -> str:
+    """Line breaks shown as "⏎", as in `pressroom check`'s one-line diffs."""
+    return text.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
 
 
 class _Guard(BaseHTTPMiddleware):

@@ -107,3 +107,12 @@ def test_a_repair_racing_another_review_is_a_conflict_and_saves_nothing(
     code, output = cli(*base, "repair", seed, "--all", "--reason", "second", "--by", "ana")
     assert code == 5 and "changed since it was read" in output, output
     assert rows(data / "pressroom.duckdb", "SELECT reviewed_by FROM release_reviews") == [("other",)]
+
+
+def test_the_static_report_links_each_held_release_to_its_review_page(loaded: tuple[tuple[str, ...], Path]) -> None:
+    _, data = loaded
+    seed = release_id(data, "seed")
+    run_page = next((data / "reports" / "runs").glob("*.html")).read_text(encoding="utf-8")
+    assert f'href="http://127.0.0.1:8766/release/{seed}"' in run_page
+    release_page = (data / "reports" / "releases" / f"{seed}.html").read_text(encoding="utf-8")
+    assert f'href="http://127.0.0.1:8766/release/{seed}"' in release_page
