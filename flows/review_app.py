@@ -32,6 +32,7 @@ from urllib.parse import parse_qs, urlencode
 
 import jinja2
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
@@ -209,12 +210,19 @@ def create_app(settings: Settings, *, token: str | None = None, csrf: str | None
     env = _templates()
     csrf_token = csrf or secrets.token_urlsafe(24)
     warehouse = review.warehouse_of(settings)
-    saving = threading.Lock()  # one save at a time in this process; the version check covers the rest
+    # One warehouse action at a time in this process: DuckDB refuses a read-only connection while this
+    # process holds a writing one (a publish), and two saves here are serialised; the version check
+    # covers saves from other processes.
+    saving = threading.RLock()
 
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         html = env.get_template(name).render(csrf=csrf_token, reviewer=request.cookies.get(REVIEWER_COOKIE, ""),
                                              message=request.query_params.get("message", ""), **context)
         return HTMLResponse(html, status_code=status)
+
+    def _locked_look(release_id: str) -> review.Look:
+        with saving:
+            return review.look(warehouse, release_id)
 
     def back(release_id: str, message: str, by: str | None = None) -> Response:
         response = RedirectResponse(f"/release/{release_id}?{urlencode({'message': message})}", status_code=303)
@@ -225,7 +233,7 @@ def create_app(settings: Settings, *, token: str | None = None, csrf: str | None
     def queue_page(request: Request) -> Response:
         params = request.query_params
         since, until = _day(params.get("since")), _day(params.get("until"), end=True)
-        with warehouse.reader() as con:
+        with saving, warehouse.reader() as con:
             held = store.queue(con, source_id=params.get("source") or None, check_id=params.get("check") or None,
                                since=since, until=until)
         return page(request, "queue.html.j2", queue=held, filters={k: params.get(k, "") for k in
@@ -234,15 +242,16 @@ def create_app(settings: Settings, *, token: str | None = None, csrf: str | None
     def release_page(request: Request) -> Response:
         release_id = request.path_params["release_id"]
         try:
-            seen = review.look(warehouse, release_id)
+            with saving:
+                seen = review.look(warehouse, release_id)
+                return _render_release(request, seen)
         except ReviewError as error:
             return page(request, "message.html.j2", 404, title="Not found", text=str(error))
-        return _render_release(request, seen)
 
     def _render_release(request: Request, seen: review.Look, status: int = 200, **extra: Any) -> HTMLResponse:
         release = seen.current.release
         shown = [f for f in seen.findings if f.severity != "info"]
-        with warehouse.reader() as con:
+        with saving, warehouse.reader() as con:
             held = store.queue(con)
         ids = [item.release_id for item in held.items]
         here = ids.index(release.release_id) if release.release_id in ids else -1
@@ -266,8 +275,9 @@ def create_app(settings: Settings, *, token: str | None = None, csrf: str | None
             with saving:
                 saved = action()
         except ReviewConflict as error:
-            seen = review.look(warehouse, release_id)
-            return _render_release(request, seen, 409, conflict=str(error))
+            with saving:
+                seen = review.look(warehouse, release_id)
+                return _render_release(request, seen, 409, conflict=str(error))
         except ReviewError as error:
             return back(release_id, f"not saved: {error}")
         return back(release_id, f"saved version {saved.version}; it is checked when you publish")
@@ -291,7 +301,7 @@ def create_app(settings: Settings, *, token: str | None = None, csrf: str | None
             return review.save(warehouse, seen.current, title=planned.title, body=planned.body,
                                applied=planned.applied, by=by, reason=reason)
 
-        response = _saved_or_conflict(request, release_id, action)
+        response = await run_in_threadpool(_saved_or_conflict, request, release_id, action)
         if by:
             response.set_cookie(REVIEWER_COOKIE, by, httponly=True, samesite="strict")
         return response
@@ -299,7 +309,7 @@ def create_app(settings: Settings, *, token: str | None = None, csrf: str | None
     async def preview(request: Request) -> Response:
         release_id = request.path_params["release_id"]
         form = await _form(request)
-        seen = review.look(warehouse, release_id)
+        seen = await run_in_threadpool(lambda: _locked_look(release_id))
         title, body = form.get("title", ""), _newlines(form.get("body", ""))
         return page(request, "preview.html.j2", release=seen.current.release, parent=form.get("parent", ""),
                     title=title, body=body, diff=review.diff(seen.current.release, title, body),
@@ -321,7 +331,7 @@ def create_app(settings: Settings, *, token: str | None = None, csrf: str | None
             return review.save(warehouse, seen.current, title=form.get("title", ""),
                                body=_newlines(form.get("body", "")), applied=(), by=by, reason=reason)
 
-        response = _saved_or_conflict(request, release_id, action)
+        response = await run_in_threadpool(_saved_or_conflict, request, release_id, action)
         response.set_cookie(REVIEWER_COOKIE, by, httponly=True, samesite="strict")
         return response
 
@@ -331,20 +341,28 @@ def create_app(settings: Settings, *, token: str | None = None, csrf: str | None
         by, reason = form.get("by", "").strip(), form.get("reason", "").strip()
         if not by or not reason:
             return back(release_id, "not waived: your name and a reason are required", by)
-        try:
+
+        def record() -> None:
             with saving, warehouse.transaction() as con:
                 waive(con, release_id=release_id, check_id=form.get("check", ""), reason=reason, by=by,
                       now=datetime.now(UTC))
+
+        try:
+            await run_in_threadpool(record)
         except WaiverError as error:
             return back(release_id, f"not waived: {error}", by)
         return back(release_id, f"waived {form.get('check')}; publish to let it through", by)
 
     async def publish(request: Request) -> Response:
         release_id = request.path_params["release_id"]
-        with saving:
-            review.check_and_publish(settings)
-            seen = review.look(warehouse, release_id)
-        current = seen.current
+
+        def work() -> review.Look:
+            with saving:
+                review.look(warehouse, release_id)  # an unknown release: 404 before any work
+                review.check_and_publish(settings)
+                return review.look(warehouse, release_id)
+
+        current = (await run_in_threadpool(work)).current
         if current.published_hash == current.content_hash:
             return back(release_id, f"checked and published version {current.version}")
         return back(release_id, f"checked: still held by {', '.join(current.open_checks) or 'its record checks'}")
@@ -360,7 +378,11 @@ def create_app(settings: Settings, *, token: str | None = None, csrf: str | None
         Route("/release/{release_id}/publish", publish, methods=["POST"]),
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(_Guard, token=token, csrf=csrf_token)])
+    async def unknown(request: Request, error: Exception) -> Response:
+        return page(request, "message.html.j2", 404, title="Not found", text=str(error))
+
+    return Starlette(routes=routes, middleware=[Middleware(_Guard, token=token, csrf=csrf_token)],
+                     exception_handlers={ReviewError: unknown})
 
 
 def _newlines(text: str) -> str:

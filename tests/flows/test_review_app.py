@@ -88,6 +88,8 @@ def test_queue_escapes_scraped_strings_and_filters(settings: Settings) -> None:
         release = client.get(f"/release/{release_id(settings, 'hostile')}")
         assert "<script>window.__pwned" not in release.text and "&lt;script&gt;" in release.text
         assert client.get("/release/nope").status_code == 404
+        assert client.post("/release/nope/publish", data={"csrf": CSRF}).status_code == 404
+        assert client.post("/release/nope/preview", data={"csrf": CSRF, "body": "x"}).status_code == 404
 
 
 def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(settings: Settings) -> None:
