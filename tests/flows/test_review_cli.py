@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -116,3 +117,34 @@ def test_the_static_report_links_each_held_release_to_its_review_page(loaded: tu
     assert f'href="http://127.0.0.1:8766/release/{seed}"' in run_page
     release_page = (data / "reports" / "releases" / f"{seed}.html").read_text(encoding="utf-8")
     assert f'href="http://127.0.0.1:8766/release/{seed}"' in release_page
+
+
+def test_a_later_ministry_edit_is_judged_afresh_and_the_review_shows_as_stale(
+    tmp_path: Path, prefect_server: None
+) -> None:
+    site = ReviewSite()
+    try:
+        base = ("--data-dir", str(tmp_path / "data"), "--sources", str(site.write_sources(tmp_path / "s.toml")))
+        assert cli(*base, "run")[0] == 0
+        data = tmp_path / "data"
+        hostile = release_id(data, "hostile")
+        code, output = cli(*base, "repair", hostile, "--all", "--reason", "doubled", "--by", "bo")
+        assert "saved version 2" in output, output
+        today = datetime.now(UTC).date()
+        window = ("backfill", "--source", "xk-mfa", "--from", str(today - timedelta(days=6)), "--to",
+                  str(today + timedelta(days=1)))
+        code, output = cli(*base, *window)  # fetches the same ministry text again: the review stays current
+        assert code == 0 and "unchanged=3" in output, output
+        assert rows(data / "pressroom.duckdb", "SELECT version FROM releases WHERE release_id = ?", hostile) == [(2,)]
+        item = next(i for i in site.items if i.slug == "hostile")
+        item.body = item.body.replace("in the spring", "in the autumn")
+        code, output = cli(*base, *window, "--force")
+        assert code == 0 and "changed=1" in output, output
+        code, output = cli(*base, "show", hostile)
+        assert "version 3 (the ministry text" in output, output
+        assert "stale review: version 2 by bo (doubled) was superseded by the ministry's version 3" in output
+        assert "bo: repair of version 1" in output  # kept in the history
+        assert "maritime maritime" in rows(data / "pressroom.duckdb",
+                                           "SELECT body_text FROM releases WHERE release_id = ?", hostile)[0][0]
+    finally:
+        site.close()
