@@ -12,7 +12,7 @@ import pytest
 from pressroom.flows import review
 from pressroom.warehouse.gate import violations
 from tests.flows.helpers import cli, rows
-from tests.flows.review_site import ReviewSite, seed_text
+from tests.flows.review_site import DOUBLED, Item, ReviewSite, seed_text
 
 pytestmark = [pytest.mark.slow]
 
@@ -73,10 +73,19 @@ def test_repair_applies_suggestions_as_a_new_version_and_leaves_the_edit_to_a_pe
 
 
 def test_a_repair_that_clears_every_error_is_published_and_exported_as_repaired(
-    loaded: tuple[tuple[str, ...], Path],
+    tmp_path: Path, prefect_server: None
 ) -> None:
-    base, data = loaded
-    hostile = release_id(data, "hostile")  # "maritime maritime": one mechanical repair
+    site = ReviewSite([Item("doubled", "Maritime talks", DOUBLED)])  # "maritime maritime": one mechanical repair
+    try:
+        base = ("--data-dir", str(tmp_path / "data"), "--sources", str(site.write_sources(tmp_path / "s.toml")))
+        assert cli(*base, "run")[0] == 0
+        published_and_exported(base, tmp_path / "data")
+    finally:
+        site.close()
+
+
+def published_and_exported(base: tuple[str, ...], data: Path) -> None:
+    hostile = release_id(data, "doubled")
     code, output = cli(*base, "repair", hostile, "--check", "duplicated-phrase", "--reason", "doubled", "--by", "bo")
     assert code == 0 and "checked and published: version 2" in output, output
     exported = duckdb.sql(
