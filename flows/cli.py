@@ -5,6 +5,9 @@ Exit codes: 0 — everything listed was fetched and processed (data-quality find
 3 — some page or source failed and the rest was loaded; 4 — the warehouse stayed locked by another
 process for longer than the lock timeout (nothing more was written); 130 / 143 — stopped by SIGINT /
 SIGTERM between two transactions, the run recorded as ``interrupted`` (:mod:`flows.interrupts`).
+`pressroom repair` also uses 1 — the release is still held after the repair (a finding needs a person's
+edit) — and 5 — the release changed while it was being repaired (another review or a run saved a newer
+version first): nothing was saved.
 """
 
 from __future__ import annotations
@@ -101,6 +104,7 @@ app = typer.Typer(
 out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 EXIT_OK, EXIT_DEFECTS, EXIT_USAGE, EXIT_PARTIAL, EXIT_BUSY = 0, 1, 2, 3, 4
+EXIT_CONFLICT = 5
 
 
 class State:
@@ -143,11 +147,13 @@ def main_options(
 
 
 #: Commands that write under the data directory, and those that write the warehouse file.
-WRITES_DATA_DIR = frozenset({"run", "backfill", "demo", "reparse", "recheck", "publish", "report", "serve"})
+WRITES_DATA_DIR = frozenset({"run", "backfill", "demo", "reparse", "recheck", "publish", "report", "serve",
+                             "repair", "review"})
 WRITES_WAREHOUSE = frozenset({"run", "backfill", "demo", "reparse", "recheck", "publish", "waive", "unwaive",
-                              "vacuum", "serve"})
+                              "vacuum", "serve", "repair", "review"})
 #: Commands that work on the configured sources: they warn when the warehouse holds others.
-USES_SOURCES = frozenset({"run", "backfill", "reparse", "recheck", "publish", "held", "report", "sources", "serve"})
+USES_SOURCES = frozenset({"run", "backfill", "reparse", "recheck", "publish", "held", "report", "sources", "serve",
+                          "repair", "review"})
 
 
 def _preflight(command: str, settings: Settings) -> None:
@@ -547,6 +553,150 @@ def held(
         table.add_row(item.release_id, item.source_id, str(item.published_at or "")[:10],
                       ", ".join(item.open_checks), item.title)
     out.print(table)
+
+
+@app.command()
+def show(
+    release_id: Annotated[str, typer.Argument(help="The release to show")],
+) -> None:
+    """One release in the terminal: its findings, each suggested repair as a one-line diff (or "edit
+    needed"), and its history of versions and decisions. Exit 0, or 2 for an unknown release."""
+    from pressroom.expectations.fixes import diff_line
+    from pressroom.flows import review
+    from pressroom.warehouse.review import ReviewError
+
+    settings = state.settings
+    _existing_warehouse(settings)
+    try:
+        seen = _guarded(lambda: review.look(review.warehouse_of(settings), release_id))
+    except ReviewError as error:
+        raise fail(str(error)) from None
+    current = seen.current
+    release = current.release
+
+    def say(text: str) -> None:
+        out.print(text, markup=False, highlight=False, soft_wrap=True)
+
+    verdict = ("not checked yet" if not current.checked else "publishable" if current.publishable
+               else f"held by {', '.join(current.open_checks)}")
+    published = ("not published" if current.published_hash is None else "published" if
+                 current.published_hash == current.content_hash else "an earlier version is published")
+    say(f"{release.release_id}  {release.source_id}  {str(release.published_at or '')[:10]}  {release.url}")
+    say(f"title: {release.title}")
+    say(f"version {current.version} ({'made by a review' if current.origin == 'review' else 'the ministry text'},"
+        f" {current.content_hash[:12]}): {verdict}; {published}")
+    if current.stale_review is not None:
+        stale = current.stale_review
+        say(f"stale review: version {stale.version} by {stale.reviewed_by} ({stale.reason}) was superseded by"
+            f" the ministry's version {stale.superseded_by}, which is judged afresh")
+    shown = [f for f in seen.findings if f.severity != "info"]
+    say(f"findings ({len(shown)}):")
+    for finding in shown:
+        say(f"  {finding.severity} {finding.check} [{finding.field} {finding.start}:{finding.end}]: {finding.message}")
+        if finding.suggestion is not None:
+            say(f"    fix: {diff_line(review.text_of(release, finding.field), finding.suggestion)}")
+        elif finding.severity == "error":
+            say(f"    edit needed: {finding.excerpt!r} has no mechanical repair")
+    say("history:")
+    for event in seen.history:
+        say(f"  {str(event.at or '')[:19]}  {event.kind:<9} {('v' + str(event.version)) if event.version else '':<4}"
+            f" {event.who}: {event.detail}")
+
+
+@app.command()
+def repair(
+    release_id: Annotated[str, typer.Argument(help="The held release to repair")],
+    check: Annotated[list[str] | None, typer.Option(
+        "--check", help="Apply the suggestions of this check (repeatable)")] = None,
+    every: Annotated[bool, typer.Option("--all", help="Apply every suggested repair")] = False,
+    reason: Annotated[str, typer.Option("--reason", help="Why: recorded with the new version")] = "",
+    by: Annotated[str | None, typer.Option("--by", help="Who repairs [default: $USER]")] = None,
+) -> None:
+    """Apply the engine's suggested repairs to a release's current version as a new version (the ministry's
+    text is kept), then check and publish as `pressroom publish` does. Exit 0: the repaired version passed
+    and is published; 1: still held (a finding needs a person's edit; nothing is saved when no suggestion
+    applied); 2: usage error; 4: warehouse busy; 5: the release changed meanwhile, nothing saved."""
+    from pressroom.expectations.fixes import diff_line
+    from pressroom.flows import review
+    from pressroom.warehouse.review import ReviewConflict, ReviewError
+
+    settings = state.settings
+    _existing_warehouse(settings)
+    if not check and not every:
+        raise fail("say which repairs to apply: --check ID (repeatable) or --all")
+    if not reason.strip():
+        raise fail("a repair needs a reason (--reason)")
+    who, note = _decider(by)
+    warehouse = review.warehouse_of(settings)
+
+    def say(text: str) -> None:
+        out.print(text, markup=False, highlight=False, soft_wrap=True)
+
+    try:
+        seen = _guarded(lambda: review.look(warehouse, release_id))
+        chosen = review.select(seen.findings, checks=check or (), every=every)
+    except ReviewError as error:
+        raise fail(str(error)) from None
+    planned = review.plan(seen.current.release, chosen)
+    for finding in planned.needs_edit:
+        say(f"edit needed: {finding.check} [{finding.field} {finding.start}:{finding.end}] {finding.excerpt!r}:"
+            " no mechanical repair; edit the text (`pressroom review`)")
+    for finding in planned.overlapping:
+        say(f"later: {finding.check} [{finding.field} {finding.start}:{finding.end}] overlaps another repair;"
+            " run `pressroom repair` again")
+    if not planned.applied:
+        say(f"nothing repaired: {release_id} is unchanged")
+        raise typer.Exit(EXIT_DEFECTS)
+    for finding in planned.applied:
+        assert finding.suggestion is not None
+        shown = diff_line(review.text_of(seen.current.release, finding.field), finding.suggestion)
+        say(f"repair: {finding.check}: {shown}")
+    _remember(settings, "repair")
+    try:
+        saved = _guarded(lambda: review.save(warehouse, seen.current, title=planned.title, body=planned.body,
+                                             applied=planned.applied, by=who, reason=reason))
+    except ReviewConflict as error:
+        raise fail(str(error), EXIT_CONFLICT) from None
+    except ReviewError as error:
+        raise fail(str(error)) from None
+    say(f"saved version {saved.version} ({saved.content_hash[:12]}) of {release_id}, made from version"
+        f" {saved.parent_version}, by {who}{note}")
+    _stoppable(settings, lambda: review.check_and_publish(settings))
+    after = _guarded(lambda: review.look(warehouse, release_id)).current
+    if after.publishable and after.published_hash == after.content_hash:
+        say(f"checked and published: version {after.version}")
+        return
+    say(f"checked: still held by {', '.join(after.open_checks) or 'its record checks'}")
+    raise typer.Exit(EXIT_DEFECTS)
+
+
+@app.command("review")
+def review_app(
+    host: Annotated[str, typer.Option("--host", help="Address to bind; not loopback needs a token")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port (0: a free one)")] = 8766,
+    token: Annotated[str | None, typer.Option(
+        "--token", help="Require this token ('generate': make one and print it) [default: $PRESSROOM_REVIEW_TOKEN]",
+    )] = None,
+) -> None:
+    """Serve the review app: the queue of held releases, each with its findings highlighted, suggested
+    repairs to accept, an edit mode, waive and publish. Binds 127.0.0.1 by default; on any other address
+    it refuses to start (exit 2) without a token. Ctrl-C stops it."""
+    from pressroom.flows import review_app as web
+
+    settings = state.settings
+    _existing_warehouse(settings)
+    required, generated = web.resolve_token(token, dict(os.environ))
+    try:
+        web.check_binding(host, required)
+    except web.UnsafeBinding as error:
+        raise fail(str(error)) from None
+    _remember(settings, "review")
+    shown = f"[{host}]" if ":" in host else host
+    where = f"http://{shown}:{port}/" + (f"?token={required}" if generated else "")
+    err.print(f"serving the review app on {where} (Ctrl-C to stop)", markup=False, highlight=False, soft_wrap=True)
+    if generated:
+        out.print(f"token: {required}", markup=False, highlight=False)
+    web.serve(settings, host=host, port=port, token=required)
 
 
 @app.command()

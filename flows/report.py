@@ -52,6 +52,15 @@ def link(url: str | None, text: str | None = None) -> str:
     return label
 
 
+#: Where `pressroom review` serves by default; ``PRESSROOM_REVIEW_URL`` names another address (issue 13).
+REVIEW_ADDRESS = "http://127.0.0.1:8766"
+
+
+def review_url(release_id: str) -> str:
+    """The review app's page of a held release (run `pressroom review` to serve it)."""
+    return f"{os.environ.get('PRESSROOM_REVIEW_URL', REVIEW_ADDRESS).rstrip('/')}/release/{release_id}"
+
+
 def page(title: str, body: str, *, depth: int) -> str:
     up = "../" * depth
     return (
@@ -302,9 +311,10 @@ def render_run(
             items.append(
                 f"<tr><td><a href=\"../releases/{esc(release['release_id'])}.html\">{esc(release['title'] or release['release_id'])}</a></td>"
                 f"<td>{esc(release['source_id'])}</td><td>{esc(str(release['published_at'] or '')[:16])}</td>"
-                f"<td>{'<br>'.join(esc(reason) for reason in reasons)}</td></tr>"
+                f"<td>{'<br>'.join(esc(reason) for reason in reasons)}</td>"
+                f"<td>{link(review_url(release['release_id']), 'review')}</td></tr>"
             )
-        parts.append("<table><tr><th>release</th><th>source</th><th>published (UTC)</th><th>why</th></tr>"
+        parts.append("<table><tr><th>release</th><th>source</th><th>published (UTC)</th><th>why</th><th></th></tr>"
                      + "".join(items) + "</table>")
     else:
         parts.append("<p class=\"muted\">Nothing is held back.</p>")
@@ -343,6 +353,8 @@ def render_release(release: dict[str, Any], findings: Sequence[dict[str, Any]]) 
         f" · <b>First seen:</b> {esc(str(release['first_seen_at'])[:19])} · <b>Version:</b> {esc(release['version'])}"
         f" · {link(release['url'], 'original page')}</p>"
         f"<p class=\"held\">Held back by: {esc(', '.join(release['open_checks'] or []))}</p>"
+        f"<p>Repair, edit, waive or publish it in the review app: {link(review_url(release['release_id']))}"
+        " (served by <code>pressroom review</code>)</p>"
         f"<h2>Findings</h2><ul>{rows}</ul>"
         f"<h2>Body</h2><div class=\"body\" id=\"body\">{highlight(release['body_text'] or '', spans('body'))}</div>"
         f"<h2>To publish it anyway</h2><p>After reading the findings, a person may waive each blocking check:</p>"

@@ -6,12 +6,13 @@ Layout under the export root (default ``<data dir>/published``)::
     runs/<run_id>.jsonl                             the releases a run published (only when it did)
 
 Columns are ``published_releases``' own plus ``withdrawn_at`` (from ``releases``; NULL unless the release
-was withdrawn: a withdrawn release stays published, marked). A partition is rewritten only when its
-content changed (a withdrawal included), and removed when nothing in it is published any more (every
-release in it was retracted): each holds a ``_fingerprint`` file (count and a hash of its releases'
-content hashes and withdrawals), so exporting unchanged content writes nothing. Files are written
-to a temporary name and renamed, so a crash leaves either the old file or the new one. The day is the
-release's ``published_at`` in UTC.
+was withdrawn: a withdrawn release stays published, marked) and ``repaired``, ``parent_version``,
+``parent_hash`` (from ``release_reviews``: whether a person made the published version, and from which).
+A partition is rewritten only when its content changed (a withdrawal included), and removed when
+nothing in it is published any more (every release in it was retracted): each holds a ``_fingerprint``
+file (count and a hash of its releases' content hashes and withdrawals), so exporting unchanged content
+writes nothing. Files are written to a temporary name and renamed, so a crash leaves either the old file
+or the new one. The day is the release's ``published_at`` in UTC.
 """
 
 from __future__ import annotations
@@ -24,18 +25,22 @@ from pathlib import Path
 import duckdb
 
 COLUMNS = ("release_id, source_id, url, title, published_at, body_text, language, content_hash, version,"
-           " published_run_id, published_at_utc, waived_checks, withdrawn_at")
+           " published_run_id, published_at_utc, waived_checks, withdrawn_at, repaired, parent_version, parent_hash")
 #: ``published_releases`` with each release's ``withdrawn_at`` (NULL unless withdrawn; issue 15): a withdrawn
-#: release stays published and exported, marked.
-PUBLISHED = ("(SELECT p.*, r.withdrawn_at FROM published_releases p"
-             " LEFT JOIN releases r ON r.release_id = p.release_id)")
+#: release stays published and exported, marked; and whether the published version was made by a person
+#: (issue 13: ``repaired``, with the version it was made from, ``parent_version``/``parent_hash``; both NULL
+#: for the ministry's own text).
+PUBLISHED = ("(SELECT p.*, r.withdrawn_at, v.release_id IS NOT NULL AS repaired, v.parent_version, v.parent_hash"
+             " FROM published_releases p LEFT JOIN releases r ON r.release_id = p.release_id"
+             " LEFT JOIN release_reviews v ON v.release_id = p.release_id AND v.version = p.version"
+             " AND v.content_hash = p.content_hash)")
 
 
 _DAY = "coalesce(strftime(published_at AT TIME ZONE 'UTC', '%Y-%m-%d'), 'unknown')"
 """A release's partition day: its ``published_at`` in UTC, ``unknown`` when it has none."""
-#: Written into each partition's ``_fingerprint``: a partition written before ``withdrawn_at`` was a column
-#: is rewritten once, so every file has the same columns.
-EXPORT_SCHEMA = "columns-2"
+#: Written into each partition's ``_fingerprint``: a partition written before ``withdrawn_at`` (columns-2) or
+#: ``repaired`` (columns-3) was a column is rewritten once, so every file has the same columns.
+EXPORT_SCHEMA = "columns-3"
 #: Changed partitions exported per scan of ``published_releases``.
 EXPORT_GROUP = 200
 

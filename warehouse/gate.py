@@ -9,10 +9,12 @@ At every commit point (after any transaction of any command, including one kille
 2. Every verdict of a current or published version agrees with its findings: ``dq_runs.errors`` is
    the number of ``error`` findings stored for that version, so the gate cannot pass a version whose
    findings were lost.
+3. Every version a review made (``release_reviews``) is kept, and so are the version it was made from
+   and the ministry's version underneath it: a review never loses the ministry's text.
 
 After a run of any kind has finished (the queue drained), and with ``engine_version`` given:
 
-3. Nothing is queued: every current version and every published version was checked by that engine.
+4. Nothing is queued: every current version and every published version was checked by that engine.
 
 A loaded version with no verdict by the current engine is *queued* (:data:`QUEUE_SQL`); every run
 checks the queue before it publishes, so a version loaded by a run that was killed before its check is
@@ -74,6 +76,22 @@ INVARIANT_SQL = """
     ) WHERE errors <> stored
 """
 
+#: One row per violation of rule 3: ``(rule, release_id, content_hash, detail)``.
+REVIEW_INVARIANT_SQL = """
+    WITH loaded AS (
+        SELECT release_id, content_hash FROM releases
+        UNION SELECT release_id, content_hash FROM release_versions
+    )
+    SELECT 'reviewed-version-not-kept', v.release_id, v.content_hash, 'version ' || v.version::VARCHAR
+    FROM release_reviews v ANTI JOIN loaded l USING (release_id, content_hash)
+    UNION ALL
+    SELECT 'review-parent-not-kept', v.release_id, v.parent_hash, 'parent of version ' || v.version::VARCHAR
+    FROM release_reviews v ANTI JOIN loaded l ON l.release_id = v.release_id AND l.content_hash = v.parent_hash
+    UNION ALL
+    SELECT 'ministry-text-not-kept', v.release_id, v.upstream_hash, 'under version ' || v.version::VARCHAR
+    FROM release_reviews v ANTI JOIN loaded l ON l.release_id = v.release_id AND l.content_hash = v.upstream_hash
+"""
+
 #: Loaded versions that still need a check by engine ``$engine``: the current version of every release
 #: and every published version (which may be an older one, kept while a newer version is held).
 QUEUE_SQL = """
@@ -105,18 +123,25 @@ def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool
     return bool(row and row[0])
 
 
+def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    row = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()
+    return bool(row and row[0])
+
+
 def blocking_sql(con: duckdb.DuckDBPyConnection) -> str:
     active = "AND w.withdrawn_at IS NULL" if _has_column(con, "waivers", "withdrawn_at") else ""
     return BLOCKING_SQL.format(active=active)
 
 
 def violations(con: duckdb.DuckDBPyConnection, *, engine_version: str | None = None) -> list[Violation]:
-    """Every violation of the gate's invariant (rules 1–2; rule 3 too when ``engine_version`` is given),
+    """Every violation of the gate's invariant (rules 1–3; rule 4 too when ``engine_version`` is given),
     in a stable order. An empty list means the gate holds."""
     found = [
         Violation(*row)
         for row in con.execute(INVARIANT_SQL.format(blocking=blocking_sql(con))).fetchall()
     ]
+    if _has_table(con, "release_reviews"):
+        found += [Violation(*row) for row in con.execute(REVIEW_INVARIANT_SQL).fetchall()]
     if engine_version is not None:
         found += [
             Violation("queued-after-run", row[0], row[1], f"not checked by engine {engine_version}")

@@ -2,7 +2,9 @@
 
 - :func:`upsert_releases` merges a batch on ``release_id``: new ids are inserted, a changed
   ``content_hash`` moves the old text to ``release_versions`` and bumps ``version``, an unchanged
-  release only has ``last_seen_at`` moved. Loading the same batch twice changes no count.
+  release only has ``last_seen_at`` moved. Loading the same batch twice changes no count. A release
+  whose current version a person made (``release_reviews``) is compared by the ministry's version
+  underneath it: the same ministry text again leaves the review current, a changed one supersedes it.
 - :func:`save_checks` replaces the findings of the releases it is given.
 - :func:`publish` copies into ``published_releases`` every release whose current version passed and
   is not already published as it is. A new version that fails leaves the published version in place.
@@ -20,6 +22,11 @@ import pyarrow as pa
 
 from pressroom.connectors.model import Release
 from pressroom.warehouse.store import UTC_TS, CheckResult
+
+#: The ministry's version under a release's current version ``r``: its own hash, or, when a review made
+#: it, the upstream hash that review recorded. What a fetched text is compared with.
+UPSTREAM_HASH = ("coalesce((SELECT v.upstream_hash FROM release_reviews v"
+                 " WHERE v.release_id = r.release_id AND v.version = r.version), r.content_hash)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +57,10 @@ def upsert_releases(
     con.register("incoming_releases", table)
     try:
         rows = con.execute(
-            """
+            f"""
             SELECT i.release_id,
                    CASE WHEN r.release_id IS NULL THEN 'new'
-                        WHEN r.content_hash <> i.content_hash THEN 'changed'
+                        WHEN {UPSTREAM_HASH} <> i.content_hash THEN 'changed'
                         ELSE 'unchanged' END
             FROM incoming_releases i LEFT JOIN releases r USING (release_id)
             """
@@ -77,17 +84,16 @@ def upsert_releases(
                     byline = i.byline, extractor = i.extractor, last_seen_at = $now, run_id = $run_id,
                     version = releases.version + 1
                 FROM incoming_releases i
-                WHERE releases.release_id = i.release_id AND releases.content_hash <> i.content_hash
+                WHERE releases.release_id = i.release_id AND releases.release_id IN (SELECT unnest($ids::VARCHAR[]))
                 """,
-                {"now": now, "run_id": run_id},
+                {"now": now, "run_id": run_id, "ids": changed},
             )
         con.execute(
             """
-            UPDATE releases SET last_seen_at = $now FROM incoming_releases i
-            WHERE releases.release_id = i.release_id AND releases.content_hash = i.content_hash
-              AND releases.run_id <> $run_id
+            UPDATE releases SET last_seen_at = $now
+            WHERE releases.release_id IN (SELECT unnest($ids::VARCHAR[])) AND releases.run_id <> $run_id
             """,
-            {"now": now, "run_id": run_id},
+            {"now": now, "run_id": run_id, "ids": [rid for rid, state in status.items() if state == "unchanged"]},
         )
         con.execute(
             """

@@ -1,7 +1,8 @@
 """The gate's invariant under any order of commands (a Hypothesis state machine over the real CLI).
 
 The rules are what a user does — `run`, `backfill`, `reparse`, `recheck`, `recheck --all`, `waive`,
-`unwaive`, `publish`, upgrading to an engine with a new check — plus what the site does (a release edited,
+`unwaive`, `publish`, `repair --all`, a reviewer's edit saved as a new version (issue 13), upgrading to an
+engine with a new check — plus what the site does (a release edited,
 a new one) and a kill of the next command between two of its warehouse transactions. After every step the
 warehouse's own invariant query (:mod:`warehouse.gate`, also run by `pressroom doctor`) must find nothing,
 and after every command that finished, nothing may be left in the check queue.
@@ -202,12 +203,19 @@ class GateMachine(RuleBasedStateMachine):
         self.slugs = 3
         self.new_engine = False
         self.ran = False
+        #: slug → (the site's text index when a review was saved, the reviewed version's content hash)
+        self.reviews: dict[str, tuple[int, str]] = {}
+        #: slug → the content hash of a review whose ministry text the site changed since
+        self.superseded: dict[str, str] = {}
 
     # --- what the site does ---------------------------------------------------------------------------
 
     @rule(which=st.integers(0, 20), text=st.integers(0, len(TEXTS) - 1))
     def site_edits_a_release(self, which: int, text: int) -> None:
-        self.site.items[which % len(self.site.items)].text = text
+        item = self.site.items[which % len(self.site.items)]
+        if item.slug in self.reviews and text != item.text:
+            self.superseded[item.slug] = self.reviews.pop(item.slug)[1]
+        item.text = text
         self.finished = False
 
     @rule(text=st.integers(0, len(TEXTS) - 1))
@@ -260,6 +268,86 @@ class GateMachine(RuleBasedStateMachine):
         code, output = self.command("run")
         assert code in (0, 3, -9), output
         self.ran = self.ran or code in (0, 3)
+        if code in (0, 3):
+            self.reviews_survive_the_same_ministry_text()
+
+    def reviews_survive_the_same_ministry_text(self) -> None:
+        """After a run fetched every item: a review stays current while the ministry's text under it is
+        unchanged, and a changed ministry text is current (judged afresh), the review kept as history."""
+        with duckdb.connect(str(self.data / "pressroom.duckdb"), read_only=True) as con:
+            def now(slug: str) -> tuple[str, bool]:
+                row = con.execute(
+                    "SELECT r.content_hash, v.release_id IS NOT NULL FROM releases r LEFT JOIN release_reviews v"
+                    " ON v.release_id = r.release_id AND v.version = r.version WHERE r.url LIKE ?", [f"%/press/{slug}"]
+                ).fetchone()
+                assert row is not None
+                return row[0], row[1]
+
+            for slug, (_, reviewed_hash) in self.reviews.items():
+                assert now(slug)[0] == reviewed_hash, f"{slug}: the review was lost to the same ministry text"
+            for slug, reviewed_hash in self.superseded.items():
+                assert not now(slug)[1], f"{slug}: a changed ministry text did not supersede the review"
+                kept = con.execute("SELECT count(*) FROM release_versions WHERE content_hash = ?",
+                                   [reviewed_hash]).fetchone()[0]
+                assert kept >= 1, f"{slug}: the superseded review was not kept"
+            self.superseded.clear()
+
+    def slug_of(self, release_id: str) -> str:
+        with duckdb.connect(str(self.data / "pressroom.duckdb"), read_only=True) as con:
+            url = con.execute("SELECT url FROM releases WHERE release_id = ?", [release_id]).fetchone()[0]
+        return str(url).rstrip("/").rsplit("/", 1)[-1]
+
+    def current_hash(self, release_id: str) -> str:
+        with duckdb.connect(str(self.data / "pressroom.duckdb"), read_only=True) as con:
+            return str(con.execute("SELECT content_hash FROM releases WHERE release_id = ?", [release_id]
+                                   ).fetchone()[0])
+
+    def remember_review(self, release_id: str, before: str) -> None:
+        after = self.current_hash(release_id)
+        if after != before:
+            slug = self.slug_of(release_id)
+            item = next(i for i in self.site.items if i.slug == slug)
+            self.reviews[slug] = (item.text, after)
+            self.superseded.pop(slug, None)
+
+    @precondition(lambda self: self.ran)
+    @rule(pick=st.integers(0, 20))
+    def repair(self, pick: int) -> None:
+        blocking = self.held()
+        if not blocking:
+            return
+        release_id = blocking[pick % len(blocking)][0]
+        before = self.current_hash(release_id)
+        code, output = self.command("repair", release_id, "--all", "--reason", "mechanical", "--by", "t",
+                                    kind="repair")
+        assert code in (0, 1, -9), output
+        self.remember_review(release_id, before)
+
+    @precondition(lambda self: self.ran)
+    @rule(pick=st.integers(0, 20), text=st.integers(0, len(TEXTS) - 1))
+    def edit(self, pick: int, text: int) -> None:
+        """A reviewer replaces the body by hand (what `pressroom review` saves), possibly killed half-way."""
+        from pressroom.flows import review
+        from pressroom.warehouse import Warehouse
+        from pressroom.warehouse.review import ReviewError
+
+        with duckdb.connect(str(self.data / "pressroom.duckdb"), read_only=True) as con:
+            ids = [row[0] for row in con.execute("SELECT release_id FROM releases ORDER BY 1").fetchall()]
+        if not ids:
+            return
+        release_id = ids[pick % len(ids)]
+        warehouse = Warehouse(self.data / "pressroom.duckdb", lock_timeout=5)
+        before = self.current_hash(release_id)
+        kill, self.kill_after = self.kill_after, None
+        self.finished = False
+        try:
+            with killed_after(10_000 if kill is None else kill):
+                seen = review.look(warehouse, release_id)
+                review.save(warehouse, seen.current, title=seen.current.release.title, body=TEXTS[text],
+                            applied=(), by="t", reason="by hand")
+        except (Killed, ReviewError):
+            pass
+        self.remember_review(release_id, before)
 
     @rule(force=st.booleans())
     def backfill(self, force: bool) -> None:
