@@ -661,7 +661,8 @@ def repair(
         raise fail(str(error)) from None
     say(f"saved version {saved.version} ({saved.content_hash[:12]}) of {release_id}, made from version"
         f" {saved.parent_version}, by {who}{note}")
-    _stoppable(settings, lambda: review.check_and_publish(settings))
+    config = _config(settings)
+    _stoppable(settings, lambda: review.check_and_publish(settings, config))
     after = _guarded(lambda: review.look(warehouse, release_id)).current
     if after.publishable and after.published_hash == after.content_hash:
         say(f"checked and published: version {after.version}")

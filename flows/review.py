@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from pressroom.connectors.config import Config
 from pressroom.connectors.model import Release
 from pressroom.expectations import check_release
 from pressroom.expectations import engine as check_engine
@@ -148,9 +149,12 @@ def save(
         )
 
 
-def check_and_publish(settings: Settings, source_ids: Sequence[str] | None = None) -> object:
+def check_and_publish(settings: Settings, config: Config | None = None,
+                      source_ids: Sequence[str] | None = None) -> object:
     """The same check and gate as `pressroom publish`: drain the check queue (the new version is in it),
-    publish what passes, bring the exports in line."""
+    publish what passes, bring the exports in line. ``config`` is read from ``settings.sources`` when not
+    given (the review app reads it at each publish, so an edited sources file is taken as it is now)."""
+    from pressroom.connectors.config import load_config
     from pressroom.flows.maintenance import publish_now
 
-    return publish_now(settings, source_ids)
+    return publish_now(settings, config if config is not None else load_config(settings.sources), source_ids)

@@ -31,7 +31,8 @@ CONTRACT = {
     "http-403": Retryable, "http-429": Retryable, "http-500": Retryable, "http-503": Retryable,
     "http-404": Permanent, "http-410": Permanent, "too-large": Permanent, "bad-content-encoding": Permanent,
     "bad-xml": Permanent, "bad-json": Permanent, "not-json": Permanent, "no-body": Permanent,
-    "empty-body": Permanent, "no-id": Permanent, "withdrawn": Permanent, "protected": Permanent, "unreadable": Permanent,
+    "empty-body": Permanent, "no-id": Permanent, "withdrawn": Permanent, "protected": Permanent,
+    "unreadable": Permanent,
     "robots-disallowed": Skip, "off-host": Skip, "off-host-redirect": Skip, "bad-scheme": Skip,
     "attachment": Skip, "pdf-no-text": Skip,
 }
