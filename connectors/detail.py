@@ -24,6 +24,7 @@ from bs4 import BeautifulSoup, Tag
 
 from pressroom.connectors.charset import trusted_encoding
 from pressroom.connectors.extract import drop_leading
+from pressroom.connectors.failures import Permanent, Skip
 from pressroom.connectors.general import VERSION as GENERAL
 from pressroom.connectors.general import general_body, general_date
 from pressroom.connectors.model import ParseFailure, RawPage, Release
@@ -71,7 +72,7 @@ def attachment(raw: RawPage) -> ParseFailure | None:
     if raw.content_type in HTML_TYPES:
         return None
     return ParseFailure(
-        raw.source_id, raw.url, "attachment", f"content type {raw.content_type!r}, {len(raw.content)} bytes"
+        raw.source_id, raw.url, Skip.ATTACHMENT, f"content type {raw.content_type!r}, {len(raw.content)} bytes"
     )
 
 
@@ -107,7 +108,7 @@ def parse_detail(raw: RawPage, rules: DetailRules, origin: Origin) -> Release | 
     body_element = _first(soup, rules.body)
     if body_element is None:
         wanted = ", ".join(rules.body)
-        return ParseFailure(origin.source_id, raw.url, "no-body", f"selector {wanted!r} matched nothing")
+        return ParseFailure(origin.source_id, raw.url, Permanent.NO_BODY, f"selector {wanted!r} matched nothing")
     attachments = pdf_links(body_element, base=raw.final_url or raw.url)
     remove_furniture(body_element, rules.drop)
     if title_element is not None and any(parent is body_element for parent in title_element.parents):
@@ -116,7 +117,7 @@ def parse_detail(raw: RawPage, rules: DetailRules, origin: Origin) -> Release | 
     if rules.drop_leading and body:
         body = "\n\n".join(drop_leading(body.split("\n\n"), rules.drop_leading))
     if not body:
-        return ParseFailure(origin.source_id, raw.url, "empty-body", f"body {body_element.name!r} has no text")
+        return ParseFailure(origin.source_id, raw.url, Permanent.EMPTY_BODY, f"body {body_element.name!r} has no text")
     url = canonical_link(soup, raw) or raw.url
     return Release(
         release_id=release_id(origin.source_id, url),
@@ -140,7 +141,7 @@ def _general(raw: RawPage, soup: BeautifulSoup, title: str, published_at: dateti
     if rules.drop_leading and body:
         body = "\n\n".join(drop_leading(body.split("\n\n"), rules.drop_leading))
     if not body:
-        return ParseFailure(origin.source_id, raw.url, "empty-body", "the general extractor found no main text")
+        return ParseFailure(origin.source_id, raw.url, Permanent.EMPTY_BODY, "the general extractor found no main text")
     url = canonical_link(soup, raw) or raw.url
     main = soup.select_one("article, main, body")
     return Release(

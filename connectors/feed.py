@@ -22,6 +22,7 @@ from lxml import etree
 from pressroom.connectors.config import FeedSource
 from pressroom.connectors.detail import DetailRules, Origin, parse_detail
 from pressroom.connectors.extract import fragment_paragraphs, fragment_text
+from pressroom.connectors.failures import Permanent, Skip
 from pressroom.connectors.http import FetchError, PoliteSession
 from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page, payload_page
 from pressroom.connectors.normalise import parse_iso, release_id
@@ -50,9 +51,10 @@ class FeedConnector:
     def discover(self, window: Window) -> Iterator[Listing]:
         """Items of the feed dated in ``window`` (undated items always); raises FetchError."""
         response = self.session.get(self.source.url, policy=self.policy)
-        root = etree.fromstring(response.content, _XML)
+        root = etree.fromstring(response.content, _XML) if response.content.strip() else None
         if root is None:
-            raise FetchError(self.source.url, "bad-xml", status=response.status, detail="not an RSS or Atom feed")
+            raise FetchError(self.source.url, Permanent.BAD_XML, status=response.status,
+                             detail="not an RSS or Atom feed")
         entries = root.iter("item", f"{ATOM}entry")
         for entry in entries:
             item = read_item(entry, base=response.final_url, zone=self.source.zone)
@@ -62,7 +64,7 @@ class FeedConnector:
                 continue
             if urlsplit(item.link).netloc.lower() not in self.source.hosts:
                 log.info("%s: feed links off the source's hosts, not followed: %s", self.source.id, item.link)
-                yield Listing(self.source.id, item.link, item.title or None, item.published, skip="off-host")
+                yield Listing(self.source.id, item.link, item.title or None, item.published, skip=Skip.OFF_HOST)
                 continue
             full = item.content is not None
             yield Listing(
@@ -84,15 +86,15 @@ class FeedConnector:
         """Pure: a release from one saved feed item, or from a saved linked page."""
         if raw.content_type not in XML_TYPES:
             return parse_detail(raw, self.rules, self.origin)
-        entry = etree.fromstring(raw.content, _XML)
+        entry = etree.fromstring(raw.content, _XML) if raw.content.strip() else None
         if entry is None:
-            return ParseFailure(self.source.id, raw.url, "bad-xml", "the saved item does not parse")
+            return ParseFailure(self.source.id, raw.url, Permanent.BAD_XML, "the saved item does not parse")
         item = read_item(entry, base=raw.url, zone=self.source.zone)
         if item.content is None:
-            return ParseFailure(self.source.id, raw.url, "no-body", "the item carries no full text")
+            return ParseFailure(self.source.id, raw.url, Permanent.NO_BODY, "the item carries no full text")
         extracted = fragment_text(item.content, byline=self.source.byline, creator=item.creator)
         if not extracted.body:
-            return ParseFailure(self.source.id, raw.url, "empty-body", "the item's content has no text")
+            return ParseFailure(self.source.id, raw.url, Permanent.EMPTY_BODY, "the item's content has no text")
         return Release(
             release_id=release_id(self.source.id, raw.url),
             source_id=self.source.id,

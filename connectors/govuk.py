@@ -31,6 +31,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 from pressroom.connectors.config import GovukSource
 from pressroom.connectors.detail import attachment
 from pressroom.connectors.extract import fragment_paragraphs, fragment_text
+from pressroom.connectors.failures import Permanent
 from pressroom.connectors.http import FetchError, PoliteSession
 from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page
 from pressroom.connectors.normalise import clean_inline, keyed_release_id, parse_iso
@@ -87,10 +88,10 @@ class GovukConnector:
         try:
             answer = json.loads(response.content)
         except ValueError:
-            raise FetchError(url, "bad-json", attempts=response.attempts, status=response.status) from None
+            raise FetchError(url, Permanent.BAD_JSON, attempts=response.attempts, status=response.status) from None
         results = answer.get("results") if isinstance(answer, dict) else None
         if not isinstance(results, list):
-            raise FetchError(url, "bad-json", status=response.status, detail="no 'results' list")
+            raise FetchError(url, Permanent.BAD_JSON, status=response.status, detail="no 'results' list")
         total = answer.get("total")
         seen = Seen(url=url, number=number, items=len(results), total_items=total if isinstance(total, int) else None)
         return Page(seen=seen, content=[r for r in results if isinstance(r, dict)])
@@ -103,30 +104,30 @@ class GovukConnector:
 
     def parse(self, raw: RawPage) -> Release | ParseFailure:
         """Pure: a release from a saved content item, or the reason it is not one."""
-        def fail(reason: str, detail: str) -> ParseFailure:
+        def fail(reason: Permanent, detail: str) -> ParseFailure:
             return ParseFailure(self.source.id, raw.url, reason, detail)
 
         if raw.content_type != JSON:
-            return attachment(raw) or fail("not-json", f"content type {raw.content_type!r}")
+            return attachment(raw) or fail(Permanent.NOT_JSON, f"content type {raw.content_type!r}")
         try:
             item = json.loads(raw.content.decode(raw.encoding or "utf-8", errors="replace"))
         except ValueError as error:
-            return fail("bad-json", str(error))
+            return fail(Permanent.BAD_JSON, str(error))
         if not isinstance(item, dict):
-            return fail("bad-json", "expected a content item")
+            return fail(Permanent.BAD_JSON, "expected a content item")
         details = item.get("details")
         if not isinstance(details, dict):
             details = {}
         notice = item.get("withdrawn_notice")
         if isinstance(notice, dict) and (notice.get("explanation") or notice.get("withdrawn_at")):
             explanation = " ".join(fragment_paragraphs(str(notice.get("explanation") or "")))
-            return fail("withdrawn", f"withdrawn at {notice.get('withdrawn_at') or '?'}: {explanation}")
+            return fail(Permanent.WITHDRAWN, f"withdrawn at {notice.get('withdrawn_at') or '?'}: {explanation}")
         content_id, locale = item.get("content_id"), item.get("locale") or "en"
         if not isinstance(content_id, str) or not content_id:
-            return fail("no-id", "content item without content_id")
+            return fail(Permanent.NO_ID, "content item without content_id")
         body = fragment_text(str(details.get("body") or "")).body
         if not body:
-            return fail("empty-body", "details.body has no text")
+            return fail(Permanent.EMPTY_BODY, "details.body has no text")
         published = (
             _timestamp(details.get("first_public_at"))
             or _timestamp(item.get("first_published_at"))

@@ -18,6 +18,7 @@ from bs4 import BeautifulSoup
 
 from pressroom.connectors.config import HtmlSource
 from pressroom.connectors.detail import DetailRules, Origin, date_text, parse_detail
+from pressroom.connectors.failures import Skip
 from pressroom.connectors.http import FetchError, PoliteSession
 from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page
 from pressroom.connectors.normalise import clean_inline, day_bounds, parse_date
@@ -96,10 +97,10 @@ class HtmlConnector:
             url = urljoin(base, href.strip())
             if urlsplit(url).scheme not in ("http", "https"):
                 continue
-            skip = None
+            skip: Skip | None = None
             if urlsplit(url).netloc.lower() not in self.source.hosts:
                 log.info("%s: listing links off the source's hosts, not followed: %s", self.source.id, url)
-                skip = "off-host"
+                skip = Skip.OFF_HOST
             listed_at = None
             if self.source.date:
                 date_element = item.select_one(self.source.date)

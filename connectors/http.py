@@ -7,13 +7,14 @@ Contract of :meth:`PoliteSession.get` (see ARCHITECTURE.md, "Politeness and safe
 * robots.txt is fetched once per scheme+netloc and obeyed by RFC 9309 (:mod:`connectors.robots`); an
   unreachable one (5xx, no answer) fails every URL of the host with ``robots-unavailable``, which a
   later run retries; ``Crawl-delay`` widens the interval;
-* at most one request *start* per effective interval per netloc, across threads (``time.monotonic``);
+* at most one request *start* per effective interval per netloc, across threads (the session's
+  :class:`Clock`: monotonic time and sleep, real by default, a fake one in tests);
 * 429/5xx (``HttpSettings.retry_statuses``, plus the site's ``SitePolicy.retry_statuses``), timeouts
   and connection errors are retried with exponential backoff and jitter, never sooner than
   ``Retry-After`` asks, at most ``max_attempts`` times per URL; other non-2xx statuses (except 304) fail at once;
 * bodies are streamed and capped at ``max_bytes``; the encoding is decided by :mod:`connectors.charset`.
 
-Every failure is a :class:`FetchError` with a short stable ``reason`` code.
+Every failure is a :class:`FetchError` whose ``reason`` is a typed code of :mod:`connectors.failures`.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
+from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
 import requests
 from urllib3.exceptions import ReadTimeoutError
 
 from pressroom.connectors.charset import decide_encoding, media_type
+from pressroom.connectors.failures import Permanent, Reason, Retryable, Skip, http_reason, reason_of
 from pressroom.connectors.robots import (
     RobotsCache,
     RobotsRules,
@@ -43,7 +46,10 @@ from pressroom.connectors.robots import (
     rules_from_response,
 )
 
-__all__ = ["MAX_REDIRECTS", "FetchError", "HttpSettings", "PoliteSession", "Response", "SitePolicy"]
+__all__ = [
+    "MAX_REDIRECTS", "Clock", "FetchError", "HttpSettings", "PoliteSession", "RandomSource", "Response", "SitePolicy",
+    "SystemClock",
+]
 
 logger = logging.getLogger("pressroom.http")
 
@@ -52,6 +58,39 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 _CHUNK_BYTES = 64 * 1024
 _ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+class Clock(Protocol):
+    """Time as a :class:`PoliteSession` sees it: :class:`SystemClock` unless a test passes a fake one."""
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back: request spacing and waits."""
+        ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+    def now(self) -> datetime:
+        """Timezone-aware wall time: ``fetched_at`` and ``Retry-After`` dates."""
+        ...
+
+
+class SystemClock:
+    """The real clock: ``time.monotonic``, ``time.sleep`` and ``datetime.now(UTC)``."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class RandomSource(Protocol):
+    """Where backoff jitter comes from (``random.Random`` by default)."""
+
+    def uniform(self, a: float, b: float) -> float: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +122,12 @@ class HttpSettings:
             raise ValueError("backoff, max_backoff and max_retry_after must be >= 0 seconds")
         if self.max_bytes < 1:
             raise ValueError(f"max_bytes must be >= 1, got {self.max_bytes}")
+
+    def retry_delay(self, attempt: int, *, jitter: float, retry_after: float | None) -> float:
+        """Seconds to wait after failed attempt ``attempt`` (1-based); ``jitter`` is drawn from
+        ``uniform(0.5, 1.5)``, ``retry_after`` is what the server asked for (``None`` if nothing)."""
+        growth = 2.0 ** min(attempt - 1, 1000)  # finite whatever max_attempts is
+        return max(min(self.max_backoff, self.backoff * growth * jitter), retry_after or 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,17 +184,18 @@ class Response:
 
 
 class FetchError(Exception):
-    """A URL could not be fetched. ``reason`` is a stable code, e.g. 'http-404', 'timeout',
-    'connection', 'robots-disallowed', 'robots-unavailable', 'off-host', 'off-host-redirect', 'bad-scheme',
-    'too-many-redirects', 'too-large', 'retry-after-too-long', 'bad-content-encoding'.
+    """A URL could not be fetched. ``reason`` is a :class:`~connectors.failures.Retryable`,
+    :class:`~connectors.failures.Permanent` or :class:`~connectors.failures.Skip` code (a plain string
+    is turned into its member; an unknown one is a ``ValueError``).
 
     ``attempts`` is how many requests were made to the failing URL (0 if refused before any);
     ``status`` is the last HTTP status seen, if any.
     """
 
     def __init__(
-        self, url: str, reason: str, *, attempts: int = 0, status: int | None = None, detail: str = ""
+        self, url: str, reason: Reason, *, attempts: int = 0, status: int | None = None, detail: str = ""
     ) -> None:
+        reason = reason_of(reason)
         super().__init__(url, reason)
         self.url = url
         self.reason = reason
@@ -172,19 +218,19 @@ class _Raw:
 
 
 class _AttemptFailed(Exception):
-    """One request failed before an HTTP status could be judged."""
+    """One request failed before an HTTP status could be judged; tried again only if ``Retryable``."""
 
-    def __init__(self, reason: str, *, retryable: bool, status: int | None = None) -> None:
+    def __init__(self, reason: Retryable | Permanent, *, status: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.retryable = retryable
         self.status = status
 
 
 class _Throttle:
     """Start-to-start spacing per netloc, shared by all threads; never sleeps while holding the lock."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
         self._lock = threading.Lock()
         self._last_start: dict[str, float] = {}
         self._not_before: dict[str, float] = {}
@@ -193,7 +239,7 @@ class _Throttle:
         """Block until a request to ``netloc`` may start ``interval`` s after the previous start."""
         while True:
             with self._lock:
-                now = time.monotonic()
+                now = self._clock.monotonic()
                 ready = max(
                     self._last_start.get(netloc, -math.inf) + interval,
                     self._not_before.get(netloc, -math.inf),
@@ -201,12 +247,12 @@ class _Throttle:
                 if now >= ready:
                     self._last_start[netloc] = now
                     return
-            time.sleep(ready - now)
+            self._clock.sleep(ready - now)
 
     def defer(self, netloc: str, seconds: float) -> None:
         """No request to ``netloc`` starts in the next ``seconds`` (a server's Retry-After)."""
         with self._lock:
-            until = time.monotonic() + seconds
+            until = self._clock.monotonic() + seconds
             self._not_before[netloc] = max(self._not_before.get(netloc, -math.inf), until)
 
 
@@ -225,8 +271,9 @@ def _allowed(url: str, hosts: frozenset[str]) -> bool:
     return default is not None and (netloc in hosts or netloc + default in hosts)
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Seconds a ``Retry-After`` value asks for (delay-seconds or HTTP-date); None if absent or bad."""
+def _retry_after(value: str | None, *, now: datetime) -> float | None:
+    """Seconds a ``Retry-After`` value asks for (delay-seconds, or an HTTP-date minus ``now``); None if
+    absent or bad."""
     if not value:
         return None
     try:
@@ -238,7 +285,7 @@ def _retry_after(value: str | None) -> float | None:
             return None
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
+        seconds = (when - now).total_seconds()
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
@@ -250,14 +297,19 @@ def _is_read_timeout(exc: requests.ConnectionError) -> bool:
 class PoliteSession:
     """One ``requests.Session`` with the politeness rules above; safe to share between threads.
 
-    Use as a context manager or call :meth:`close`.
+    ``clock`` (spacing, waits, ``fetched_at``) and ``rng`` (backoff jitter) are the real ones unless
+    given. Use as a context manager or call :meth:`close`.
     """
 
-    def __init__(self, settings: HttpSettings | None = None) -> None:
+    def __init__(
+        self, settings: HttpSettings | None = None, *, clock: Clock | None = None, rng: RandomSource | None = None
+    ) -> None:
         self._settings = settings or HttpSettings()
+        self._clock = clock or SystemClock()
+        self._rng = rng or random.Random()
         self._session = requests.Session()
         self._session.headers.update({"User-Agent": self._settings.user_agent, "Accept": _ACCEPT})
-        self._throttle = _Throttle()
+        self._throttle = _Throttle(self._clock)
         self._robots = RobotsCache()
 
     def __enter__(self) -> PoliteSession:
@@ -282,9 +334,9 @@ class PoliteSession:
         hosts = frozenset(host.lower() for host in policy.hosts)
         settings = self._settings
         if urlsplit(url).scheme.lower() not in _DEFAULT_PORTS:
-            raise FetchError(url, "bad-scheme")
+            raise FetchError(url, Skip.BAD_SCHEME)
         if not _allowed(url, hosts):
-            raise FetchError(url, "off-host", detail=f"allowed hosts: {', '.join(sorted(hosts))}")
+            raise FetchError(url, Skip.OFF_HOST, detail=f"allowed hosts: {', '.join(sorted(hosts))}")
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -310,14 +362,14 @@ class PoliteSession:
                 target = urljoin(current, location.strip())
                 if not _allowed(target, hosts):
                     raise FetchError(
-                        url, "off-host-redirect", attempts=attempts, status=raw.status, detail=f"to {target}"
+                        url, Skip.OFF_HOST_REDIRECT, attempts=attempts, status=raw.status, detail=f"to {target}"
                     )
                 current = target
                 continue
             if not (200 <= raw.status < 300 or raw.status == 304):
                 detail = f"after redirect to {current}" if current != url else ""
                 raise FetchError(
-                    url, f"http-{raw.status}", attempts=attempts, status=raw.status, detail=detail
+                    url, http_reason(raw.status), attempts=attempts, status=raw.status, detail=detail
                 )
             content = b"" if raw.status == 304 else raw.content
             return Response(
@@ -330,7 +382,7 @@ class PoliteSession:
                 fetched_at=raw.fetched_at,
                 attempts=attempts,
             )
-        raise FetchError(url, "too-many-redirects", detail=f"more than {MAX_REDIRECTS}, last {current}")
+        raise FetchError(url, Retryable.TOO_MANY_REDIRECTS, detail=f"more than {MAX_REDIRECTS}, last {current}")
 
     def _interval(self, url: str, policy: SitePolicy, hosts: frozenset[str]) -> float:
         """Effective seconds between request starts for ``url``'s netloc; raises if robots disallow."""
@@ -342,7 +394,7 @@ class PoliteSession:
         if rules.unreachable:
             raise FetchError(url, rules.failure_reason, detail=f"{source} {rules.note}")
         if not rules.allows(url, user_agent):
-            raise FetchError(url, "robots-disallowed", detail=f"by {source}")
+            raise FetchError(url, Skip.ROBOTS_DISALLOWED, detail=f"by {source}")
         return max(policy.min_interval, rules.crawl_delay(user_agent) or 0.0)
 
     def _fetch_robots(self, source: str, policy: SitePolicy, hosts: frozenset[str]) -> RobotsRules:
@@ -375,27 +427,26 @@ class PoliteSession:
             try:
                 raw = self._send(url, headers)
             except _AttemptFailed as exc:
-                if not exc.retryable:
+                if not isinstance(exc.reason, Retryable):
                     raise FetchError(url, exc.reason, attempts=attempt, status=exc.status) from exc
-                reason = exc.reason
+                reason: Reason = exc.reason
             else:
                 if raw.status not in retry_statuses:
                     return raw, attempt
                 status = raw.status
-                reason = f"http-{status}"
-                retry_after = _retry_after(raw.headers.get("retry-after"))
+                reason = http_reason(status)
+                retry_after = _retry_after(raw.headers.get("retry-after"), now=self._clock.now())
             if attempt == settings.max_attempts:
                 break
             if retry_after is not None and retry_after > settings.max_retry_after:
                 raise FetchError(
                     url,
-                    "retry-after-too-long",
+                    Retryable.RETRY_AFTER_TOO_LONG,
                     attempts=attempt,
                     status=status,
                     detail=f"server asked for {retry_after:.0f} s (limit {settings.max_retry_after:.0f} s)",
                 )
-            backoff = settings.backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
-            delay = max(min(settings.max_backoff, backoff), retry_after or 0.0)
+            delay = settings.retry_delay(attempt, jitter=self._rng.uniform(0.5, 1.5), retry_after=retry_after)
             if retry_after:
                 self._throttle.defer(netloc, retry_after)
             logger.info(
@@ -406,7 +457,7 @@ class PoliteSession:
                 settings.max_attempts,
                 delay,
             )
-            time.sleep(delay)
+            self._clock.sleep(delay)
         raise FetchError(url, reason, attempts=settings.max_attempts, status=status)
 
     def _send(self, url: str, headers: dict[str, str]) -> _Raw:
@@ -420,25 +471,24 @@ class PoliteSession:
                 allow_redirects=False,
                 stream=True,
             ) as resp:
-                fetched_at = datetime.now(UTC)
+                fetched_at = self._clock.now()
                 declared = resp.headers.get("content-length", "").strip()
                 if declared.isdigit() and int(declared) > settings.max_bytes:
-                    raise _AttemptFailed("too-large", retryable=False, status=resp.status_code)
+                    raise _AttemptFailed(Permanent.TOO_LARGE, status=resp.status_code)
                 chunks: list[bytes] = []
                 size = 0
                 for chunk in resp.iter_content(chunk_size=_CHUNK_BYTES):
                     size += len(chunk)
                     if size > settings.max_bytes:
-                        raise _AttemptFailed("too-large", retryable=False, status=resp.status_code)
+                        raise _AttemptFailed(Permanent.TOO_LARGE, status=resp.status_code)
                     chunks.append(chunk)
                 headers_out = {name.lower(): value for name, value in resp.headers.items()}
                 return _Raw(resp.status_code, headers_out, b"".join(chunks), fetched_at)
         except requests.Timeout as exc:
-            raise _AttemptFailed("timeout", retryable=True) from exc
+            raise _AttemptFailed(Retryable.TIMEOUT) from exc
         except requests.ConnectionError as exc:
-            reason = "timeout" if _is_read_timeout(exc) else "connection"
-            raise _AttemptFailed(reason, retryable=True) from exc
+            raise _AttemptFailed(Retryable.TIMEOUT if _is_read_timeout(exc) else Retryable.CONNECTION) from exc
         except requests.exceptions.ChunkedEncodingError as exc:
-            raise _AttemptFailed("connection", retryable=True) from exc
+            raise _AttemptFailed(Retryable.CONNECTION) from exc
         except requests.exceptions.ContentDecodingError as exc:
-            raise _AttemptFailed("bad-content-encoding", retryable=False) from exc
+            raise _AttemptFailed(Permanent.BAD_CONTENT_ENCODING) from exc

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from pressroom.connectors.failures import Reason, Skip, reason_of
+
 if TYPE_CHECKING:
     from pressroom.connectors.http import Response
 
@@ -51,7 +53,11 @@ class Listing:
     payload_type: str = ""
     #: Set when discovery saw the link but must not load it (``off-host``, ``robots-disallowed`` …):
     #: the pipeline records it as a skip with this reason and makes no request.
-    skip: str | None = None
+    skip: Skip | None = None
+
+    def __post_init__(self) -> None:
+        if self.skip is not None:
+            object.__setattr__(self, "skip", Skip(self.skip))
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,23 +134,23 @@ class Release:
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-#: Reasons a link is deliberately not loaded: a *skip*, recorded in ``skipped_pages`` with its reason,
-#: never a failure (no retry, no exit 3, the watermark moves past it). Fetch reasons (``robots-…``,
-#: ``off-host…``, ``bad-scheme``) and parse reasons (``attachment``: a linked file that is neither a page
-#: nor a PDF, so not a release; ``pdf-no-text``: a scanned PDF without a text layer).
-SKIP_REASONS = frozenset({
-    "robots-disallowed", "off-host", "off-host-redirect", "bad-scheme", "attachment", "pdf-no-text",
-})
+#: The codes of :class:`~connectors.failures.Skip` (a link deliberately not loaded: recorded in
+#: ``skipped_pages``, never a failure), for code that wants strings; classify with the type instead.
+SKIP_REASONS: frozenset[str] = frozenset(Skip)
 
 
 @dataclass(frozen=True, slots=True)
 class ParseFailure:
-    """A page that could not be turned into a release: data, not an exception (reason is a stable code)."""
+    """A page that could not be turned into a release: data, not an exception. ``reason`` is a typed code
+    of :mod:`connectors.failures` (a plain string is turned into its member; an unknown one is a ``ValueError``)."""
 
     source_id: str
     url: str
-    reason: str
+    reason: Reason
     detail: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reason", reason_of(self.reason))
 
 
 def fetched_page(source_id: str, listing: Listing, response: Response) -> RawPage:

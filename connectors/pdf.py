@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import pypdf
 from pypdf.errors import PyPdfError
 
+from pressroom.connectors.failures import Retryable, Skip
 from pressroom.connectors.model import ParseFailure, RawPage, Release
 from pressroom.connectors.normalise import clean_inline, release_id
 
@@ -84,9 +85,9 @@ def parse_pdf(raw: RawPage, origin: Origin) -> Release | ParseFailure:
     try:
         body, title, created = pdf_text(raw.content)
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as error:
-        return ParseFailure(origin.source_id, raw.url, "bad-pdf", f"{type(error).__name__}: {error}"[:300])
+        return ParseFailure(origin.source_id, raw.url, Retryable.BAD_PDF, f"{type(error).__name__}: {error}"[:300])
     if not body.strip():
-        return ParseFailure(origin.source_id, raw.url, "pdf-no-text", f"no text layer in {len(raw.content)} bytes")
+        return ParseFailure(origin.source_id, raw.url, Skip.PDF_NO_TEXT, f"no text layer in {len(raw.content)} bytes")
     first_line = body.split("\n\n", 1)[0]
     return Release(
         release_id=release_id(origin.source_id, raw.url),

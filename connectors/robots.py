@@ -28,6 +28,8 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
+from pressroom.connectors.failures import Reason, Retryable
+
 __all__ = ["RobotsCache", "RobotsRules", "allow_all", "disallow_all", "robots_url", "rules_from_response"]
 
 logger = logging.getLogger("pressroom.http")
@@ -52,7 +54,7 @@ class RobotsRules:
     unreachable: bool = False
     #: The fetch-failure reason of pages on an unreachable host: ``robots-unavailable`` for a 5xx, the
     #: network's own (``connection``, ``timeout``) when robots.txt got no answer. Both are retried.
-    failure_reason: str = "robots-unavailable"
+    failure_reason: Reason = Retryable.ROBOTS_UNAVAILABLE
 
     def allows(self, url: str, user_agent: str) -> bool:
         if self.unreachable:
@@ -81,7 +83,7 @@ def allow_all(source: str, note: str, *, expected: bool) -> RobotsRules:
     return RobotsRules(source=source, parser=None, note=note)
 
 
-def disallow_all(source: str, note: str, *, reason: str = "robots-unavailable") -> RobotsRules:
+def disallow_all(source: str, note: str, *, reason: Reason = Retryable.ROBOTS_UNAVAILABLE) -> RobotsRules:
     """Rules of an unreachable robots.txt (5xx, no answer): nothing may be fetched from the host this run."""
     logger.warning("robots: %s %s; assuming complete disallow (RFC 9309), a later run tries again", source, note)
     return RobotsRules(source=source, parser=None, note=f"unreachable: {note}", unreachable=True,

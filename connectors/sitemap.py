@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from pressroom.connectors.detail import DetailRules, Origin, parse_detail
+from pressroom.connectors.failures import Permanent, Skip
 from pressroom.connectors.http import FetchError, PoliteSession
 from pressroom.connectors.kinds import SitemapSource
 from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page
@@ -87,7 +88,7 @@ class SitemapConnector:
             elif kind == "urlset":
                 yield from self._entries(root, base=url, window=window)
             else:
-                raise FetchError(url, "bad-xml", detail=f"not a sitemap (root <{kind}>)")
+                raise FetchError(url, Permanent.BAD_XML, detail=f"not a sitemap (root <{kind}>)")
 
     def _read(self, url: str) -> etree._Element:
         response = self.session.get(url, policy=self.policy)
@@ -96,10 +97,10 @@ class SitemapConnector:
             try:
                 content = gzip.decompress(content)
             except (OSError, EOFError) as error:
-                raise FetchError(url, "bad-xml", status=response.status, detail=f"bad gzip: {error}") from None
+                raise FetchError(url, Permanent.BAD_XML, status=response.status, detail=f"bad gzip: {error}") from None
         root = etree.fromstring(content, _XML) if content.strip() else None
         if root is None:
-            raise FetchError(url, "bad-xml", status=response.status, detail="not XML")
+            raise FetchError(url, Permanent.BAD_XML, status=response.status, detail="not XML")
         return root
 
     def _date(self, text: str | None, zone: tzinfo) -> datetime | None:
@@ -126,7 +127,7 @@ class SitemapConnector:
                 continue
             title = _child_text(entry, "news", "title")
             title = clean_inline(title) if title else None
-            skip = None if urlsplit(url).netloc.lower() in self.source.hosts else "off-host"
+            skip = None if urlsplit(url).netloc.lower() in self.source.hosts else Skip.OFF_HOST
             yield Listing(source_id=self.source.id, url=url, title=title, listed_at=listed_at, skip=skip)
 
     def fetch(self, listing: Listing) -> RawPage:

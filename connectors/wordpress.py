@@ -25,6 +25,7 @@ from urllib.parse import urlencode, urlsplit
 from pressroom.connectors.config import WordpressSource
 from pressroom.connectors.detail import attachment
 from pressroom.connectors.extract import fragment_paragraphs, fragment_text
+from pressroom.connectors.failures import Permanent
 from pressroom.connectors.http import FetchError, PoliteSession
 from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release, Window, payload_page
 from pressroom.connectors.normalise import canonical_url, parse_iso, release_id
@@ -85,9 +86,9 @@ class WordpressConnector:
         try:
             posts = json.loads(response.content)
         except ValueError:
-            raise FetchError(url, "bad-json", attempts=response.attempts, status=response.status) from None
+            raise FetchError(url, Permanent.BAD_JSON, attempts=response.attempts, status=response.status) from None
         if not isinstance(posts, list):
-            raise FetchError(url, "bad-json", status=response.status, detail="expected a list of posts")
+            raise FetchError(url, Permanent.BAD_JSON, status=response.status, detail="expected a list of posts")
         total = response.headers.get("x-wp-totalpages", "").strip()
         seen = Seen(url=url, number=number, items=len(posts), total_pages=int(total) if total.isdigit() else None)
         return Page(seen=seen, content=[post for post in posts if isinstance(post, dict)])
@@ -116,34 +117,36 @@ class WordpressConnector:
         try:
             posts = json.loads(response.content)
         except ValueError:
-            raise FetchError(listing.url, "bad-json", attempts=response.attempts, status=response.status) from None
+            raise FetchError(listing.url, Permanent.BAD_JSON, attempts=response.attempts,
+                             status=response.status) from None
         wanted = canonical_url(listing.url)
         matches = [p for p in posts if isinstance(p, dict) and canonical_url(str(p.get("link", ""))) == wanted]
         if not matches:
-            raise FetchError(listing.url, "http-404", status=response.status, detail=f"no post at {url}")
+            raise FetchError(listing.url, Permanent.HTTP_404, status=response.status, detail=f"no post at {url}")
         found = self.listing(matches[0])
         if found is None:
-            raise FetchError(listing.url, "bad-json", status=response.status, detail="the post has no link")
+            raise FetchError(listing.url, Permanent.BAD_JSON, status=response.status, detail="the post has no link")
         return payload_page(found, fetched_at=response.fetched_at, final_url=url)
 
     def parse(self, raw: RawPage) -> Release | ParseFailure:
         """Pure: a release from one post's JSON, or the reason it is not one."""
         if raw.content_type != JSON:
-            return attachment(raw) or ParseFailure(self.source.id, raw.url, "not-json", "expected a post as JSON")
+            return attachment(raw) or ParseFailure(self.source.id, raw.url, Permanent.NOT_JSON,
+                                                   "expected a post as JSON")
         try:
             post = json.loads(raw.content)
         except ValueError as error:
-            return ParseFailure(self.source.id, raw.url, "bad-json", str(error))
+            return ParseFailure(self.source.id, raw.url, Permanent.BAD_JSON, str(error))
         if not isinstance(post, dict):
-            return ParseFailure(self.source.id, raw.url, "bad-json", "expected one post object")
+            return ParseFailure(self.source.id, raw.url, Permanent.BAD_JSON, "expected one post object")
         content = post.get("content")
         if not isinstance(content, dict):
             content = {}
         if content.get("protected"):
-            return ParseFailure(self.source.id, raw.url, "protected", "password-protected post")
+            return ParseFailure(self.source.id, raw.url, Permanent.PROTECTED, "password-protected post")
         extracted = fragment_text(str(content.get("rendered") or ""), byline=self.source.byline, creator=_author(post))
         if not extracted.body:
-            return ParseFailure(self.source.id, raw.url, "empty-body", "content.rendered has no text")
+            return ParseFailure(self.source.id, raw.url, Permanent.EMPTY_BODY, "content.rendered has no text")
         return Release(
             release_id=release_id(self.source.id, raw.url),
             source_id=self.source.id,

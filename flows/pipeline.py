@@ -16,8 +16,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from pressroom.connectors.config import Config, SourceConfig
+from pressroom.connectors.failures import Retryable, Skip, reason_of
 from pressroom.connectors.http import FetchError, PoliteSession
-from pressroom.connectors.model import SKIP_REASONS, Listing, ParseFailure, RawPage, Release, Window
+from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release, Window
 from pressroom.connectors.normalise import clean_url, day_bounds, release_id
 from pressroom.connectors.registry import Connector, connector_for
 from pressroom.expectations import Check, check_release
@@ -183,7 +184,7 @@ def fetch_and_parse(ctx: RunContext, source: SourceConfig, listings: Sequence[Li
         try:
             page = connector.fetch(listing)
         except FetchError as error:
-            if error.reason in SKIP_REASONS:
+            if isinstance(error.reason, Skip):
                 skips.append(SkipRecord(source.id, listing.url, error.reason, str(error)))
             else:
                 failures.append(FailureRecord(
@@ -192,7 +193,7 @@ def fetch_and_parse(ctx: RunContext, source: SourceConfig, listings: Sequence[Li
             continue
         pages.append(page)
         parsed = connector.parse(page)
-        if isinstance(parsed, ParseFailure) and parsed.reason in SKIP_REASONS:
+        if isinstance(parsed, ParseFailure) and isinstance(parsed.reason, Skip):
             skips.append(SkipRecord(source.id, listing.url, parsed.reason, parsed.detail))
         elif isinstance(parsed, ParseFailure):
             failures.append(FailureRecord(
@@ -354,18 +355,13 @@ def _source_checks(ctx: RunContext, source_id: str, group: Sequence[Release]) ->
                          near=NearDuplicateRelease(corpus))
 
 
-#: Failures that retrying cannot fix; they are kept for a person but do not hold the watermark back.
-PERMANENT = frozenset({"http-404", "http-410", "robots-disallowed", "off-host", "off-host-redirect", "bad-scheme",
-                       "too-large", "not-html", "no-body", "empty-body", "attachment", "withdrawn", "protected",
-                       "not-json", "bad-json"})
-
-
 def next_watermark(window: Window, failures: Sequence[FailureRecord]) -> datetime | None:
     """Where the nightly watermark may move: the window's end, but never past a page that failed
-    for a reason a retry may fix. ``None`` leaves it where it is (a failed listing, or an undated page)."""
+    for a :class:`~connectors.failures.Retryable` reason. ``None`` leaves it where it is (a failed
+    listing whatever its reason, or an undated page)."""
     mark = window.until
     for failure in failures:
-        if failure.reason in PERMANENT and failure.kind != "listing":
+        if failure.kind != "listing" and not isinstance(reason_of(failure.reason), Retryable):
             continue
         if failure.kind == "listing" or failure.listed_at is None:
             return None

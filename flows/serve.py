@@ -28,6 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from prefect import serve
+from prefect.deployments.runner import EntrypointType
 from prefect.schedules import Cron
 
 from pressroom.flows.nightly import backfill, nightly
@@ -75,12 +76,14 @@ def build_deployments(
             parameters=given,
             description=f"Every enabled source since its watermark; {cron} ({timezone}).",
             tags=["pressroom"],
+            entrypoint_type=EntrypointType.MODULE_PATH,
         ),
         backfill.to_deployment(
             name="backfill",
             parameters=given,
             description="The sources named over the inclusive dates start..end (required parameters).",
             tags=["pressroom"],
+            entrypoint_type=EntrypointType.MODULE_PATH,
         ),
     ]
 

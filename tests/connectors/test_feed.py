@@ -11,9 +11,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from pressroom.connectors.config import FeedSource, parse_config
-from pressroom.connectors.feed import FeedConnector
-from pressroom.connectors.http import HttpSettings, PoliteSession
-from pressroom.connectors.model import ParseFailure, Release, Window
+from pressroom.connectors.failures import Permanent
+from pressroom.connectors.feed import RSS_ITEM, FeedConnector
+from pressroom.connectors.http import FetchError, HttpSettings, PoliteSession
+from pressroom.connectors.model import ParseFailure, RawPage, Release, Window
 from tests.connectors.pdfs import scanned_pdf, text_pdf
 
 RSS = Path(__file__).resolve().parents[1] / "fixtures" / "state-dept" / "feed-2021-05-23.rss"
@@ -119,6 +120,22 @@ def test_atom_items_without_content_are_fetched_and_pdfs_are_releases(
     word = replace(connector.fetch(listings[0]), content_type="application/msword")
     assert not isinstance(connector.parse(word), Release) and connector.parse(word).reason == "attachment"
     assert not isinstance(connector.parse(replace(connector.fetch(listings[0]), content=b"")), Release)
+
+
+@pytest.mark.parametrize("body", [b"", b"  \n", b"Service unavailable"], ids=["empty", "blank", "text"])
+def test_a_feed_that_is_not_xml_is_a_bad_xml_failure(
+    httpserver: HTTPServer, session: PoliteSession, body: bytes
+) -> None:
+    """An empty answer too: lxml raises on it rather than returning nothing, which used to fail the source."""
+    httpserver.expect_request("/feed.xml").respond_with_data(body, content_type="application/rss+xml")
+    connector = FeedConnector(source_for(httpserver, "/feed.xml"), session)
+    with pytest.raises(FetchError) as caught:
+        list(connector.discover(EVERYTHING))
+    assert caught.value.reason is Permanent.BAD_XML
+    raw = RawPage("us-state-rss", "https://example.gov/i", "https://example.gov/i", 200, RSS_ITEM, "utf-8", body,
+                  datetime(2024, 1, 1, tzinfo=UTC))
+    failure = connector.parse(raw)
+    assert isinstance(failure, ParseFailure) and failure.reason is Permanent.BAD_XML
 
 
 def test_dates_without_a_usable_offset_are_read_in_the_source_timezone() -> None:

@@ -208,6 +208,9 @@ def test_deployments_are_built_with_an_explicit_timezone_and_checked_first() -> 
     nightly, backfill = build_deployments(cron="30 1 * * *", timezone="Europe/Berlin",
                                           defaults={"data_dir": "/srv/pressroom", "warehouse": None})
     assert (nightly.name, backfill.name) == ("nightly", "backfill")
+    # by module, so that a runner loads them from an installed wheel as well as from a checkout
+    assert (nightly.entrypoint, backfill.entrypoint) == ("pressroom.flows.nightly.nightly",
+                                                         "pressroom.flows.nightly.backfill")
     (schedule,) = nightly.schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone) == ("30 1 * * *", "Europe/Berlin")
     assert backfill.schedules == []
