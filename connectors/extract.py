@@ -18,16 +18,21 @@ Secretary, Spokesperson or Minister (:data:`SPEAKER`), or names an office ("Offi
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lxml import etree
 
-from pressroom.connectors.normalise import BLOCK_TAGS, FURNITURE_TAGS, WIDGET_CLASSES, WIDGET_IDS
+from pressroom.connectors.normalise import (
+    BLOCK_TAGS,
+    FURNITURE_TAGS,
+    WIDGET_CLASSES,
+    WIDGET_IDS,
+    Paragraphs,
+    clean_text,
+)
 
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True)
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _HIDDEN = etree.XPath(
     "//*[@hidden or contains(translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ ', 'abcdefghijklmnopqrstuvwxyz'),"
     " 'display:none')]"
@@ -62,12 +67,6 @@ class Extracted:
     byline: str | None = None
 
 
-def clean_text(text: str) -> str:
-    """Collapse whitespace (no-break spaces too), drop invisible characters, NFC."""
-    text = " ".join(_INVISIBLE.sub("", text).split())
-    return text if text.isascii() or unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
-
-
 def fragment_paragraphs(markup: str) -> list[str]:
     """Paragraph texts of an HTML fragment, furniture removed (see the module docstring)."""
     if not markup or not markup.strip():
@@ -84,34 +83,25 @@ def fragment_paragraphs(markup: str) -> list[str]:
 
 def element_paragraphs(root: etree._Element) -> list[str]:
     """Paragraph texts under ``root`` (already cleaned of furniture)."""
-    paragraphs: list[str] = []
-    current: list[str] = []
-
-    def flush() -> None:
-        if current:
-            text = clean_text("".join(current))
-            if text:
-                paragraphs.append(text)
-            current.clear()
-
+    paragraphs = Paragraphs(clean_text)
     for event, element in etree.iterwalk(root, events=("start", "end")):
         tag = element.tag
         if not isinstance(tag, str):
             if event == "end" and element.tail:
-                current.append(element.tail)
+                paragraphs.add(element.tail)
             continue
         if event == "start":
             if tag in BLOCK_TAGS:
-                flush()
+                paragraphs.end()
             if element.text:
-                current.append(element.text)
+                paragraphs.add(element.text)
         else:
             if tag in BLOCK_TAGS:
-                flush()
+                paragraphs.end()
             if element.tail and element is not root:
-                current.append(element.tail)
-    flush()
-    return paragraphs
+                paragraphs.add(element.tail)
+    paragraphs.end()
+    return paragraphs.found
 
 
 def _remove_keep_tail(element: etree._Element) -> None:

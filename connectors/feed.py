@@ -25,7 +25,7 @@ from pressroom.connectors.extract import fragment_paragraphs, fragment_text
 from pressroom.connectors.failures import Permanent, Skip
 from pressroom.connectors.http import FetchError, PoliteSession
 from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page, payload_page
-from pressroom.connectors.normalise import release_id
+from pressroom.connectors.normalise import parse_iso, release_id
 from pressroom.connectors.source import alternatives
 
 log = logging.getLogger("pressroom.connectors.feed")
@@ -129,14 +129,14 @@ def read_item(entry: etree._Element, *, base: str, zone: tzinfo = UTC) -> Item:
         return Item(
             title=title,
             link=link,
-            published=_rfc822(_text(entry, "pubDate"), zone) or _iso(_text(entry, f"{DC}date"), zone),
+            published=_rfc822(_text(entry, "pubDate"), zone) or parse_iso(_text(entry, f"{DC}date"), zone=zone),
             content=_text(entry, CONTENT) or None,
             creator=_text(entry, f"{DC}creator"),
         )
     return Item(
         title=title,
         link=link,
-        published=_iso(_text(entry, f"{ATOM}published") or _text(entry, f"{ATOM}updated"), zone),
+        published=parse_iso(_text(entry, f"{ATOM}published") or _text(entry, f"{ATOM}updated"), zone=zone),
         content=_atom_content(entry.find(f"{ATOM}content")),
         creator=_text(entry, f"{ATOM}author/{ATOM}name"),
     )
@@ -191,12 +191,3 @@ def _rfc822(value: str | None, zone: tzinfo) -> datetime | None:
     # Naive: no zone, an unknown zone name, or "-0000" (RFC 5322: UTC, local offset unknown).
     return moment.replace(tzinfo=UTC if value.rstrip().endswith("-0000") else zone)
 
-
-def _iso(value: str | None, zone: tzinfo) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)

@@ -34,7 +34,7 @@ from pressroom.connectors.extract import fragment_paragraphs, fragment_text
 from pressroom.connectors.failures import Permanent
 from pressroom.connectors.http import FetchError, PoliteSession
 from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page
-from pressroom.connectors.normalise import clean_inline, keyed_release_id
+from pressroom.connectors.normalise import clean_inline, keyed_release_id, parse_iso
 from pressroom.connectors.paging import Offset, Page, Seen, walk
 
 JSON = "application/json"
@@ -148,10 +148,4 @@ class GovukConnector:
 
 
 def _timestamp(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return parse_iso(value, zone=UTC) if isinstance(value, str) else None

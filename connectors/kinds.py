@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from pressroom.connectors.source import SourceConfig, check_selectors
+from pressroom.connectors.source import SourceConfig, check_selectors, matching
 
 #: ``leading-speaker``: the body's first paragraphs that name who speaks ("Antony J. Blinken,
 #: Secretary of State", "Office of the Spokesperson") become the release's ``byline``.
@@ -129,9 +129,7 @@ class WordpressSource(SourceConfig):
     @field_validator("post_type")
     @classmethod
     def _post_type(cls, value: str) -> str:
-        if not SLUG.match(value):
-            raise ValueError(f"{value!r} is not a post type slug such as 'posts'")
-        return value
+        return matching(value, SLUG, "is not a post type slug such as 'posts'")
 
     @field_validator("filters")
     @classmethod
@@ -180,9 +178,7 @@ class GovukSource(SourceConfig):
     @field_validator("organisation", "document_type")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if not SLUG.match(value):
-            raise ValueError(f"{value!r} is not a GOV.UK slug")
-        return value
+        return matching(value, SLUG, "is not a GOV.UK slug")
 
     @model_validator(mode="after")
     def _rate(self) -> GovukSource:

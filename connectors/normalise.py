@@ -2,7 +2,8 @@
 
 - ``extract_text``: block-aware text extraction; paragraphs joined by one blank line, whitespace
   collapsed, Unicode NFC, page furniture (scripts, styles, forms, navigation) removed.
-- ``parse_date``: dates as ministries write them, made timezone-aware in the source's zone.
+- ``parse_date``: dates as ministries write them, made timezone-aware in the source's zone;
+  ``parse_iso``: the ISO 8601 stamps of feeds and APIs, the same way.
 - ``canonical_url`` / ``release_id``: identity that survives tracking parameters, trailing slashes,
   ``http``/``https`` and host changes (the id is keyed on the source and the path, not the host).
 """
@@ -13,8 +14,8 @@ import hashlib
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
-from datetime import date, datetime, time
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time, tzinfo
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
@@ -43,15 +44,44 @@ BLOCK_TAGS = frozenset({
     "h1", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption", "address", "hr", "br", "center",
     "caption", "details", "summary", "fieldset", "legend",
 })
-_SPACE = re.compile(r"\s+")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+#: Zero-width spaces and joiners, the word joiner, the byte-order mark and the soft hyphen: characters
+#: that render as nothing and only get in the way of matching text.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE), None)
 TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "mission", "ref", "src"})
 
 
+def clean_text(text: str) -> str:
+    """Drop invisible characters (:data:`INVISIBLE`), collapse whitespace (no-break spaces too), NFC."""
+    text = " ".join(text.translate(_INVISIBLE).split())
+    return text if text.isascii() or unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
 def clean_inline(text: str) -> str:
-    """Unescape entities, drop invisible characters, collapse whitespace, NFC."""
-    text = html.unescape(text).translate(_INVISIBLE)
-    return unicodedata.normalize("NFC", _SPACE.sub(" ", text).strip())
+    """Unescape entities, then :func:`clean_text`."""
+    return clean_text(html.unescape(text))
+
+
+class Paragraphs:
+    """Text collected into paragraphs while walking a document: :meth:`add` the text met, :meth:`end` at
+    every block boundary. Each paragraph is cleaned with ``clean``; one that cleans to nothing is dropped."""
+
+    __slots__ = ("_clean", "_current", "found")
+
+    def __init__(self, clean: Callable[[str], str]) -> None:
+        self._clean = clean
+        self._current: list[str] = []
+        self.found: list[str] = []
+
+    def add(self, text: str) -> None:
+        self._current.append(text)
+
+    def end(self) -> None:
+        if self._current:
+            paragraph = self._clean("".join(self._current))
+            if paragraph:
+                self.found.append(paragraph)
+            self._current.clear()
 
 
 def remove_furniture(root: Tag, drop: Iterable[str] = ()) -> None:
@@ -73,33 +103,25 @@ def remove_furniture(root: Tag, drop: Iterable[str] = ()) -> None:
 
 def extract_text(root: Tag) -> str:
     """Paragraphs of ``root`` (already cleaned of furniture), joined by one blank line."""
-    paragraphs: list[str] = []
-    current: list[str] = []
-
-    def flush() -> None:
-        if current:
-            paragraph = clean_inline("".join(current))
-            if paragraph:
-                paragraphs.append(paragraph)
-            current.clear()
+    paragraphs = Paragraphs(clean_inline)
 
     def walk(node: Tag) -> None:
         for child in node.children:
             if isinstance(child, Comment):
                 continue
             if isinstance(child, NavigableString):
-                current.append(str(child))
+                paragraphs.add(str(child))
             elif isinstance(child, Tag):
                 if child.name in BLOCK_TAGS:
-                    flush()
+                    paragraphs.end()
                     walk(child)
-                    flush()
+                    paragraphs.end()
                 else:
                     walk(child)
 
     walk(root)
-    flush()
-    return "\n\n".join(paragraphs)
+    paragraphs.end()
+    return "\n\n".join(paragraphs.found)
 
 
 _ORDINAL = re.compile(r"\b(\d{1,2})(st|nd|rd|th)\b", re.I)
@@ -131,18 +153,29 @@ def parse_date(text: str | None, *, zone: ZoneInfo, date_format: str | None = No
     cleaned = _ORDINAL.sub(r"\1", cleaned)
     candidates = [cleaned] + [m.group(0) for m in _DATE_IN_TEXT.finditer(cleaned) if m.group(0) != cleaned]
     for candidate in candidates:
-        parsed = _parse_one(_ORDINAL.sub(r"\1", candidate), date_format)
+        parsed = _parse_one(_ORDINAL.sub(r"\1", candidate), date_format, zone)
         if parsed is not None:
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
     return None
 
 
-def _parse_one(text: str, date_format: str | None) -> datetime | None:
-    formats = (date_format,) if date_format else DATE_FORMATS
+def parse_iso(text: str | None, *, zone: tzinfo) -> datetime | None:
+    """An ISO 8601 date or date-time (``Z`` read as UTC) as a timezone-aware datetime, or ``None`` when
+    ``text`` is empty or not ISO 8601. One without an offset is read in ``zone``; one with an offset keeps it."""
+    if not text:
+        return None
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        pass
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def _parse_one(text: str, date_format: str | None, zone: tzinfo) -> datetime | None:
+    formats = (date_format,) if date_format else DATE_FORMATS
+    moment = parse_iso(text, zone=zone)
+    if moment is not None:
+        return moment
     for fmt in formats:
         try:
             return datetime.strptime(text, fmt)

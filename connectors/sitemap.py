@@ -48,6 +48,16 @@ def _child_text(element: etree._Element, *names: str) -> str | None:
     return current.text.strip() if current is not None and current.text and current.text.strip() else None
 
 
+def _located(root: etree._Element, name: str) -> Iterator[tuple[etree._Element, str]]:
+    """The children of ``root`` whose local name is ``name`` (``url``, ``sitemap``), with their ``loc``;
+    those without one are passed over."""
+    for entry in root:
+        if _local(entry) == name:
+            loc = _child_text(entry, "loc")
+            if loc:
+                yield entry, loc
+
+
 class SitemapConnector:
     extractor = "sitemap/1"
 
@@ -98,12 +108,7 @@ class SitemapConnector:
 
     def _children(self, root: etree._Element, *, base: str, window: Window) -> list[str]:
         children = []
-        for entry in root:
-            if _local(entry) != "sitemap":
-                continue
-            loc = _child_text(entry, "loc")
-            if not loc:
-                continue
+        for entry, loc in _located(root, "sitemap"):
             lastmod = self._date(_child_text(entry, "lastmod"), self.source.zone)
             if lastmod is not None and window.since is not None and lastmod < window.since:
                 log.debug("%s: %s unchanged since %s, not read", self.source.id, loc, lastmod)
@@ -112,12 +117,7 @@ class SitemapConnector:
         return children
 
     def _entries(self, root: etree._Element, *, base: str, window: Window) -> Iterator[Listing]:
-        for entry in root:
-            if _local(entry) != "url":
-                continue
-            loc = _child_text(entry, "loc")
-            if not loc:
-                continue
+        for entry, loc in _located(root, "url"):
             url = urljoin(base, loc)
             if self.include is not None and not self.include.search(url):
                 continue

@@ -12,11 +12,24 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import soupsieve
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from pressroom.connectors.http import SitePolicy
 
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+#: Keys whose value must match a pattern (``re.match``), and what a value that does not is said to be.
+_FORMATS = {
+    "id": (SOURCE_ID, "must match [a-z0-9-]+"),
+    "country": (re.compile(r"[A-Z]{2}\Z"), "is not an ISO 3166-1 alpha-2 code"),
+    "language": (re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z"), "is not a language code such as 'en'"),
+}
+
+
+def matching(value: str, pattern: re.Pattern[str], problem: str) -> str:
+    """``value`` when ``pattern`` matches at its start, else a ValueError saying ``value`` ``problem``."""
+    if not pattern.match(value):
+        raise ValueError(f"{value!r} {problem}")
+    return value
 
 
 class SourceConfig(BaseModel):
@@ -41,26 +54,10 @@ class SourceConfig(BaseModel):
     max_pages: int = Field(default=200, ge=1, description="listing pages followed at most in one run")
     retry_statuses: tuple[int, ...] = ()
 
-    @field_validator("id")
+    @field_validator(*_FORMATS)
     @classmethod
-    def _id(cls, value: str) -> str:
-        if not SOURCE_ID.match(value):
-            raise ValueError(f"{value!r} must match [a-z0-9-]+")
-        return value
-
-    @field_validator("country")
-    @classmethod
-    def _country(cls, value: str) -> str:
-        if not re.fullmatch(r"[A-Z]{2}", value):
-            raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 code")
-        return value
-
-    @field_validator("language")
-    @classmethod
-    def _language(cls, value: str) -> str:
-        if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
-            raise ValueError(f"{value!r} is not a language code such as 'en'")
-        return value
+    def _format(cls, value: str, info: ValidationInfo) -> str:
+        return matching(value, *_FORMATS[str(info.field_name)])
 
     @field_validator("timezone")
     @classmethod

@@ -28,7 +28,7 @@ from pressroom.connectors.extract import fragment_paragraphs, fragment_text
 from pressroom.connectors.failures import Permanent
 from pressroom.connectors.http import FetchError, PoliteSession
 from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release, Window, payload_page
-from pressroom.connectors.normalise import canonical_url, release_id
+from pressroom.connectors.normalise import canonical_url, parse_iso, release_id
 from pressroom.connectors.paging import Page, PageNumbers, Seen, walk
 
 log = logging.getLogger("pressroom.connectors.wordpress")
@@ -174,12 +174,9 @@ def _published(post: Mapping[str, Any], source: WordpressSource) -> datetime | N
     """``date_gmt`` as UTC; else ``date`` read in the source's timezone."""
     for key, zone in (("date_gmt", UTC), ("date", source.zone)):
         value = post.get(key)
-        if isinstance(value, str) and value:
-            try:
-                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                continue
-            return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+        moment = parse_iso(value, zone=zone) if isinstance(value, str) else None
+        if moment is not None:
+            return moment
     return None
 
 

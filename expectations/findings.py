@@ -7,7 +7,8 @@ units, not bytes) into the field text exactly as stored, so an emoji counts as o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Container, Iterable
+from dataclasses import dataclass, replace
 from typing import Literal
 
 Severity = Literal["error", "warning", "info"]
@@ -20,6 +21,7 @@ SEVERITY_RANK: dict[Severity, int] = {"info": 0, "warning": 1, "error": 2}
 def milder(first: Severity, second: Severity) -> Severity:
     """The less severe of two severities."""
     return first if SEVERITY_RANK[first] <= SEVERITY_RANK[second] else second
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,3 +61,16 @@ class Finding:
     suggestion: Suggestion | None = None
     """A mechanical repair of this defect, or None when a person has to edit the text (see
     `expectations.repairs`). Set by the engine after the checks ran, never by a check."""
+
+
+def capped(
+    findings: Iterable[Finding], cap: Severity, *, starts: Container[int] | None = None, others: Severity | None = None
+) -> list[Finding]:
+    """``findings`` with severities capped (made no more severe than a cap): at ``cap`` for those starting at
+    one of ``starts`` (all of them when ``starts`` is None), at ``others`` for the rest (None: left as they
+    are). How the checks soften what is speech in a transcript."""
+    out = []
+    for finding in findings:
+        limit = cap if starts is None or finding.start in starts else others
+        out.append(finding if limit is None else replace(finding, severity=milder(finding.severity, limit)))
+    return out

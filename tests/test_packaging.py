@@ -48,6 +48,8 @@ def test_the_wheel_carries_every_file_read_at_run_time(wheel: zipfile.ZipFile) -
     migrations = {f"pressroom/warehouse/migrations/{p.name}" for p in (REPO / "warehouse" / "migrations").glob("*.sql")}
     assert migrations and migrations <= names
     assert "pressroom/connectors/sources.toml" in names
+    templates = {f"pressroom/flows/templates/{p.name}" for p in (REPO / "flows" / "templates").glob("*.html.j2")}
+    assert templates and templates <= names  # the HTML report
     demo = {f"pressroom/{p.relative_to(REPO).as_posix()}" for p in (REPO / "infra" / "demo" / "content").iterdir()}
     assert demo and demo <= names
     assert {"pressroom/expectations/gx/great_expectations.yml", "pressroom/expectations/gx/vendor/jquery/jquery.min.js",

@@ -41,28 +41,11 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
+# Re-exported: the thresholds are shared with the GX health suite, so they live with the expectations.
+from pressroom.expectations.health_rules import STATUSES as STATUSES
+from pressroom.expectations.health_rules import HealthRules
 from pressroom.warehouse.releases import gate_query
 from pressroom.warehouse.store import UTC_TS
-
-STATUSES = ("ok", "stale", "broken", "degraded", "unknown")
-
-
-@dataclass(frozen=True, slots=True)
-class HealthRules:
-    """Thresholds of :func:`compute_health`; the module docstring says why each is what it is."""
-
-    stale_gap_multiple: float = 3.0
-    stale_min_days: float = 7.0
-    gap_sample_days: int = 100
-    min_publication_days: int = 3
-    history_runs: int = 10
-    min_history_runs: int = 3
-    broken_extraction_share: float = 0.5
-    degraded_extraction_share: float = 0.1
-    min_pages_fetched: int = 2
-    degraded_fetch_failed_share: float = 0.2
-    degraded_held_share: float = 0.5
-    min_releases_for_held: int = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +101,8 @@ _SCHEMA = pa.schema([
     ("releases", pa.int32()), ("held", pa.int32()), ("held_share", pa.float64()),
 ])
 
+_DEFAULT_RULES = HealthRules()
+
 _ENTRIES = """
     SELECT r.run_id, r.flow, r.started_at, e->>'source_id' AS source_id,
            CASE WHEN e->>'status' = 'ok' AND e->>'until' IS NULL THEN 'skipped' ELSE e->>'status' END AS status,
@@ -134,7 +119,7 @@ def compute_health(
     run_id: str,
     now: datetime,
     source_ids: Sequence[str],
-    rules: HealthRules = HealthRules(),
+    rules: HealthRules = _DEFAULT_RULES,
 ) -> list[SourceHealth]:
     """Health of each of ``source_ids`` after run ``run_id`` (which should be finished, so that
     ``runs.sources`` holds its counts), judged at ``now`` (timezone-aware). Reads only."""

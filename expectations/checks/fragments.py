@@ -60,11 +60,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import replace
 from itertools import pairwise
 
 from pressroom.expectations.checks.base import Check
-from pressroom.expectations.findings import Finding, Severity, milder
+from pressroom.expectations.findings import Finding, Severity, capped
 from pressroom.expectations.text import (
     Sentence,
     Tokens,
@@ -179,8 +178,7 @@ class GarbledFragment(Check):
         findings.extend(self._dangling(tokens, parts))
         if findings and is_transcript(text):
             findings.sort(key=lambda f: f.start)
-            cap = self.transcript_severity
-            return [replace(f, severity=milder(f.severity, cap)) for f in findings]
+            return capped(findings, self.transcript_severity)
         return findings
 
     def _dangling(self, tokens: Tokens, parts: tuple[Sentence, ...]) -> list[Finding]:

@@ -56,13 +56,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import replace
 from itertools import pairwise
 
 import numpy as np
 
 from pressroom.expectations.checks.base import Check
-from pressroom.expectations.findings import Finding, Severity, milder
+from pressroom.expectations.findings import Finding, Severity, capped, milder
 from pressroom.expectations.text import (
     Sentence,
     Tokens,
@@ -197,14 +196,10 @@ class DuplicatedPhrase(Check):
         findings = self._immediate(tokens, speech) + commas + lists + restarts
         speech.update(finding.start for finding in commas + lists + restarts if finding.start not in written)
         if findings and is_transcript(text):
-            return [replace(f, severity=milder(f.severity, self._transcript_cap(f, speech))) for f in findings]
+            # Speech-like repeats are capped at `transcript_severity`; any other finding, such as a doubled
+            # word ("I have a a question": a slip or a disfluency for an editor to look at), at `warning`.
+            return capped(findings, self.transcript_severity, starts=speech, others="warning")
         return findings
-
-    def _transcript_cap(self, finding: Finding, speech: set[int]) -> Severity:
-        """Severity cap in a transcript: speech-like repeats are capped at `transcript_severity`; any
-        other finding, such as a doubled word ("I have a a question": a slip or a disfluency for an
-        editor to look at), at `warning`."""
-        return self.transcript_severity if finding.start in speech else "warning"
 
     def _immediate(self, tokens: Tokens, speech: set[int]) -> list[Finding]:
         text = tokens.text

@@ -40,11 +40,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import replace
 from itertools import pairwise
 
 from pressroom.expectations.checks.base import Check
-from pressroom.expectations.findings import Finding, Severity, milder
+from pressroom.expectations.findings import Finding, Severity, capped
 from pressroom.expectations.text import Tokens, is_transcript, paragraphs, sentences, speaker_label_end, tokenize
 
 _TERMINATORS = frozenset(".!?…\"”’')]»")
@@ -82,8 +81,7 @@ class RepeatedSentence(Check):
         transcript = is_transcript(text)
         echo_speech: set[int] = set()
         echoes = self._echoes(tokens, echo_speech, transcript=transcript)
-        cap = self.transcript_severity
-        echoes = [replace(f, severity=milder(f.severity, cap)) if f.start in echo_speech else f for f in echoes]
+        echoes = capped(echoes, self.transcript_severity, starts=echo_speech)
         if len(tokens) < 2 * self.min_words:
             return echoes
         speech: set[int] = set()
@@ -129,7 +127,7 @@ class RepeatedSentence(Check):
             if sentence.stop - first_word < self.min_transcript_words:
                 speech.add(sentence.start)
         if speech and transcript:
-            findings = [replace(f, severity=milder(f.severity, cap)) if f.start in speech else f for f in findings]
+            findings = capped(findings, self.transcript_severity, starts=speech)
         return echoes + findings
 
 

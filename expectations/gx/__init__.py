@@ -24,6 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pressroom.expectations.records import MIN_BODY_CHARS
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -40,7 +42,7 @@ class SourceRules:
     """What a source's releases must satisfy.
 
     `hosts` are the netlocs (host, or host:port) a release URL may have, compared case-insensitively.
-    `min_body_chars` matches `records.MIN_BODY_CHARS`; `max_body_chars` catches a page whose whole
+    `min_body_chars` defaults to `records.MIN_BODY_CHARS`; `max_body_chars` catches a page whose whole
     site furniture was taken for the body. `max_error_share` bounds the share of a run's checked
     releases with an `error` finding before the batch is flagged (a warning: it holds nothing).
     """
@@ -49,7 +51,7 @@ class SourceRules:
     hosts: frozenset[str]
     languages: frozenset[str]
     first_year: int = 1990
-    min_body_chars: int = 80
+    min_body_chars: int = MIN_BODY_CHARS
     max_body_chars: int = 200_000
     max_error_share: float = 0.25
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
 
@@ -50,6 +50,7 @@ from pressroom.expectations.gx.run import (
     stored,
     write_json,
 )
+from pressroom.expectations.health_rules import STATUSES, HealthRules
 
 SUITE = "pressroom-source-health"
 LEVEL = "health"
@@ -61,15 +62,24 @@ REQUIRED_COLUMNS = ("source_id", "status", "source_status", "days_since_newest",
 log = logging.getLogger(__name__)
 
 
+_DEFAULT = HealthRules()
+
+
 @dataclass(frozen=True, slots=True)
 class HealthBounds:
-    """The thresholds the suite checks against (the flow copies them from `HealthRules`)."""
+    """The thresholds the suite checks against: by default those of `HealthRules` (`from_rules` takes
+    them from another set of rules, so GX and the alerts judge alike)."""
 
-    statuses: tuple[str, ...] = ("ok", "stale", "broken", "degraded", "unknown")
-    min_pages_fetched: int = 2
-    degraded_extraction_share: float = 0.1
-    min_releases_for_held: int = 4
-    degraded_held_share: float = 0.5
+    statuses: tuple[str, ...] = STATUSES
+    min_pages_fetched: int = _DEFAULT.min_pages_fetched
+    degraded_extraction_share: float = _DEFAULT.degraded_extraction_share
+    min_releases_for_held: int = _DEFAULT.min_releases_for_held
+    degraded_held_share: float = _DEFAULT.degraded_held_share
+
+    @classmethod
+    def from_rules(cls, rules: HealthRules) -> HealthBounds:
+        """The bounds of `rules`: each field of this class taken from the rule of the same name."""
+        return cls(**{f.name: getattr(rules, f.name) for f in fields(cls) if f.name != "statuses"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 import great_expectations.expectations as gxe
@@ -27,14 +27,13 @@ from great_expectations.expectations.expectation import Expectation
 from great_expectations.expectations.metadata_types import FailureSeverity
 
 from pressroom.expectations.gx.defects import ERROR_CHECKS, ExpectColumnValuesToHaveNoTextDefects, known_checks
+from pressroom.expectations.records import FUTURE_TOLERANCE, RECORD_RULES, TestKind
 
 if TYPE_CHECKING:
     from pressroom.expectations.gx import SourceRules
 
 Level = Literal["record", "text", "batch"]
 
-FUTURE_TOLERANCE = timedelta(days=1)
-"""How far past `now` a release may be dated (time zones and scheduled releases); as in `records.py`."""
 MIN_HISTORY_RUNS = 5
 HISTORY_RUNS = 30
 VOLUME_SLACK = 5
@@ -82,30 +81,33 @@ def build_suite(rules: SourceRules, *, volume: tuple[int, int] | None, now: date
 
 
 def record_expectations(rules: SourceRules, *, now: datetime) -> list[Expectation]:
+    """The record-level expectations: one per test of each rule of `records.RECORD_RULES` (so the
+    pipeline's per-release rules and this suite are one table), then those only GX checks."""
     earliest = datetime(rules.first_year, 1, 1, tzinfo=UTC)
     latest = now.astimezone(UTC) + FUTURE_TOLERANCE
+    hosts = ", ".join(sorted(rules.hosts))
+    built: dict[TestKind, Callable[[str], Expectation]] = {
+        "not-null": lambda column: gxe.ExpectColumnValuesToNotBeNull(column=column),
+        "not-blank": lambda column: gxe.ExpectColumnValuesToNotMatchRegex(column=column, regex=r"^\s*$"),
+        "http-url": lambda column: gxe.ExpectColumnValuesToMatchRegex(column=column, regex=host_pattern(rules.hosts)),
+        "not-after-now": lambda column: gxe.ExpectColumnValuesToBeBetween(column=column, max_value=latest),
+        "min-chars": lambda _: gxe.ExpectColumnValuesToBeBetween(column=BODY_CHARS, min_value=rules.min_body_chars),
+    }
+    shared = [
+        _tag(built[test.kind](rule.column), test.name,
+             test.description.format(min_body_chars=rules.min_body_chars, latest=latest, hosts=hosts))
+        for rule in RECORD_RULES for test in rule.tests
+    ]
     return [
         _tag(gxe.ExpectColumnValuesToBeUnique(column="release_id"), "release-id-duplicated",
              "Every release_id appears once in the batch."),
-        *(
-            _tag(gxe.ExpectColumnValuesToNotBeNull(column=column), f"{name}-missing", f"Every release has a {column}.")
-            for column, name in (("title", "title"), ("url", "url"), ("published_at", "published-at"),
-                                 ("body_text", "body"))
-        ),
-        _tag(gxe.ExpectColumnValuesToNotMatchRegex(column="title", regex=r"^\s*$"), "title-blank",
-             "No title is blank."),
-        _tag(gxe.ExpectColumnValuesToBeBetween(column=BODY_CHARS, min_value=rules.min_body_chars), "body-too-short",
-             f"Bodies have at least {rules.min_body_chars} characters."),
+        *shared,
         _tag(gxe.ExpectColumnValuesToBeBetween(column=BODY_CHARS, max_value=rules.max_body_chars), "body-too-long",
              f"Bodies have at most {rules.max_body_chars} characters."),
-        _tag(gxe.ExpectColumnValuesToBeBetween(column="published_at", max_value=latest), "published-at-in-future",
-             f"No release is dated after {latest:%Y-%m-%d %H:%M} UTC (the run's time plus a day)."),
         _tag(gxe.ExpectColumnValuesToBeBetween(column="published_at", min_value=earliest), "published-at-too-early",
              f"No release is dated before {rules.first_year}, the source's first year."),
         _tag(gxe.ExpectColumnValuesToBeInSet(column="language", value_set=sorted(rules.languages)),
              "language-unexpected", f"Languages are among {', '.join(sorted(rules.languages))}."),
-        _tag(gxe.ExpectColumnValuesToMatchRegex(column="url", regex=host_pattern(rules.hosts)), "url-off-host",
-             f"URLs are http(s) on {', '.join(sorted(rules.hosts))}."),
     ]
 
 

@@ -12,14 +12,10 @@ from urllib.parse import quote
 
 from pressroom.infra.demo.content import Block, BulletList, Heading, LineGroup, Paragraph, Release, Site
 from pressroom.infra.demo.pages import (
-    Page,
     SitePages,
     day_month_year,
-    html_page,
-    newest,
-    paginate,
     related,
-    robots_page,
+    site_pages,
     split_speaker,
     wp_esc,
 )
@@ -49,25 +45,17 @@ def listing_path(page: int) -> str:
 
 
 def build(site: Site) -> SitePages:
-    changed = newest(site)
-    pages = paginate(site)
-    routes: dict[str, Page] = {
-        "/": html_page(_frame(site, "Home", [], _home(site)), changed),
-        "/robots.txt": robots_page(changed),
-    }
-    for number, items in enumerate(pages, start=1):
-        routes[listing_path(number)] = html_page(_listing(site, items, number, len(pages)), changed)
-    for release in site.releases:
-        routes[release_path(release)] = html_page(_detail(site, release), site.published_at(release))
-    redirects = {f"{LISTING}page/1/": LISTING}
-    missing = _frame(site, "Page not found", [], '<h1 class="page-title">Page not found</h1>\n'
-                     '<p>Sorry, the page you are looking for does not exist or has been moved.</p>')
-    return SitePages(
-        routes=routes,
-        redirects=redirects,
-        not_found=html_page(missing, changed),
-        release_paths={r.slug: release_path(r) for r in site.releases},
-        listing_path=LISTING,
+    return site_pages(
+        site,
+        listing=LISTING,
+        listing_path=listing_path,
+        release_path=release_path,
+        home=_frame(site, "Home", [], _home(site)),
+        listing_page=lambda items, number, total: _listing(site, items, number, total),
+        detail=lambda release: _detail(site, release),
+        not_found=_frame(site, "Page not found", [], '<h1 class="page-title">Page not found</h1>\n'
+                         '<p>Sorry, the page you are looking for does not exist or has been moved.</p>'),
+        redirects={f"{LISTING}page/1/": LISTING},
     )
 
 

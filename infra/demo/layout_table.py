@@ -10,15 +10,11 @@ from __future__ import annotations
 
 from pressroom.infra.demo.content import Block, BulletList, Heading, LineGroup, Paragraph, Release, Site
 from pressroom.infra.demo.pages import (
-    Page,
     SitePages,
     esc,
-    html_page,
     month_day_year,
-    newest,
-    paginate,
     related,
-    robots_page,
+    site_pages,
     split_speaker,
 )
 
@@ -48,24 +44,17 @@ def listing_path(page: int) -> str:
 
 
 def build(site: Site) -> SitePages:
-    changed = newest(site)
-    pages = paginate(site)
-    routes: dict[str, Page] = {
-        "/": html_page(_frame(site, "Home", _home(site), ""), changed),
-        "/robots.txt": robots_page(changed),
-    }
-    for number, items in enumerate(pages, start=1):
-        routes[listing_path(number)] = html_page(_listing(site, items, number, len(pages)), changed)
-    for release in site.releases:
-        routes[release_path(release)] = html_page(_detail(site, release), site.published_at(release))
-    missing = _frame(site, "Page not found", '<h1>Error 404 – Page not found</h1>\n<p>The requested page '
-                     'could not be found. Please return to the <a href="/">home page</a>.</p>', "")
-    return SitePages(
-        routes=routes,
+    return site_pages(
+        site,
+        listing=LISTING,
+        listing_path=listing_path,
+        release_path=release_path,
+        home=_frame(site, "Home", _home(site), ""),
+        listing_page=lambda items, number, total: _listing(site, items, number, total),
+        detail=lambda release: _detail(site, release),
+        not_found=_frame(site, "Page not found", '<h1>Error 404 – Page not found</h1>\n<p>The requested page '
+                         'could not be found. Please return to the <a href="/">home page</a>.</p>', ""),
         redirects={"/media/press-releases-1.htm": LISTING, "/index.htm": "/"},
-        not_found=html_page(missing, changed),
-        release_paths={r.slug: release_path(r) for r in site.releases},
-        listing_path=LISTING,
     )
 
 

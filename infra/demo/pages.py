@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -53,6 +53,37 @@ class SitePages:
 
 def html_page(markup: str, last_modified: datetime) -> Page:
     return Page(markup.encode("utf-8"), HTML_TYPE, last_modified.astimezone(UTC))
+
+
+def site_pages(
+    site: Site,
+    *,
+    listing: str,
+    listing_path: Callable[[int], str],
+    release_path: Callable[[Release], str],
+    home: str,
+    listing_page: Callable[[list[Release], int, int], str],
+    detail: Callable[[Release], str],
+    not_found: str,
+    redirects: Mapping[str, str],
+) -> SitePages:
+    """The routes of a site in one layout: home and robots.txt, each listing page (``listing_page(items,
+    number, total)`` at ``listing_path(number)``), each release's page (``detail`` at ``release_path``).
+    Listings, home and the 404 page change with the newest release; a release's page when it was published."""
+    changed = newest(site)
+    pages = paginate(site)
+    routes: dict[str, Page] = {"/": html_page(home, changed), "/robots.txt": robots_page(changed)}
+    for number, items in enumerate(pages, start=1):
+        routes[listing_path(number)] = html_page(listing_page(items, number, len(pages)), changed)
+    for release in site.releases:
+        routes[release_path(release)] = html_page(detail(release), site.published_at(release))
+    return SitePages(
+        routes=routes,
+        redirects=redirects,
+        not_found=html_page(not_found, changed),
+        release_paths={r.slug: release_path(r) for r in site.releases},
+        listing_path=listing,
+    )
 
 
 def robots_page(last_modified: datetime) -> Page:

@@ -57,6 +57,9 @@ def test_good_source_parses_with_defaults(tmp_path: Path) -> None:
         ('item = "article"', 'item = "article[["', "'item'"),
         ('url = "http://127.0.0.1:8000/press-releases/"', 'url = "ftp://x/y"', "'url'"),
         ('min_interval = 0.5', 'min_interval = -1', "'min_interval'"),
+        ('country = "XA"', 'country = "xa"', "'xa' is not an ISO 3166-1 alpha-2 code"),
+        ('language = "en"', 'language = "English"', "'English' is not a language code such as 'en'"),
+        ('id = "xa-mfa"', 'id = "-xa"', "'-xa' must match [a-z0-9-]+"),
     ],
 )
 def test_bad_source_names_the_key(tmp_path: Path, old: str, new: str, expected: str) -> None:

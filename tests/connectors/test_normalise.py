@@ -1,16 +1,22 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import unicodedata
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pressroom.connectors.normalise import (
+    INVISIBLE,
     canonical_url,
     clean_inline,
+    clean_text,
     extract_text,
     parse_date,
+    parse_iso,
     release_id,
     remove_furniture,
 )
@@ -77,3 +83,36 @@ def test_extract_text_paragraphs_and_furniture() -> None:
 
 def test_clean_inline_unescapes_entities() -> None:
     assert clean_inline("Minister&#8217;s visit &#8211; day\u200b one &amp; two") == "Minister’s visit – day one & two"
+
+
+OFFSETS = st.builds(lambda minutes: timezone(timedelta(minutes=minutes)), st.integers(-14 * 60, 14 * 60))
+
+
+@given(moment=st.datetimes(timezones=OFFSETS), zone=st.sampled_from([UTC, KARACHI]))
+def test_parse_iso_keeps_a_written_offset(moment: datetime, zone: ZoneInfo) -> None:
+    parsed = parse_iso(moment.isoformat(), zone=zone)
+    assert parsed == moment and parsed is not None and parsed.utcoffset() == moment.utcoffset()
+
+
+@given(moment=st.datetimes(), zone=st.sampled_from([UTC, KARACHI, ZoneInfo("America/New_York")]))
+def test_parse_iso_reads_a_naive_stamp_in_the_zone_and_z_as_utc(moment: datetime, zone: ZoneInfo) -> None:
+    assert parse_iso(moment.isoformat(), zone=zone) == moment.replace(tzinfo=zone)
+    assert parse_iso(moment.isoformat() + "Z", zone=zone) == moment.replace(tzinfo=UTC)
+    assert parse_iso(moment.date().isoformat(), zone=zone) == datetime.combine(moment.date(), datetime.min.time(),
+                                                                             tzinfo=zone)
+
+
+@given(st.text())
+def test_parse_iso_never_raises_and_never_returns_a_naive_datetime(text: str) -> None:
+    parsed = parse_iso(text, zone=UTC)
+    assert parsed is None or parsed.tzinfo is not None
+    assert parse_iso("", zone=UTC) is None and parse_iso(None, zone=UTC) is None
+
+
+@given(st.text(alphabet=st.sampled_from([*"ab é\u0301\t\n\u00a0\u3000", *INVISIBLE])))
+def test_clean_text_is_one_clean_line(text: str) -> None:
+    cleaned = clean_text(text)
+    assert not set(INVISIBLE) & set(cleaned)
+    assert cleaned == " ".join(cleaned.split()) and unicodedata.is_normalized("NFC", cleaned)
+    assert clean_text(cleaned) == cleaned
+    assert clean_inline(text.replace("&", "")) == clean_text(text.replace("&", ""))

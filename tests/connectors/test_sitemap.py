@@ -20,6 +20,7 @@ INDEX = """<?xml version="1.0" encoding="UTF-8"?>
   <sitemap><loc>{base}/sitemap-news.xml</loc><lastmod>2026-03-02T08:00:00+00:00</lastmod></sitemap>
   <sitemap><loc>{base}/sitemap-2026.xml.gz</loc><lastmod>2026-03-01</lastmod></sitemap>
   <sitemap><loc>{base}/sitemap-2019.xml</loc><lastmod>2019-12-31</lastmod></sitemap>
+  <sitemap><lastmod>2026-03-02</lastmod></sitemap>
 </sitemapindex>"""
 NEWS = """<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
@@ -35,6 +36,7 @@ YEAR = """<?xml version="1.0" encoding="UTF-8"?>
   <url><loc>{base}/press/talks</loc><lastmod>2026-02-27</lastmod></url>
   <url><loc>{base}/press/old</loc><lastmod>2025-06-01</lastmod></url>
   <url><loc>{base}/about-us</loc><lastmod>2026-02-28</lastmod></url>
+  <url><lastmod>2026-02-28</lastmod></url>
 </urlset>"""
 PAGE = """<html><head><meta property="article:published_time" content="{date}"></head>
 <body><header>Menu</header><article><h1>{title}</h1><p>{text}</p></article></body></html>"""

@@ -7,13 +7,18 @@ One validation is shared by the module (GX takes ~4 s to import, then ~1 s a run
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pressroom.expectations.gx.health import HealthBounds, HealthGxOutcome, validate_health
+from pressroom.expectations.health_rules import STATUSES, HealthRules
+from pressroom.warehouse import health as warehouse_health
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -110,3 +115,15 @@ def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="timezone"):
         validate_health([row("a")], bounds=HealthBounds(), run_id="r5", results_dir=tmp_path, docs_dir=None,
                         now=datetime(2026, 3, 1))
+
+
+@given(rules=st.builds(HealthRules, min_pages_fetched=st.integers(0, 50), min_releases_for_held=st.integers(0, 50),
+                       degraded_extraction_share=st.floats(0, 1), degraded_held_share=st.floats(0, 1)))
+def test_bounds_are_the_health_rules(rules: HealthRules) -> None:
+    """GX judges with the thresholds of the health judgement: the defaults are one definition, and
+    `from_rules` carries any other set over field by field."""
+    bounds = HealthBounds.from_rules(rules)
+    assert {f.name for f in fields(HealthBounds)} - {"statuses"} <= {f.name for f in fields(HealthRules)}
+    assert all(getattr(bounds, f.name) == getattr(rules, f.name) for f in fields(HealthBounds) if f.name != "statuses")
+    assert HealthBounds() == HealthBounds.from_rules(HealthRules()) and HealthBounds().statuses == STATUSES
+    assert warehouse_health.HealthRules is HealthRules and warehouse_health.STATUSES is STATUSES

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from pressroom.expectations import Check, check_release, check_text
 from pressroom.expectations.checks import Boilerplate, NearDuplicateRelease, WrongLanguage
 from pressroom.expectations.engine import default_checks, title_checks
-from pressroom.expectations.findings import Finding
+from pressroom.expectations.findings import SEVERITY_RANK, Finding, Severity, capped, milder
 
 CORPUS = [("r1", "The minister met the ambassador of Chile to discuss trade and climate today."), ("r2", "")]
 _STANDARD = {check.id: check for check in [*default_checks(), *title_checks()]}
@@ -170,3 +171,21 @@ def test_a_megabyte_of_release_text_is_not_quadratic(seed_text: str) -> None:
     elapsed = time.perf_counter() - started
     assert len([f for f in findings if f.check == "duplicated-phrase"]) >= 200
     assert elapsed < 10.0, elapsed
+
+
+SEVERITIES = st.sampled_from(["error", "warning", "info"])
+FINDINGS = st.lists(st.builds(Finding, check=st.just("c"), severity=SEVERITIES, start=st.integers(0, 9),
+                              end=st.just(10), excerpt=st.just(""), message=st.just("m")), max_size=8)
+
+
+@given(findings=FINDINGS, cap=SEVERITIES, others=st.none() | SEVERITIES,
+       starts=st.none() | st.sets(st.integers(0, 9)))
+def test_capped_never_raises_a_severity_and_caps_each_finding_at_its_limit(
+    findings: list[Finding], cap: Severity, others: Severity | None, starts: set[int] | None
+) -> None:
+    out = capped(findings, cap, starts=starts, others=others)
+    assert [replace(f, severity="info") for f in out] == [replace(f, severity="info") for f in findings]
+    for before, after in zip(findings, out, strict=True):
+        limit = cap if starts is None or before.start in starts else others
+        assert after.severity == (before.severity if limit is None else milder(before.severity, limit))
+        assert SEVERITY_RANK[after.severity] <= SEVERITY_RANK[before.severity]
