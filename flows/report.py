@@ -18,7 +18,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -72,7 +72,7 @@ REVIEW_ADDRESS = "http://127.0.0.1:8766"
 
 def review_url(release_id: str) -> str:
     """The review app's page of a held release (run `pressroom review` to serve it)."""
-    return f"{os.environ.get('PRESSROOM_REVIEW_URL', REVIEW_ADDRESS).rstrip('/')}/release/{release_id}"
+    return f"{os.environ.get('PRESSROOM_REVIEW_URL', REVIEW_ADDRESS).rstrip('/')}/release/{quote(release_id, safe='')}"
 
 
 TEMPLATES.globals.update(health_class=_HEALTH_CLASS, counts=list(COUNTS), source_counts=list(SOURCE_COUNTS),

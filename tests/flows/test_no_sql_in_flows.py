@@ -12,10 +12,6 @@ import pytest
 
 FLOWS = Path(__file__).resolve().parents[2] / "flows"
 
-#: Modules still holding SQL. The report's move to Jinja2 moves their queries into warehouse/ and
-#: empties this set (then drop it).
-ALLOWED = frozenset({"report.py", "report_lifecycle.py"})
-
 SQL_CALLS = frozenset({"execute", "executemany", "sql"})
 SQL_TEXT = re.compile(
     r"\b(SELECT\b[\s\S]*\bFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|"
@@ -35,10 +31,8 @@ def sql_in(source: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("path", sorted(FLOWS.glob("*.py")), ids=lambda path: path.name)
+@pytest.mark.parametrize("path", sorted(FLOWS.rglob("*.py")), ids=lambda path: path.name)
 def test_flows_hold_no_sql(path: Path) -> None:
-    if path.name in ALLOWED:
-        pytest.skip("SQL moves to warehouse/ with the report's Jinja2 refactor")
     assert sql_in(path.read_text(encoding="utf-8")) == [], f"SQL in {path}: move it into warehouse/"
 
 

@@ -49,7 +49,8 @@ def test_release_page_shows_scraped_text_as_text(
     assert all(mark.get("class") == "error" and mark.get("title") == f"{check}: {message}" for mark in marks)
     assert page.find(".//title").text_content() == f"{title or 'r1'} · pressroom"
     links = [a.get("href") for a in page.iter("a")]
-    assert links == ["../index.html", *([url] if url.startswith(("http://", "https://")) else [])]
+    assert links == ["../index.html", *([url] if url.startswith(("http://", "https://")) else []),
+                     "http://127.0.0.1:8766/release/r1"]  # the review app's page of the release (issue 13)
 
 
 @given(skipped=st.lists(st.tuples(SCRAPED, URLS, SCRAPED), max_size=3),
