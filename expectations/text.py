@@ -17,9 +17,10 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 Separator = Literal["start", "line", "full-stop", "other"]
 
@@ -165,8 +166,11 @@ def _is_inline_space(gap: str) -> bool:
 def word_ids(text: str) -> tuple[np.ndarray, dict[str, int]]:
     """Each token's case-folded form as an integer (equal words, equal ids) and the id of each form.
 
-    Lets checks compare words with vector operations instead of one Python comparison per token.
+    Lets checks compare words with vector operations instead of one Python comparison per token. numpy
+    is imported here, on the first call, so that a command checking only short texts never loads it.
     """
+    import numpy as np
+
     folded = tokenize(text).folded
     vocabulary: dict[str, int] = {}
     ids = np.fromiter(map(vocabulary.setdefault, folded, range(len(folded))), dtype=np.int64, count=len(folded))

@@ -59,8 +59,6 @@ from bisect import bisect_left, bisect_right
 from dataclasses import replace
 from itertools import pairwise
 
-import numpy as np
-
 from pressroom.expectations.checks.base import Check
 from pressroom.expectations.findings import Finding, Severity, milder
 from pressroom.expectations.text import (
@@ -208,16 +206,10 @@ class DuplicatedPhrase(Check):
 
     def _immediate(self, tokens: Tokens, speech: set[int]) -> list[Finding]:
         text = tokens.text
-        ids = word_ids(text)[0]
         joined = _joined(tokens)
-        spaced = np.fromiter(joined, dtype=bool, count=len(tokens))
-        length = len(ids)
         shortest: dict[int, int] = {}
-        for size in range(min(self.max_phrase_words, length // 2), 0, -1):
-            same = ids[:-size] == ids[size:]
-            width = length - 2 * size + 1
-            starts = same[:width] & same[size - 1 :] & spaced[size : size + width]
-            shortest.update(dict.fromkeys(np.flatnonzero(starts).tolist(), size))
+        for size in range(min(self.max_phrase_words, len(tokens) // 2), 0, -1):
+            shortest.update(dict.fromkeys(_doubled_at(tokens, joined, size, after_space=True), size))
         findings: list[Finding] = []
         resume = 0
         for first in sorted(shortest):
@@ -248,18 +240,12 @@ class DuplicatedPhrase(Check):
         ("exchanged views on the region, exchanged views on the region,"); shorter ones are emphasis
         ("Never again, never again")."""
         text = tokens.text
-        ids = word_ids(text)[0]
-        spaced = np.fromiter(tokens.spaced, dtype=bool, count=len(tokens))
-        length = len(ids)
         findings: list[Finding] = []
         resume = 0
         for size in range(self.max_phrase_words, self.min_comma_repeat_words - 1, -1):
-            if 2 * size > length:
+            if 2 * size > len(tokens):
                 continue
-            same = ids[:-size] == ids[size:]
-            width = length - 2 * size + 1
-            candidates = same[:width] & same[size - 1 :] & ~spaced[size : size + width]
-            for first in np.flatnonzero(candidates).tolist():
+            for first in _doubled_at(tokens, tokens.spaced, size, after_space=False):
                 second = first + size
                 if first < resume or not _is_comma(tokens.gap(second)):
                     continue
@@ -437,6 +423,37 @@ def _copies_match(tokens: Tokens, joined: tuple[bool, ...], first: int, second: 
         return False
     inside = [*range(first + 1, first + size), *range(second + 1, second + size)]
     return all(joined[index] for index in inside)
+
+
+_VECTOR_TOKENS = 256
+"""Texts of at least this many tokens are compared with numpy; shorter ones (a title, a one-line file)
+word by word, so that checking them never imports numpy."""
+
+
+def _doubled_at(tokens: Tokens, joined: tuple[bool, ...], size: int, *, after_space: bool) -> list[int]:
+    """Ascending indices `first` at which the `size` words from `first` may repeat straight after: the
+    first and the last word of both copies agree, and `joined[first + size]` is `after_space`."""
+    length = len(tokens)
+    width = length - 2 * size + 1
+    if width <= 0:
+        return []
+    if length < _VECTOR_TOKENS:
+        folded = tokens.folded
+        return [
+            first
+            for first in range(width)
+            if folded[first] == folded[first + size]
+            and folded[first + size - 1] == folded[first + 2 * size - 1]
+            and joined[first + size] == after_space
+        ]
+    import numpy as np
+
+    ids = word_ids(tokens.text)[0]
+    spaced = np.fromiter(joined, dtype=bool, count=length)
+    same = ids[:-size] == ids[size:]
+    junction = spaced[size : size + width]
+    at = same[:width] & same[size - 1 :] & (junction if after_space else ~junction)
+    return np.flatnonzero(at).tolist()  # type: ignore[no-any-return]
 
 
 def _joined(tokens: Tokens) -> tuple[bool, ...]:
