@@ -228,7 +228,7 @@ def _repeated_sentence(text: str, finding: Finding) -> Suggestion | None:
     return _removal(text, start, end)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=2)
 def _layout(text: str) -> tuple[dict[int, int], dict[int, int]]:
     """The paragraphs of `text` that repeat an earlier one (start → end) and every sentence (start → end),
     computed once per text: a text with many findings asks for them once per finding."""

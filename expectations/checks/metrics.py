@@ -31,7 +31,9 @@ from n = 6 on only those positions are compared, and once no n-gram repeats no l
 from __future__ import annotations
 
 import re
+from array import array
 from collections import Counter
+from collections.abc import Sequence
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
@@ -87,7 +89,7 @@ def document_metrics(text: str) -> dict[str, float]:
 
     multiplier = np.uint64(_MULTIPLIER)
     ids = word_ids(text)[0].astype(np.uint64)
-    offsets = [0, *accumulate(map(len, words))]
+    offsets = array("q", accumulate(map(len, words), initial=0))  # 8 bytes a word, not an int object
     hashes = ids * multiplier
     candidates = np.arange(len(words))
     for n in range(2, min(len(words), 10) + 1):
@@ -164,7 +166,7 @@ def _repeated(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return later, more_than_once
 
 
-def _duplicate_gram_chars(positions: np.ndarray, offsets: list[int], n: int) -> int:
+def _duplicate_gram_chars(positions: np.ndarray, offsets: Sequence[int], n: int) -> int:
     """Characters (without spaces) of the n-grams at `positions` (ascending: those that repeat an earlier
     one), walking left to right and skipping `n` words after each; `offsets[i]` is the length of the
     first `i` words.

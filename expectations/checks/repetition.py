@@ -208,8 +208,9 @@ class DuplicatedPhrase(Check):
         text = tokens.text
         joined = _joined(tokens)
         shortest: dict[int, int] = {}
-        for size in range(min(self.max_phrase_words, len(tokens) // 2), 0, -1):
-            shortest.update(dict.fromkeys(_doubled_at(tokens, joined, size, after_space=True), size))
+        sizes = range(min(self.max_phrase_words, len(tokens) // 2), 0, -1)
+        for size, firsts in zip(sizes, _doubled_at(tokens, joined, sizes, after_space=True), strict=True):
+            shortest.update(dict.fromkeys(firsts, size))
         findings: list[Finding] = []
         resume = 0
         for first in sorted(shortest):
@@ -242,10 +243,9 @@ class DuplicatedPhrase(Check):
         text = tokens.text
         findings: list[Finding] = []
         resume = 0
-        for size in range(self.max_phrase_words, self.min_comma_repeat_words - 1, -1):
-            if 2 * size > len(tokens):
-                continue
-            for first in _doubled_at(tokens, tokens.spaced, size, after_space=False):
+        sizes = range(min(self.max_phrase_words, len(tokens) // 2), self.min_comma_repeat_words - 1, -1)
+        for size, firsts in zip(sizes, _doubled_at(tokens, tokens.spaced, sizes, after_space=False), strict=True):
+            for first in firsts:
                 second = first + size
                 if first < resume or not _is_comma(tokens.gap(second)):
                     continue
@@ -425,35 +425,42 @@ def _copies_match(tokens: Tokens, joined: tuple[bool, ...], first: int, second: 
     return all(joined[index] for index in inside)
 
 
-_VECTOR_TOKENS = 256
+_VECTOR_TOKENS = 64
 """Texts of at least this many tokens are compared with numpy; shorter ones (a title, a one-line file)
 word by word, so that checking them never imports numpy."""
 
 
-def _doubled_at(tokens: Tokens, joined: tuple[bool, ...], size: int, *, after_space: bool) -> list[int]:
-    """Ascending indices `first` at which the `size` words from `first` may repeat straight after: the
-    first and the last word of both copies agree, and `joined[first + size]` is `after_space`."""
+def _doubled_at(tokens: Tokens, joined: tuple[bool, ...], sizes: range, *, after_space: bool) -> list[list[int]]:
+    """For each of `sizes`, the ascending indices `first` at which the `size` words from `first` may
+    repeat straight after: the first and the last word of both copies agree, and `joined[first + size]`
+    is `after_space`. Sizes with no room for two copies get no index."""
     length = len(tokens)
-    width = length - 2 * size + 1
-    if width <= 0:
-        return []
+    found: list[list[int]] = []
     if length < _VECTOR_TOKENS:
         folded = tokens.folded
-        return [
-            first
-            for first in range(width)
-            if folded[first] == folded[first + size]
-            and folded[first + size - 1] == folded[first + 2 * size - 1]
-            and joined[first + size] == after_space
-        ]
+        for size in sizes:
+            found.append([
+                first
+                for first in range(length - 2 * size + 1)
+                if folded[first] == folded[first + size]
+                and folded[first + size - 1] == folded[first + 2 * size - 1]
+                and joined[first + size] == after_space
+            ])
+        return found
     import numpy as np
 
     ids = word_ids(tokens.text)[0]
     spaced = np.fromiter(joined, dtype=bool, count=length)
-    same = ids[:-size] == ids[size:]
-    junction = spaced[size : size + width]
-    at = same[:width] & same[size - 1 :] & (junction if after_space else ~junction)
-    return np.flatnonzero(at).tolist()  # type: ignore[no-any-return]
+    if not after_space:
+        spaced = ~spaced
+    for size in sizes:
+        width = length - 2 * size + 1
+        if width <= 0:
+            found.append([])
+            continue
+        same = ids[:-size] == ids[size:]
+        found.append(np.flatnonzero(same[:width] & same[size - 1 :] & spaced[size : size + width]).tolist())
+    return found
 
 
 def _joined(tokens: Tokens) -> tuple[bool, ...]:

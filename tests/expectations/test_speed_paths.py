@@ -1,0 +1,84 @@
+"""The speed paths of the engine (issue 14) give the same findings as the plain ones.
+
+* `duplicated-phrase` compares short texts word by word and long ones with numpy: both must find the
+  same candidate positions on any text.
+* `check_releases` spreads a batch over worker processes: its result must be `check_release` on each
+  release, in order, whatever the number of jobs.
+* A short text is checked without importing numpy or ftfy (start-up of `pressroom check`), and a text
+  that needs them still gets them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pressroom.expectations import check_release
+from pressroom.expectations.checks import repetition
+from pressroom.expectations.checks.repetition import _doubled_at, _joined
+from pressroom.expectations.engine import ReleaseText, check_releases, default_checks
+from pressroom.expectations.text import tokenize
+
+WORDS = ["the", "The", "of", "peace", "Peace", "and", "to", "a", "security"]
+GAPS = [" ", " ", " ", ", ", "\n", "\n\n", ". ", " \n"]
+
+
+@st.composite
+def texts(draw: st.DrawFn) -> str:
+    words = draw(st.lists(st.sampled_from(WORDS), min_size=0, max_size=80))
+    gaps = draw(st.lists(st.sampled_from(GAPS), min_size=len(words), max_size=len(words)))
+    return "".join(gap + word for gap, word in zip(gaps, words, strict=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts(), st.integers(min_value=1, max_value=8), st.booleans())
+def test_word_by_word_and_vector_paths_find_the_same_positions(text: str, largest: int, after_space: bool) -> None:
+    tokens = tokenize(text)
+    joined = _joined(tokens)
+    sizes = range(largest, 0, -1)
+    original = repetition._VECTOR_TOKENS
+    try:
+        repetition._VECTOR_TOKENS = 0
+        vector = _doubled_at(tokens, joined, sizes, after_space=after_space)
+        repetition._VECTOR_TOKENS = 10**9
+        plain = _doubled_at(tokens, joined, sizes, after_space=after_space)
+    finally:
+        repetition._VECTOR_TOKENS = original
+    assert plain == vector
+
+
+def test_check_releases_equals_check_release_on_each_in_order(
+    state_dept_releases: list[dict[str, str]], seed_text: str
+) -> None:
+    chosen = state_dept_releases[:40]
+    batch = [ReleaseText(r["title"], r["text"]) for r in chosen]
+    batch.insert(7, ReleaseText("SEED", seed_text, "en", default_checks("en")))
+    batch.append(ReleaseText("Titre", "Le ministre a souligné l'importance de la coopération régionale. " * 5, "fr"))
+    expected = [check_release(r.title, r.body, language=r.language, body_checks=r.body_checks) for r in batch]
+    assert check_releases(batch, jobs=2) == expected
+    assert check_releases(batch, jobs=1) == expected
+    assert check_releases(batch[:3], jobs=4) == expected[:3]
+    assert check_releases([], jobs=2) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "loaded"),
+    [
+        ("The Minister met the Ambassador of Chile on Monday.", []),
+        ("The talks in Ná»™i went well. " * 3, ["ftfy"]),
+        ("The Minister met the Ambassador of Chile on Monday and they talked. " * 30, ["numpy"]),
+    ],
+)
+def test_heavy_libraries_load_only_for_texts_that_need_them(text: str, loaded: list[str]) -> None:
+    script = (
+        "import sys\n"
+        "from pressroom.expectations import check_text\n"
+        f"check_text({text!r})\n"
+        "print(' '.join(m for m in ('numpy', 'ftfy') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == loaded
