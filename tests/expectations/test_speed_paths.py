@@ -4,6 +4,8 @@
   same candidate positions on any text.
 * `check_releases` spreads a batch over worker processes: its result must be `check_release` on each
   release, in order, whatever the number of jobs.
+* A text longer than `text._CHUNK` is tokenised a chunk at a time into arrays: the tokens must be
+  those of the whole text at once.
 * A short text is checked without importing numpy or ftfy (start-up of `pressroom check`), and a text
   that needs them still gets them.
 """
@@ -12,12 +14,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from array import array
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pressroom.expectations import check_release
+from pressroom.expectations import text as text_module
 from pressroom.expectations.checks import repetition
 from pressroom.expectations.checks.repetition import _doubled_at, _joined
 from pressroom.expectations.engine import ReleaseText, check_releases, default_checks
@@ -82,3 +86,19 @@ def test_heavy_libraries_load_only_for_texts_that_need_them(text: str, loaded: l
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.split() == loaded
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab_ .,\n\r\t\u00a0’'-ßİ", max_size=300), st.integers(min_value=0, max_value=40))
+def test_a_long_text_is_tokenised_in_chunks_exactly_as_at_once(text: str, chunk: int) -> None:
+    original = text_module._CHUNK
+    try:
+        text_module._CHUNK = 10**9
+        whole = text_module.tokenize.__wrapped__(text)
+        text_module._CHUNK = chunk
+        chunked = text_module.tokenize.__wrapped__(text)
+    finally:
+        text_module._CHUNK = original
+    assert len(text) <= chunk or isinstance(chunked.starts, array)
+    assert (list(chunked.starts), list(chunked.ends)) == (list(whole.starts), list(whole.ends))
+    assert (chunked.folded, chunked.spaced) == (whole.folded, whole.spaced)
