@@ -10,6 +10,9 @@ blocking finding:
    can still show it and metrics still count it. Findings of `whole_text` checks (too short, wrong
    language, metrics, near-duplicate) are about the text as a whole and never contain another.
 
+`check_releases` runs `check_release` on a batch across all cores (the pipeline's check step, and so
+`pressroom recheck`), with the same findings in the same order.
+
 A check that raises despite its contract is logged and turned into an `internal-error` finding of
 severity `error` on an empty span at 0: the release is held back (fail closed) and the run goes on.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import signal
 import threading
 from collections.abc import Iterable, Sequence
 
@@ -177,11 +181,23 @@ def check_releases(
     with _batch_lock:
         _batch = (releases, suggest)
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker) as pool:
                 chunk = max(1, min(64, len(releases) // (workers * 8)))
-                return pool.map(_check_inherited, range(len(releases)), chunksize=chunk)
+                found = pool.map(_check_inherited, range(len(releases)), chunksize=chunk)
+                pool.close()
+                pool.join()
+                return found
         finally:
             _batch = None
+
+
+def _start_worker() -> None:
+    """A worker inherits the caller's signal handlers; a command's "stop between two transactions"
+    handler would make it ignore the SIGTERM that ends a pool (it hung `pressroom recheck`). The caller
+    decides when to stop, so a worker ignores SIGINT (Ctrl-C reaches the whole process group) and dies of
+    SIGTERM."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _check_inherited(index: int) -> list[Finding]:

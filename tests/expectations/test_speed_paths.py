@@ -102,3 +102,28 @@ def test_a_long_text_is_tokenised_in_chunks_exactly_as_at_once(text: str, chunk:
     assert len(text) <= chunk or isinstance(chunked.starts, array)
     assert (list(chunked.starts), list(chunked.ends)) == (list(whole.starts), list(whole.ends))
     assert (chunked.folded, chunked.spaced) == (whole.folded, whole.spaced)
+
+
+def test_check_releases_ends_its_workers_under_a_handler_that_only_notes_sigterm() -> None:
+    """`pressroom recheck` handles SIGTERM by noting a stop request; workers forked with that handler
+    ignored the SIGTERM that ends a pool, and the command hung. Run in a child with a time limit, so a
+    hang fails the test instead of the suite."""
+    script = (
+        "import signal\n"
+        "import threading\n"
+        "from pressroom.expectations.engine import ReleaseText, check_releases\n"
+        "noted = []\n"
+        "signal.signal(signal.SIGTERM, lambda signum, frame: noted.append(signum))\n"
+        "signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))\n"
+        "body = 'The Minister met the Ambassador of Chile on Monday to discuss trade and investment. ' * 4\n"
+        "out = {}\n"
+        "for _ in range(5):\n"  # as in `recheck`: the flow runs on a thread while the main one handles signals
+        "    work = threading.Thread(target=lambda: out.update(found=check_releases([ReleaseText('Talks', body)] * 40,"
+        " jobs=2)))\n"
+        "    work.start()\n"
+        "    work.join()\n"
+        "print(len(out['found']), noted)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["40", "[]"]
