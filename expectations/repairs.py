@@ -45,9 +45,6 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from ftfy import fix_encoding
-from ftfy.fixes import fix_c1_controls
-
 from pressroom.expectations.findings import Finding, Suggestion
 from pressroom.expectations.text import paragraphs, sentences, word_set
 
@@ -164,6 +161,9 @@ def _mojibake(text: str, finding: Finding) -> Suggestion | None:
     word = finding.excerpt
     if "\ufffd" in word:
         return None
+    from ftfy import fix_encoding  # only a text with mojibake gets here, so others never load ftfy
+    from ftfy.fixes import fix_c1_controls
+
     repaired = fix_c1_controls(fix_encoding(word))
     if repaired == word:
         try:
@@ -228,7 +228,7 @@ def _repeated_sentence(text: str, finding: Finding) -> Suggestion | None:
     return _removal(text, start, end)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=2)
 def _layout(text: str) -> tuple[dict[int, int], dict[int, int]]:
     """The paragraphs of `text` that repeat an earlier one (start → end) and every sentence (start → end),
     computed once per text: a text with many findings asks for them once per finding."""
@@ -265,12 +265,19 @@ def _drop_line(text: str, line_start: int, line_end: int) -> Suggestion:
     after = line_end
     while after < len(text) and text[after] in "\r\n":
         after += 1
-    if text[after:].strip() and line_start > 0:
+    if line_start > 0 and _NON_SPACE_RE.search(text, after) is not None:
         return Suggestion(line_start, after, "")
     if line_start == 0:
         return Suggestion(0, after, "")
-    before = len(text[:line_start].rstrip())
+    before = line_start
+    while before and text[before - 1].isspace():
+        before -= 1
     return Suggestion(before, line_end, "")
+
+
+_NON_SPACE_RE = re.compile(r"\S")
+"""`_drop_line` asks whether anything but whitespace follows without copying the rest of the text (the
+same whitespace as `str.strip`), which made a text with many repeated lines quadratic."""
 
 
 def _removal(text: str, start: int, end: int) -> Suggestion:

@@ -13,13 +13,16 @@ miss a few boundaries rather than invent them, which is the side a publishing ga
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 Separator = Literal["start", "line", "full-stop", "other"]
 
@@ -78,13 +81,16 @@ _LF_PARAGRAPH_BREAK_RE = re.compile(r"\n(?:[^\S\r\n]*\n)+")
 
 @dataclass(frozen=True, slots=True)
 class Tokens:
-    """The word tokens of `text` as parallel tuples: token `i` is `text[starts[i]:ends[i]]`, with its
+    """The word tokens of `text` as parallel sequences: token `i` is `text[starts[i]:ends[i]]`, with its
     case-folded form `folded[i]` for matching. Punctuation and whitespace are the gaps between tokens.
+
+    `starts` and `ends` are tuples, or for a text longer than `_CHUNK` code points, arrays of 64-bit
+    integers (8 bytes a token instead of about 40).
     """
 
     text: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    starts: Sequence[int]
+    ends: Sequence[int]
     folded: tuple[str, ...]
     spaced: tuple[bool, ...]
     """`spaced[i]`: token `i` follows token `i - 1` after whitespace only, on the same line."""
@@ -139,7 +145,7 @@ _SPLIT_NO_UNDERSCORE_RE = re.compile("(" + WORD_RE.pattern + ")")
 "_", where the classes "word character" and "word character but not _" agree."""
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=2)
 def tokenize(text: str) -> Tokens:
     """The word tokens of `text` in order; cached, because every check of a text asks for them.
 
@@ -147,7 +153,10 @@ def tokenize(text: str) -> Tokens:
     are running sums of their lengths, so no per-token object besides the strings is built (this is the
     hot path of every check).
     """
-    parts = (_SPLIT_NO_UNDERSCORE_RE if "_" in text else _SPLIT_RE).split(text)
+    pattern = _SPLIT_NO_UNDERSCORE_RE if "_" in text else _SPLIT_RE
+    if len(text) > _CHUNK:
+        return _tokenize_long(text, pattern)
+    parts = pattern.split(text)
     if len(parts) == 1:
         return Tokens(text, (), (), (), ())
     bounds = list(accumulate(map(len, parts)))
@@ -156,24 +165,63 @@ def tokenize(text: str) -> Tokens:
     return Tokens(text, tuple(bounds[0:-1:2]), tuple(bounds[1::2]), folded, spaced)
 
 
+_CHUNK = 1 << 18
+"""Texts longer than this (in code points) are tokenised a chunk of about this size at a time."""
+
+
+def _tokenize_long(text: str, pattern: re.Pattern[str]) -> Tokens:
+    """`tokenize` for a long text, in bounded memory: the split parts of one chunk exist at a time
+    (instead of two strings and two integers per token of the whole text), offsets go into arrays,
+    and equal case-folded words share one string.
+
+    Each chunk ends just after a line break, which no token contains, so no token is cut; the gap before
+    the first token of a chunk holds that break, so that token is not `spaced`, as `tokenize` has it.
+    """
+    starts: array[int] = array("q")
+    ends: array[int] = array("q")
+    folded: list[str] = []
+    spaced: list[bool] = []
+    forms: dict[str, str] = {}
+    position = 0
+    while position < len(text):
+        cut = text.find("\n", position + _CHUNK)
+        cut = len(text) if cut < 0 else cut + 1
+        parts = pattern.split(text[position:cut])
+        if len(parts) > 1:
+            lengths = list(map(len, parts))
+            lengths[0] += position
+            bounds = list(accumulate(lengths))
+            starts.extend(bounds[0:-1:2])
+            ends.extend(bounds[1::2])
+            words = "\0".join(parts[1::2]).casefold().split("\0")
+            folded.extend(map(forms.setdefault, words, words))
+            spaced.append(False)
+            spaced.extend(map(_is_inline_space, parts[2:-1:2]))
+        position = cut
+    return Tokens(text, starts, ends, tuple(folded), tuple(spaced))
+
+
 @lru_cache(maxsize=1024)
 def _is_inline_space(gap: str) -> bool:
     return gap == " " or (gap.isspace() and "\n" not in gap)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=2)
 def word_ids(text: str) -> tuple[np.ndarray, dict[str, int]]:
     """Each token's case-folded form as an integer (equal words, equal ids) and the id of each form.
 
-    Lets checks compare words with vector operations instead of one Python comparison per token.
+    Lets checks compare words with vector operations instead of one Python comparison per token. numpy
+    is imported here, on the first call, so that a command checking only short texts never loads it.
     """
+    import numpy as np
+
     folded = tokenize(text).folded
     vocabulary: dict[str, int] = {}
     ids = np.fromiter(map(vocabulary.setdefault, folded, range(len(folded))), dtype=np.int64, count=len(folded))
     return ids, vocabulary
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=2)
 def paragraphs(text: str) -> tuple[tuple[int, int], ...]:
     """Spans of the paragraphs of `text` (separated by blank lines), whitespace-trimmed, none empty;
     cached like `tokenize`, since several checks walk the paragraphs."""
@@ -207,7 +255,7 @@ def is_transcript(text: str, *, min_turns: int = 2) -> bool:
     return _speaker_turns(text, min_turns) >= min_turns
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=2)
 def _speaker_turns(text: str, limit: int) -> int:
     """The number of lines of `text` that open with a speaker label, counting up to `limit`; cached, as
     several checks ask. A label never spans lines, so `_SPEAKER_RE` is only tried at line starts."""
@@ -248,7 +296,7 @@ def is_enumerator(word: str) -> bool:
     return len(word) <= 5 and _ENUMERATOR_RE.fullmatch(word) is not None
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=2)
 def sentences(text: str) -> tuple[Sentence, ...]:
     """Split `text` into sentences, with token ranges into `tokenize(text)`; cached like `tokenize`.
 
@@ -371,7 +419,7 @@ _OPEN_LINE_ENDINGS: frozenset[str] = word_set(
 """Words a heading or label never ends on: a line stopping on one continues on the next."""
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=2)
 def wrapped_joins(text: str) -> frozenset[int]:
     """Indices of tokens that continue a hard-wrapped line of prose from the line before.
 

@@ -21,7 +21,7 @@ from pressroom.connectors.http import FetchError, PoliteSession
 from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release, Window
 from pressroom.connectors.normalise import clean_url, day_bounds, release_id
 from pressroom.connectors.registry import Connector, connector_for, parse_safely, unreadable
-from pressroom.expectations import Check, check_release
+from pressroom.expectations import Check
 from pressroom.expectations import engine as check_engine
 from pressroom.expectations.checks.boilerplate import Boilerplate, recurring_lines
 from pressroom.expectations.checks.near_duplicates import NearDuplicateRelease
@@ -271,21 +271,26 @@ def check(
     wanted = {r.release_id: r for r in releases if r.release_id in wanted_ids}
     hashes = hashes or {}
     now = datetime.now(UTC)
-    results: list[CheckResult] = []
+    work: list[tuple[Release, check_engine.ReleaseText]] = []
     for source_id in sorted({r.source_id for r in wanted.values()}):
         group = [r for r in wanted.values() if r.source_id == source_id]
         context = _source_checks(ctx, source_id, group)
         for release in group:
             body_checks = [*context.base(release.language), context.near.excluding(release.release_id)]
-            results.append(CheckResult(
-                release_id=release.release_id,
-                content_hash=hashes.get(release.release_id, release.content_hash),
-                engine_version=check_engine.ENGINE_VERSION,
-                # The warehouse does not store repair suggestions yet: skip the work of proving them.
-                findings=tuple(check_release(release.title, release.body_text, language=release.language,
-                                             body_checks=body_checks, suggest=False)),
-                record_failures=record_failures(release, now=now),
-            ))
+            work.append((release, check_engine.ReleaseText(release.title, release.body_text, release.language,
+                                                           body_checks)))
+    # The warehouse does not store repair suggestions yet: skip the work of proving them. All cores.
+    found = check_engine.check_releases([text for _, text in work], suggest=False)
+    results = [
+        CheckResult(
+            release_id=release.release_id,
+            content_hash=hashes.get(release.release_id, release.content_hash),
+            engine_version=check_engine.ENGINE_VERSION,
+            findings=tuple(findings),
+            record_failures=record_failures(release, now=now),
+        )
+        for (release, _), findings in zip(work, found, strict=True)
+    ]
     with ctx.warehouse.transaction() as con:
         save_checks(con, results, run_id=ctx.run_id, now=now)
     return results

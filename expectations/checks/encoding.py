@@ -30,9 +30,6 @@ from __future__ import annotations
 
 import re
 
-from ftfy import fix_encoding
-from ftfy.badness import BADNESS_RE
-
 from pressroom.expectations.checks.base import Check
 from pressroom.expectations.findings import Finding
 
@@ -103,6 +100,10 @@ def _badness_spans(text: str) -> list[tuple[int, int]]:
         window_start, window_end = max(position - _WINDOW, 0), position + _WINDOW
     if window_end >= 0:
         windows.append((window_start, window_end))
+    if not windows:
+        return spans
+    from ftfy.badness import BADNESS_RE  # imported by a text with a suspect character only
+
     for start, end in windows:
         spans.extend(match.span() for match in BADNESS_RE.finditer(text, start, min(end, len(text))))
         spans.extend(match.span() for match in _VIETNAMESE_RE.finditer(text, start, min(end, len(text))))
@@ -143,6 +144,8 @@ def _word_spans(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int,
 def _repair(word: str) -> str:
     """`ftfy.fix_encoding`, or failing that the word's Windows-1252 bytes read as UTF-8 ("Ná»™i" → "Nội"),
     which ftfy leaves alone when its badness regex does not fire; `word` itself if neither applies."""
+    from ftfy import fix_encoding
+
     repaired = fix_encoding(word)
     if repaired != word:
         return repaired

@@ -23,7 +23,9 @@ running the model (English prose runs at 40–50 %; other languages written in L
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from functools import cache
 from itertools import accumulate
 from typing import Any
@@ -85,7 +87,8 @@ class WrongLanguage(Check):
         tokens = tokenize(text)
         if len(tokens) < self.min_words and len(text) < self.min_words * 6:
             return []
-        common = [0, *accumulate(map(ENGLISH_FUNCTION_WORDS.__contains__, tokens.folded))]
+        # running counts as 8-byte integers: a list would hold a 32-byte int object per token of a long text
+        common = array("q", accumulate(map(ENGLISH_FUNCTION_WORDS.__contains__, tokens.folded), initial=0))
         whole = self._foreign(common, 0, len(tokens), text)
         if whole is not None:
             detected, probability = whole
@@ -105,7 +108,7 @@ class WrongLanguage(Check):
                 findings.append(self.finding(text, start, end, message))
         return findings
 
-    def _foreign(self, common: list[int], first: int, stop: int, sample: str) -> tuple[str, float] | None:
+    def _foreign(self, common: Sequence[int], first: int, stop: int, sample: str) -> tuple[str, float] | None:
         """The detected language and probability when tokens `[first, stop)` are not in `expected`.
 
         `common[i]` counts the English function words among the first `i` tokens.

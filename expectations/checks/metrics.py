@@ -31,14 +31,18 @@ from n = 6 on only those positions are compared, and once no n-gram repeats no l
 from __future__ import annotations
 
 import re
+from array import array
 from collections import Counter
+from collections.abc import Sequence
 from itertools import accumulate
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from pressroom.expectations.checks.base import Check
 from pressroom.expectations.findings import Finding, Severity
 from pressroom.expectations.text import tokenize, word_ids
+
+if TYPE_CHECKING:
+    import numpy as np
 
 GOPHER_THRESHOLDS: dict[str, float] = {
     "dup_line_frac": 0.30,
@@ -57,7 +61,9 @@ GOPHER_THRESHOLDS: dict[str, float] = {
 }
 """Rae et al. 2021, Table A1: a document is removed when a metric exceeds its value."""
 
-_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+_MULTIPLIER = 0x9E3779B97F4A7C15
+"""The odd constant of the polynomial hash (as a numpy uint64 when used; numpy is imported only by a
+text long enough to be measured, so a command checking short texts never loads it)."""
 _PARAGRAPH_RE = re.compile(r"\n\n+")
 
 
@@ -79,12 +85,15 @@ def document_metrics(text: str) -> dict[str, float]:
     words = tokenize(text).folded
     if len(words) < 2:
         return metrics
+    import numpy as np
+
+    multiplier = np.uint64(_MULTIPLIER)
     ids = word_ids(text)[0].astype(np.uint64)
-    offsets = [0, *accumulate(map(len, words))]
-    hashes = ids * _MULTIPLIER
+    offsets = array("q", accumulate(map(len, words), initial=0))  # 8 bytes a word, not an int object
+    hashes = ids * multiplier
     candidates = np.arange(len(words))
     for n in range(2, min(len(words), 10) + 1):
-        hashes = hashes[:-1] * _MULTIPLIER + ids[n - 1 :]
+        hashes = hashes[:-1] * multiplier + ids[n - 1 :]
         if n <= 4:
             top, position = _most_frequent(hashes)
             chars = offsets[position + n] - offsets[position] + n - 1
@@ -114,6 +123,8 @@ def _runs(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Built from plain array methods: on release-sized arrays numpy's per-call overhead (`np.unique`,
     `np.diff`) costs more than the work."""
+    import numpy as np
+
     breaks = (ordered[1:] != ordered[:-1]).nonzero()[0]
     bounds = np.empty(len(breaks) + 2, dtype=np.intp)
     bounds[0] = 0
@@ -124,6 +135,8 @@ def _runs(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _most_frequent(values: np.ndarray) -> tuple[int, int]:
     """The highest count of a value in the non-empty `values` and the first index of a value with that count."""
+    import numpy as np
+
     ordered = np.sort(values)
     starts, counts = _runs(ordered)
     top = int(counts.max())
@@ -140,6 +153,8 @@ def _most_frequent(values: np.ndarray) -> tuple[int, int]:
 def _repeated(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """None when `values` are all distinct; otherwise two masks over them: the values that repeat an
     earlier one, and the values that occur more than once."""
+    import numpy as np
+
     order = values.argsort()
     starts, counts = _runs(values[order])
     if len(starts) == len(values):
@@ -151,7 +166,7 @@ def _repeated(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return later, more_than_once
 
 
-def _duplicate_gram_chars(positions: np.ndarray, offsets: list[int], n: int) -> int:
+def _duplicate_gram_chars(positions: np.ndarray, offsets: Sequence[int], n: int) -> int:
     """Characters (without spaces) of the n-grams at `positions` (ascending: those that repeat an earlier
     one), walking left to right and skipping `n` words after each; `offsets[i]` is the length of the
     first `i` words.
@@ -161,6 +176,8 @@ def _duplicate_gram_chars(positions: np.ndarray, offsets: list[int], n: int) -> 
     """
     if not len(positions):
         return 0
+    import numpy as np
+
     breaks = ((positions[1:] - positions[:-1]) != 1).nonzero()[0]
     firsts = positions[np.concatenate(([0], breaks + 1))].tolist()
     stops = (positions[np.concatenate((breaks, [len(positions) - 1]))] + 1).tolist()

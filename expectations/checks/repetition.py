@@ -58,8 +58,6 @@ import re
 from bisect import bisect_left, bisect_right
 from itertools import pairwise
 
-import numpy as np
-
 from pressroom.expectations.checks.base import Check
 from pressroom.expectations.findings import Finding, Severity, capped, milder
 from pressroom.expectations.text import (
@@ -203,16 +201,11 @@ class DuplicatedPhrase(Check):
 
     def _immediate(self, tokens: Tokens, speech: set[int]) -> list[Finding]:
         text = tokens.text
-        ids = word_ids(text)[0]
         joined = _joined(tokens)
-        spaced = np.fromiter(joined, dtype=bool, count=len(tokens))
-        length = len(ids)
         shortest: dict[int, int] = {}
-        for size in range(min(self.max_phrase_words, length // 2), 0, -1):
-            same = ids[:-size] == ids[size:]
-            width = length - 2 * size + 1
-            starts = same[:width] & same[size - 1 :] & spaced[size : size + width]
-            shortest.update(dict.fromkeys(np.flatnonzero(starts).tolist(), size))
+        sizes = range(min(self.max_phrase_words, len(tokens) // 2), 0, -1)
+        for size, firsts in zip(sizes, _doubled_at(tokens, joined, sizes, after_space=True), strict=True):
+            shortest.update(dict.fromkeys(firsts, size))
         findings: list[Finding] = []
         resume = 0
         for first in sorted(shortest):
@@ -243,18 +236,11 @@ class DuplicatedPhrase(Check):
         ("exchanged views on the region, exchanged views on the region,"); shorter ones are emphasis
         ("Never again, never again")."""
         text = tokens.text
-        ids = word_ids(text)[0]
-        spaced = np.fromiter(tokens.spaced, dtype=bool, count=len(tokens))
-        length = len(ids)
         findings: list[Finding] = []
         resume = 0
-        for size in range(self.max_phrase_words, self.min_comma_repeat_words - 1, -1):
-            if 2 * size > length:
-                continue
-            same = ids[:-size] == ids[size:]
-            width = length - 2 * size + 1
-            candidates = same[:width] & same[size - 1 :] & ~spaced[size : size + width]
-            for first in np.flatnonzero(candidates).tolist():
+        sizes = range(min(self.max_phrase_words, len(tokens) // 2), self.min_comma_repeat_words - 1, -1)
+        for size, firsts in zip(sizes, _doubled_at(tokens, tokens.spaced, sizes, after_space=False), strict=True):
+            for first in firsts:
                 second = first + size
                 if first < resume or not _is_comma(tokens.gap(second)):
                     continue
@@ -432,6 +418,44 @@ def _copies_match(tokens: Tokens, joined: tuple[bool, ...], first: int, second: 
         return False
     inside = [*range(first + 1, first + size), *range(second + 1, second + size)]
     return all(joined[index] for index in inside)
+
+
+_VECTOR_TOKENS = 64
+"""Texts of at least this many tokens are compared with numpy; shorter ones (a title, a one-line file)
+word by word, so that checking them never imports numpy."""
+
+
+def _doubled_at(tokens: Tokens, joined: tuple[bool, ...], sizes: range, *, after_space: bool) -> list[list[int]]:
+    """For each of `sizes`, the ascending indices `first` at which the `size` words from `first` may
+    repeat straight after: the first and the last word of both copies agree, and `joined[first + size]`
+    is `after_space`. Sizes with no room for two copies get no index."""
+    length = len(tokens)
+    found: list[list[int]] = []
+    if length < _VECTOR_TOKENS:
+        folded = tokens.folded
+        for size in sizes:
+            found.append([
+                first
+                for first in range(length - 2 * size + 1)
+                if folded[first] == folded[first + size]
+                and folded[first + size - 1] == folded[first + 2 * size - 1]
+                and joined[first + size] == after_space
+            ])
+        return found
+    import numpy as np
+
+    ids = word_ids(tokens.text)[0]
+    spaced = np.fromiter(joined, dtype=bool, count=length)
+    if not after_space:
+        spaced = ~spaced
+    for size in sizes:
+        width = length - 2 * size + 1
+        if width <= 0:
+            found.append([])
+            continue
+        same = ids[:-size] == ids[size:]
+        found.append(np.flatnonzero(same[:width] & same[size - 1 :] & spaced[size : size + width]).tolist())
+    return found
 
 
 def _joined(tokens: Tokens) -> tuple[bool, ...]:

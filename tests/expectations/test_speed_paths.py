@@ -1,0 +1,129 @@
+"""The speed paths of the engine (issue 14) give the same findings as the plain ones.
+
+* `duplicated-phrase` compares short texts word by word and long ones with numpy: both must find the
+  same candidate positions on any text.
+* `check_releases` spreads a batch over worker processes: its result must be `check_release` on each
+  release, in order, whatever the number of jobs.
+* A text longer than `text._CHUNK` is tokenised a chunk at a time into arrays: the tokens must be
+  those of the whole text at once.
+* A short text is checked without importing numpy or ftfy (start-up of `pressroom check`), and a text
+  that needs them still gets them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from array import array
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pressroom.expectations import check_release
+from pressroom.expectations import text as text_module
+from pressroom.expectations.checks import repetition
+from pressroom.expectations.checks.repetition import _doubled_at, _joined
+from pressroom.expectations.engine import ReleaseText, check_releases, default_checks
+from pressroom.expectations.text import tokenize
+
+WORDS = ["the", "The", "of", "peace", "Peace", "and", "to", "a", "security"]
+GAPS = [" ", " ", " ", ", ", "\n", "\n\n", ". ", " \n"]
+
+
+@st.composite
+def texts(draw: st.DrawFn) -> str:
+    words = draw(st.lists(st.sampled_from(WORDS), min_size=0, max_size=80))
+    gaps = draw(st.lists(st.sampled_from(GAPS), min_size=len(words), max_size=len(words)))
+    return "".join(gap + word for gap, word in zip(gaps, words, strict=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts(), st.integers(min_value=1, max_value=8), st.booleans())
+def test_word_by_word_and_vector_paths_find_the_same_positions(text: str, largest: int, after_space: bool) -> None:
+    tokens = tokenize(text)
+    joined = _joined(tokens)
+    sizes = range(largest, 0, -1)
+    original = repetition._VECTOR_TOKENS
+    try:
+        repetition._VECTOR_TOKENS = 0
+        vector = _doubled_at(tokens, joined, sizes, after_space=after_space)
+        repetition._VECTOR_TOKENS = 10**9
+        plain = _doubled_at(tokens, joined, sizes, after_space=after_space)
+    finally:
+        repetition._VECTOR_TOKENS = original
+    assert plain == vector
+
+
+def test_check_releases_equals_check_release_on_each_in_order(
+    state_dept_releases: list[dict[str, str]], seed_text: str
+) -> None:
+    chosen = state_dept_releases[:40]
+    batch = [ReleaseText(r["title"], r["text"]) for r in chosen]
+    batch.insert(7, ReleaseText("SEED", seed_text, "en", default_checks("en")))
+    batch.append(ReleaseText("Titre", "Le ministre a souligné l'importance de la coopération régionale. " * 5, "fr"))
+    expected = [check_release(r.title, r.body, language=r.language, body_checks=r.body_checks) for r in batch]
+    assert check_releases(batch, jobs=2) == expected
+    assert check_releases(batch, jobs=1) == expected
+    assert check_releases(batch[:3], jobs=4) == expected[:3]
+    assert check_releases([], jobs=2) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "loaded"),
+    [
+        ("The Minister met the Ambassador of Chile on Monday.", []),
+        ("The talks in Ná»™i went well. " * 3, ["ftfy"]),
+        ("The Minister met the Ambassador of Chile on Monday and they talked. " * 30, ["numpy"]),
+    ],
+)
+def test_heavy_libraries_load_only_for_texts_that_need_them(text: str, loaded: list[str]) -> None:
+    script = (
+        "import sys\n"
+        "from pressroom.expectations import check_text\n"
+        f"check_text({text!r})\n"
+        "print(' '.join(m for m in ('numpy', 'ftfy') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == loaded
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab_ .,\n\r\t\u00a0’'-ßİ", max_size=300), st.integers(min_value=0, max_value=40))
+def test_a_long_text_is_tokenised_in_chunks_exactly_as_at_once(text: str, chunk: int) -> None:
+    original = text_module._CHUNK
+    try:
+        text_module._CHUNK = 10**9
+        whole = text_module.tokenize.__wrapped__(text)
+        text_module._CHUNK = chunk
+        chunked = text_module.tokenize.__wrapped__(text)
+    finally:
+        text_module._CHUNK = original
+    assert len(text) <= chunk or isinstance(chunked.starts, array)
+    assert (list(chunked.starts), list(chunked.ends)) == (list(whole.starts), list(whole.ends))
+    assert (chunked.folded, chunked.spaced) == (whole.folded, whole.spaced)
+
+
+def test_check_releases_ends_its_workers_under_a_handler_that_only_notes_sigterm() -> None:
+    """`pressroom recheck` handles SIGTERM by noting a stop request; workers forked with that handler
+    ignored the SIGTERM that ends a pool, and the command hung. Run in a child with a time limit, so a
+    hang fails the test instead of the suite."""
+    script = (
+        "import signal\n"
+        "import threading\n"
+        "from pressroom.expectations.engine import ReleaseText, check_releases\n"
+        "noted = []\n"
+        "signal.signal(signal.SIGTERM, lambda signum, frame: noted.append(signum))\n"
+        "signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))\n"
+        "body = 'The Minister met the Ambassador of Chile on Monday to discuss trade and investment. ' * 4\n"
+        "out = {}\n"
+        "for _ in range(5):\n"  # as in `recheck`: the flow runs on a thread while the main one handles signals
+        "    work = threading.Thread(target=lambda: out.update(found=check_releases([ReleaseText('Talks', body)] * 40,"
+        " jobs=2)))\n"
+        "    work.start()\n"
+        "    work.join()\n"
+        "print(len(out['found']), noted)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["40", "[]"]
