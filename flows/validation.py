@@ -21,7 +21,7 @@ import pandas as pd
 from pressroom.connectors.config import SourceConfig
 from pressroom.expectations.gx import GxOutcome, SourceRules, validate_releases
 from pressroom.warehouse import Warehouse, validation
-from pressroom.warehouse.health import STATUSES, HealthRules, SourceHealth
+from pressroom.warehouse.health import HealthRules, SourceHealth
 
 if TYPE_CHECKING:
     from pressroom.expectations.gx.health import HealthGxOutcome
@@ -71,10 +71,7 @@ def validate_health_run(
     from pressroom.expectations.gx.health import HealthBounds, validate_health
 
     rules = rules or HealthRules()
-    bounds = HealthBounds(statuses=STATUSES, min_pages_fetched=rules.min_pages_fetched,
-                          degraded_extraction_share=rules.degraded_extraction_share,
-                          min_releases_for_held=rules.min_releases_for_held,
-                          degraded_held_share=rules.degraded_held_share)
+    bounds = HealthBounds.from_rules(rules)  # one definition of the thresholds (expectations/health_rules.py)
     outcome = validate_health([h.figures() for h in health], bounds=bounds, run_id=run_id, results_dir=results_dir,
                               docs_dir=docs_dir, now=now)
     with warehouse.transaction() as con:
