@@ -23,6 +23,7 @@ import hmac
 import ipaddress
 import secrets
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from importlib import resources
@@ -46,6 +47,9 @@ from pressroom.flows.settings import Settings
 from pressroom.warehouse import review as store
 from pressroom.warehouse.releases import WaiverError, waive
 from pressroom.warehouse.review import ReviewConflict, ReviewError
+
+#: What a save makes from the version a reviewer saw: title, body and the suggestions applied (none: an edit).
+Edited = tuple[str, str, Sequence[Finding]]
 
 TOKEN_ENV = "PRESSROOM_REVIEW_TOKEN"
 COOKIE = "pressroom_review"
@@ -282,7 +286,9 @@ def create_app(settings: Settings, *, token: str | None = None, csrf: str | None
             return back(release_id, f"not saved: {error}")
         return back(release_id, f"saved version {saved.version}; it is checked when you publish")
 
-    async def repair(request: Request) -> Response:
+    async def _save(request: Request, build: Callable[[review.Look, dict[str, Any]], Edited]) -> Response:
+        """Save the version ``build`` makes from the current one and the form: by whom and why are required,
+        and the version the reviewer saw (the form's ``parent``) must still be current (else 409)."""
         release_id = request.path_params["release_id"]
         form = await _form(request)
         by, reason = form.get("by", "").strip(), form.get("reason", "").strip()
@@ -294,17 +300,25 @@ def create_app(settings: Settings, *, token: str | None = None, csrf: str | None
             if seen.current.content_hash != form.get("parent"):
                 raise ReviewConflict(release_id, form.get("parent", ""), seen.current.content_hash,
                                      seen.current.version)
-            chosen = review.select(seen.findings, keys=form["keys"])
-            planned = review.plan(seen.current.release, chosen)
-            if not planned.applied:
-                raise ReviewError("no suggestion was accepted")
-            return review.save(warehouse, seen.current, title=planned.title, body=planned.body,
-                               applied=planned.applied, by=by, reason=reason)
+            title, body, applied = build(seen, form)
+            return review.save(warehouse, seen.current, title=title, body=body, applied=applied, by=by,
+                               reason=reason)
 
         response = await run_in_threadpool(_saved_or_conflict, request, release_id, action)
-        if by:
-            response.set_cookie(REVIEWER_COOKIE, by, httponly=True, samesite="strict")
+        response.set_cookie(REVIEWER_COOKIE, by, httponly=True, samesite="strict")
         return response
+
+    def _accepted(seen: review.Look, form: dict[str, Any]) -> Edited:
+        planned = review.plan(seen.current.release, review.select(seen.findings, keys=form["keys"]))
+        if not planned.applied:
+            raise ReviewError("no suggestion was accepted")
+        return planned.title, planned.body, planned.applied
+
+    def _edited(seen: review.Look, form: dict[str, Any]) -> Edited:
+        return form.get("title", ""), _newlines(form.get("body", "")), ()
+
+    async def repair(request: Request) -> Response:
+        return await _save(request, _accepted)
 
     async def preview(request: Request) -> Response:
         release_id = request.path_params["release_id"]
@@ -317,23 +331,7 @@ def create_app(settings: Settings, *, token: str | None = None, csrf: str | None
                     stale=seen.current.content_hash != form.get("parent"))
 
     async def save_edit(request: Request) -> Response:
-        release_id = request.path_params["release_id"]
-        form = await _form(request)
-        by, reason = form.get("by", "").strip(), form.get("reason", "").strip()
-        if not by or not reason:
-            return back(release_id, "not saved: your name and a reason are required", by)
-
-        def action() -> store.Saved:
-            seen = review.look(warehouse, release_id)
-            if seen.current.content_hash != form.get("parent"):
-                raise ReviewConflict(release_id, form.get("parent", ""), seen.current.content_hash,
-                                     seen.current.version)
-            return review.save(warehouse, seen.current, title=form.get("title", ""),
-                               body=_newlines(form.get("body", "")), applied=(), by=by, reason=reason)
-
-        response = await run_in_threadpool(_saved_or_conflict, request, release_id, action)
-        response.set_cookie(REVIEWER_COOKIE, by, httponly=True, samesite="strict")
-        return response
+        return await _save(request, _edited)
 
     async def waive_check(request: Request) -> Response:
         release_id = request.path_params["release_id"]

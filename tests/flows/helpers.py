@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import datetime
+from email.utils import format_datetime
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from typer.testing import CliRunner
@@ -34,3 +40,52 @@ def fast_sources(path: Path) -> Path:
     """Make a rendered demo sources file retry quickly (tests of failing sites)."""
     path.write_text(path.read_text(encoding="utf-8") + FAST_HTTP, encoding="utf-8")
     return path
+
+
+class LoopbackFeed:
+    """A ministry's RSS feed on loopback, its items carrying their full text; a subclass says what the feed
+    holds now (``entries``), so a test can edit the site between two commands."""
+
+    def __init__(self) -> None:
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = site.feed().encode("utf-8")
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def entries(self) -> list[tuple[str, str, str, datetime]]:
+        """``(slug, title, body, published)`` of each item; paragraphs of ``body`` are split on blank lines."""
+        raise NotImplementedError
+
+    def feed(self) -> str:
+        items = []
+        for slug, title, body, published in self.entries():
+            html = "".join(f"<p>{escape(p)}</p>" for p in body.split("\n\n"))
+            items.append(
+                f"<item><title>{escape(title)}</title><link>{self.url}/press/{slug}</link>"
+                f"<pubDate>{format_datetime(published)}</pubDate>"
+                f"<content:encoded><![CDATA[{html}]]></content:encoded></item>"
+            )
+        return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+                'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>MFA</title>'
+                f"<link>{self.url}</link>{''.join(items)}</channel></rss>")
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

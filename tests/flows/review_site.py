@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+
+from pressroom.flows.settings import Settings
+from tests.flows.helpers import LoopbackFeed, cli
 
 SEED = Path("/work/shared/examples/seed-press-release.txt")
 CLEAN = ("The Ministry of Foreign Affairs welcomed the agreement signed today between the two governments. "
@@ -39,43 +40,14 @@ def default_items() -> list[Item]:
             Item("hostile", escape(HOSTILE_TITLE), DOUBLED, 3)]  # the feed's title is HTML: its text is the tag
 
 
-class ReviewSite:
+class ReviewSite(LoopbackFeed):
     def __init__(self, items: list[Item] | None = None) -> None:
         self.items = items if items is not None else default_items()
         self.now = datetime.now(UTC).replace(microsecond=0)
-        site = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                body = site.feed().encode("utf-8")
-                self.send_response(200)
-                self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def feed(self) -> str:
-        entries = []
-        for item in self.items:
-            html = "".join(f"<p>{escape(p)}</p>" for p in item.body.split("\n\n"))
-            entries.append(
-                f"<item><title>{escape(item.title)}</title><link>{self.url}/press/{item.slug}</link>"
-                f"<pubDate>{format_datetime(self.now - timedelta(days=item.day))}</pubDate>"
-                f"<content:encoded><![CDATA[{html}]]></content:encoded></item>"
-            )
-        return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
-                'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>MFA</title>'
-                f"<link>{self.url}</link>{''.join(entries)}</channel></rss>")
+    def entries(self) -> list[tuple[str, str, str, datetime]]:
+        return [(item.slug, item.title, item.body, self.now - timedelta(days=item.day)) for item in self.items]
 
     def write_sources(self, path: Path) -> Path:
         path.write_text(
@@ -86,6 +58,15 @@ class ReviewSite:
         )
         return path
 
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+
+@contextmanager
+def reviewed_run(tmp_path: Path) -> Iterator[Settings]:
+    """A nightly run of the review site into ``tmp_path/data``; the settings that name it."""
+    site = ReviewSite()
+    try:
+        sources = site.write_sources(tmp_path / "s.toml")
+        code, output = cli("--data-dir", str(tmp_path / "data"), "--sources", str(sources), "run")
+        assert code == 0, output
+        yield Settings.resolve(data_dir=tmp_path / "data", warehouse=None, sources=sources, lock_timeout=None)
+    finally:
+        site.close()

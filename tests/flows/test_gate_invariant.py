@@ -19,11 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
-from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -39,7 +35,7 @@ from pressroom.expectations.findings import Finding
 from pressroom.flows import maintenance, pipeline
 from pressroom.warehouse import db as warehouse_db
 from pressroom.warehouse.gate import violations
-from tests.flows.helpers import cli
+from tests.flows.helpers import LoopbackFeed, cli
 
 pytestmark = [pytest.mark.slow]
 
@@ -89,52 +85,18 @@ class Item:
     day: int  # days before now
 
 
-class FeedSite:
-    """An RSS feed on loopback whose items carry their full text; the test edits it between commands."""
+class FeedSite(LoopbackFeed):
+    """The feed the test edits between commands."""
 
     def __init__(self) -> None:
         self.items: list[Item] = []
         self.now = datetime.now(UTC).replace(microsecond=0)
-        site = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                body = site.feed().encode("utf-8")
-                self.send_response(200)
-                self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def feed(self) -> str:
-        entries = []
-        for item in self.items:
-            # A date given at +05:00, the source's own zone: the warehouse keeps it in UTC.
-            stamp = (self.now - timedelta(days=item.day)).astimezone(KARACHI)
-            html = "".join(f"<p>{escape(p)}</p>" for p in TEXTS[item.text].split("\n\n"))
-            entries.append(
-                f"<item><title>{escape(item.title)}</title><link>{self.url}/press/{item.slug}</link>"
-                f"<pubDate>{format_datetime(stamp)}</pubDate>"
-                f"<content:encoded><![CDATA[{html}]]></content:encoded></item>"
-            )
-        return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
-                'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>MFA</title>'
-                f"<link>{self.url}</link>{''.join(entries)}</channel></rss>")
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def entries(self) -> list[tuple[str, str, str, datetime]]:
+        # A date given at +05:00, the source's own zone: the warehouse keeps it in UTC.
+        return [(item.slug, item.title, TEXTS[item.text], (self.now - timedelta(days=item.day)).astimezone(KARACHI))
+                for item in self.items]
 
 
 def write_sources(path: Path, site: FeedSite) -> None:

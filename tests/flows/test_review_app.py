@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from pressroom.flows.review_app import UnsafeBinding, check_binding, create_app, resolve_token
 from pressroom.flows.settings import Settings
 from tests.flows.helpers import cli, rows
-from tests.flows.review_site import ReviewSite
+from tests.flows.review_site import reviewed_run
 
 pytestmark = [pytest.mark.slow]
 CSRF = "csrf-for-tests"
@@ -20,14 +20,8 @@ CSRF = "csrf-for-tests"
 
 @pytest.fixture()
 def settings(tmp_path: Path, prefect_server: None) -> Iterator[Settings]:
-    site = ReviewSite()
-    try:
-        sources = site.write_sources(tmp_path / "s.toml")
-        code, output = cli("--data-dir", str(tmp_path / "data"), "--sources", str(sources), "run")
-        assert code == 0, output
-        yield Settings.resolve(data_dir=tmp_path / "data", warehouse=None, sources=sources, lock_timeout=None)
-    finally:
-        site.close()
+    with reviewed_run(tmp_path) as made:
+        yield made
 
 
 def release_id(settings: Settings, slug: str) -> str:

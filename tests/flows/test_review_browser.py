@@ -23,8 +23,8 @@ import pytest
 
 from pressroom.flows.review_app import create_app
 from pressroom.flows.settings import Settings
-from tests.flows.helpers import cli, rows
-from tests.flows.review_site import HOSTILE_TITLE, ReviewSite, seed_text
+from tests.flows.helpers import rows
+from tests.flows.review_site import HOSTILE_TITLE, reviewed_run, seed_text
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -66,14 +66,8 @@ def served(settings: Settings, *, token: str | None = None) -> Iterator[str]:
 
 @pytest.fixture()
 def settings(tmp_path: Path, prefect_server: None) -> Iterator[Settings]:
-    site = ReviewSite()
-    try:
-        sources = site.write_sources(tmp_path / "s.toml")
-        code, output = cli("--data-dir", str(tmp_path / "data"), "--sources", str(sources), "run")
-        assert code == 0, output
-        yield Settings.resolve(data_dir=tmp_path / "data", warehouse=None, sources=sources, lock_timeout=None)
-    finally:
-        site.close()
+    with reviewed_run(tmp_path) as made:
+        yield made
 
 
 @pytest.fixture()
