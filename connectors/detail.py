@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bs4 import BeautifulSoup, Tag
@@ -29,6 +29,7 @@ from pressroom.connectors.general import VERSION as GENERAL
 from pressroom.connectors.general import general_body, general_date
 from pressroom.connectors.model import ParseFailure, RawPage, Release
 from pressroom.connectors.normalise import (
+    absolute_url,
     clean_inline,
     clean_url,
     extract_text,
@@ -164,8 +165,8 @@ def canonical_link(soup: BeautifulSoup, raw: RawPage) -> str | None:
         rels = rel if isinstance(rel, list) else str(rel).split()
         href = link.get("href")
         if "canonical" in [value.lower() for value in rels] and isinstance(href, str) and href.strip():
-            target = urljoin(raw.final_url or raw.url, href.strip())
-            if urlsplit(target).scheme in ("http", "https") and same_site(target, raw.url):
+            target = absolute_url(raw.final_url or raw.url, href)
+            if target is not None and urlsplit(target).scheme in ("http", "https") and same_site(target, raw.url):
                 return clean_url(target)
             return None
     return None
@@ -178,8 +179,8 @@ def pdf_links(root: Tag, *, base: str) -> tuple[str, ...]:
         href = anchor.get("href")
         if not isinstance(href, str):
             continue
-        url = urljoin(base, href.strip())
-        if urlsplit(url).scheme in ("http", "https") and urlsplit(url).path.lower().endswith(".pdf"):
+        url = absolute_url(base, href)
+        if url is not None and urlsplit(url).scheme in ("http", "https") and urlsplit(url).path.lower().endswith(".pdf"):
             found.setdefault(clean_url(url), None)
     return tuple(found)
 

@@ -109,6 +109,8 @@ class Skip(Reason):
     ATTACHMENT = "attachment"
     #: A scanned PDF without a text layer.
     PDF_NO_TEXT = "pdf-no-text"
+    #: A listed link or a redirect that is not a valid URL (a broken IPv6 host, a port out of range).
+    BAD_URL = "bad-url"
 
 
 #: The three kinds, in the order a reader meets them.

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -25,7 +25,7 @@ from pressroom.connectors.extract import fragment_paragraphs, fragment_text
 from pressroom.connectors.failures import Permanent, Skip
 from pressroom.connectors.http import FetchError, PoliteSession
 from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page, payload_page
-from pressroom.connectors.normalise import parse_iso, release_id
+from pressroom.connectors.normalise import absolute_url, parse_iso, release_id
 from pressroom.connectors.source import alternatives
 
 log = logging.getLogger("pressroom.connectors.feed")
@@ -176,7 +176,7 @@ def _link(entry: etree._Element, *, base: str, atom: bool) -> str | None:
         guid = entry.find("guid")
         if not href and guid is not None and guid.get("isPermaLink", "true") == "true":
             href = guid.text
-    return urljoin(base, href.strip()) if href and href.strip() else None
+    return absolute_url(base, href) if href and href.strip() else None
 
 
 def _rfc822(value: str | None, zone: tzinfo) -> datetime | None:

@@ -34,7 +34,7 @@ from pressroom.connectors.extract import fragment_paragraphs, fragment_text
 from pressroom.connectors.failures import Permanent
 from pressroom.connectors.http import FetchError, PoliteSession
 from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page
-from pressroom.connectors.normalise import clean_inline, keyed_release_id, parse_iso
+from pressroom.connectors.normalise import clean_inline, keyed_release_id, load_json, parse_iso
 from pressroom.connectors.paging import Offset, Page, Seen, walk
 
 JSON = "application/json"
@@ -86,7 +86,7 @@ class GovukConnector:
     def _read_page(self, url: str, number: int) -> Page[list[Mapping[str, Any]]]:
         response = self.session.get(url, policy=self.policy)
         try:
-            answer = json.loads(response.content)
+            answer = load_json(response.content)
         except ValueError:
             raise FetchError(url, Permanent.BAD_JSON, attempts=response.attempts, status=response.status) from None
         results = answer.get("results") if isinstance(answer, dict) else None
@@ -110,7 +110,7 @@ class GovukConnector:
         if raw.content_type != JSON:
             return attachment(raw) or fail(Permanent.NOT_JSON, f"content type {raw.content_type!r}")
         try:
-            item = json.loads(raw.content.decode(raw.encoding or "utf-8", errors="replace"))
+            item = load_json(raw.content.decode(raw.encoding or "utf-8", errors="replace"))
         except ValueError as error:
             return fail(Permanent.BAD_JSON, str(error))
         if not isinstance(item, dict):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 
@@ -21,7 +21,7 @@ from pressroom.connectors.detail import DetailRules, Origin, date_text, parse_de
 from pressroom.connectors.failures import Skip
 from pressroom.connectors.http import FetchError, PoliteSession
 from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page
-from pressroom.connectors.normalise import clean_inline, day_bounds, parse_date
+from pressroom.connectors.normalise import absolute_url, clean_inline, day_bounds, parse_date
 from pressroom.connectors.paging import NextLink, NumberedPages, Page, Pagination, Seen, walk
 from pressroom.connectors.source import alternatives
 
@@ -94,8 +94,8 @@ class HtmlConnector:
             href = anchor.get("href") if anchor is not None else None
             if not isinstance(href, str) or not href.strip():
                 continue
-            url = urljoin(base, href.strip())
-            if urlsplit(url).scheme not in ("http", "https"):
+            url = absolute_url(base, href)
+            if url is None or urlsplit(url).scheme not in ("http", "https"):
                 continue
             skip: Skip | None = None
             if urlsplit(url).netloc.lower() not in self.source.hosts:
@@ -121,8 +121,8 @@ class HtmlConnector:
         href = element.get("href") if element is not None else None
         if not isinstance(href, str) or not href.strip():
             return None
-        url = urljoin(base, href.strip())
-        return url if urlsplit(url).netloc.lower() in self.source.hosts else None
+        url = absolute_url(base, href)
+        return url if url is not None and urlsplit(url).netloc.lower() in self.source.hosts else None
 
     def fetch(self, listing: Listing) -> RawPage:
         response = self.session.get(listing.url, policy=self.policy)

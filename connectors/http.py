@@ -4,7 +4,8 @@ Contract of :meth:`PoliteSession.get` (see ARCHITECTURE.md, "Politeness and safe
 
 * only ``http``/``https`` URLs whose netloc is in ``SitePolicy.hosts``; redirects (at most
   :data:`MAX_REDIRECTS`) are followed by hand and only to those hosts;
-* robots.txt is fetched once per scheme+netloc and obeyed by RFC 9309 (:mod:`connectors.robots`); an
+* robots.txt is fetched once per scheme+netloc, read up to :data:`ROBOTS_MAX_BYTES` and obeyed by RFC 9309
+  (:mod:`connectors.robots`); one that answers unreadably (a broken ``Content-Encoding``) counts as absent; an
   unreachable one (5xx, no answer) fails every URL of the host with ``robots-unavailable``, which a
   later run retries; ``Crawl-delay`` widens the interval;
 * at most one request *start* per effective interval per netloc, across threads (the session's
@@ -30,13 +31,14 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Protocol
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import ReadTimeoutError
 
 from pressroom.connectors.charset import decide_encoding, media_type
 from pressroom.connectors.failures import Permanent, Reason, Retryable, Skip, http_reason, reason_of
+from pressroom.connectors.normalise import absolute_url
 from pressroom.connectors.robots import (
     RobotsCache,
     RobotsRules,
@@ -54,6 +56,9 @@ __all__ = [
 logger = logging.getLogger("pressroom.http")
 
 MAX_REDIRECTS = 5
+#: robots.txt is read up to this many bytes and the rest ignored: RFC 9309 §2.5 asks crawlers to parse
+#: at least the first 500 kibibytes, so a larger file is cut there, never refused.
+ROBOTS_MAX_BYTES = 500 * 1024
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 _CHUNK_BYTES = 64 * 1024
@@ -359,7 +364,10 @@ class PoliteSession:
                 ) from exc
             location = raw.headers.get("location")
             if raw.status in _REDIRECT_STATUSES and location:
-                target = urljoin(current, location.strip())
+                target = absolute_url(current, location)
+                if target is None:
+                    raise FetchError(url, Skip.BAD_URL, attempts=attempts, status=raw.status,
+                                     detail=f"redirect to {location.strip()[:200]!r}")
                 if not _allowed(target, hosts):
                     raise FetchError(
                         url, Skip.OFF_HOST_REDIRECT, attempts=attempts, status=raw.status, detail=f"to {target}"
@@ -403,13 +411,18 @@ class PoliteSession:
         for _hop in range(MAX_REDIRECTS + 1):
             self._throttle.wait(_netloc(current), policy.min_interval)
             try:
-                raw = self._send(current, {})
+                raw = self._send(current, {}, truncate_at=ROBOTS_MAX_BYTES)
             except _AttemptFailed as exc:
+                if isinstance(exc.reason, Permanent):  # it answered, unreadably: as if it had no robots.txt
+                    return allow_all(source, f"unavailable: {exc.reason}", expected=False)
                 return disallow_all(source, exc.reason, reason=exc.reason)
             location = raw.headers.get("location")
             if raw.status not in _REDIRECT_STATUSES or not location:
                 return rules_from_response(source, raw.status, raw.content)
-            current = urljoin(current, location.strip())
+            target = absolute_url(current, location)
+            if target is None:
+                return allow_all(source, "unavailable: redirect to an invalid URL", expected=False)
+            current = target
             if not _allowed(current, hosts):
                 return allow_all(source, f"unavailable: redirect to {current}", expected=False)
         return allow_all(source, "unavailable: too many redirects", expected=False)
@@ -460,9 +473,11 @@ class PoliteSession:
             self._clock.sleep(delay)
         raise FetchError(url, reason, attempts=settings.max_attempts, status=status)
 
-    def _send(self, url: str, headers: dict[str, str]) -> _Raw:
-        """One GET without redirects; the body is streamed and capped at ``max_bytes``."""
+    def _send(self, url: str, headers: dict[str, str], *, truncate_at: int | None = None) -> _Raw:
+        """One GET without redirects; the body is streamed and capped at ``max_bytes`` (``too-large``),
+        or, with ``truncate_at``, cut after that many bytes (robots.txt) whatever its size."""
         settings = self._settings
+        limit = truncate_at or settings.max_bytes
         try:
             with self._session.get(
                 url,
@@ -473,14 +488,17 @@ class PoliteSession:
             ) as resp:
                 fetched_at = self._clock.now()
                 declared = resp.headers.get("content-length", "").strip()
-                if declared.isdigit() and int(declared) > settings.max_bytes:
+                if truncate_at is None and declared.isdigit() and int(declared) > limit:
                     raise _AttemptFailed(Permanent.TOO_LARGE, status=resp.status_code)
                 chunks: list[bytes] = []
                 size = 0
                 for chunk in resp.iter_content(chunk_size=_CHUNK_BYTES):
                     size += len(chunk)
-                    if size > settings.max_bytes:
-                        raise _AttemptFailed(Permanent.TOO_LARGE, status=resp.status_code)
+                    if size > limit:
+                        if truncate_at is None:
+                            raise _AttemptFailed(Permanent.TOO_LARGE, status=resp.status_code)
+                        chunks.append(chunk[: len(chunk) - (size - limit)])
+                        break
                     chunks.append(chunk)
                 headers_out = {name.lower(): value for name, value in resp.headers.items()}
                 return _Raw(resp.status_code, headers_out, b"".join(chunks), fetched_at)

@@ -4,6 +4,8 @@
   collapsed, Unicode NFC, page furniture (scripts, styles, forms, navigation) removed.
 - ``parse_date``: dates as ministries write them, made timezone-aware in the source's zone;
   ``parse_iso``: the ISO 8601 stamps of feeds and APIs, the same way.
+- ``load_json``: a JSON document from a site, every string valid Unicode (a lone surrogate escape
+  such as ``"\\ud800"`` is read as U+FFFD), ``ValueError`` for anything that is not JSON.
 - ``canonical_url`` / ``release_id``: identity that survives tracking parameters, trailing slashes,
   ``http``/``https`` and host changes (the id is keyed on the source and the path, not the host).
 """
@@ -12,14 +14,16 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time, tzinfo
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from bs4 import Comment, NavigableString, Tag
+from bs4 import Comment, NavigableString, PageElement, Tag
 from w3lib.url import url_query_cleaner
 
 #: Elements that are never release text.
@@ -102,24 +106,29 @@ def remove_furniture(root: Tag, drop: Iterable[str] = ()) -> None:
 
 
 def extract_text(root: Tag) -> str:
-    """Paragraphs of ``root`` (already cleaned of furniture), joined by one blank line."""
+    """Paragraphs of ``root`` (already cleaned of furniture), joined by one blank line.
+
+    The walk is iterative (a stack of child iterators), so markup nested thousands deep, which hostile
+    or broken pages carry, yields its text instead of exhausting Python's recursion limit."""
     paragraphs = Paragraphs(clean_inline)
-
-    def walk(node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, Comment):
-                continue
-            if isinstance(child, NavigableString):
-                paragraphs.add(str(child))
-            elif isinstance(child, Tag):
-                if child.name in BLOCK_TAGS:
-                    paragraphs.end()
-                    walk(child)
-                    paragraphs.end()
-                else:
-                    walk(child)
-
-    walk(root)
+    # Each frame: the children still to visit, and whether leaving the element ends a paragraph.
+    stack: list[tuple[Iterator[PageElement], bool]] = [(iter(root.children), False)]
+    while stack:
+        children, block = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if block:
+                paragraphs.end()
+        elif isinstance(child, Comment):
+            continue
+        elif isinstance(child, NavigableString):
+            paragraphs.add(str(child))
+        elif isinstance(child, Tag):
+            block = child.name in BLOCK_TAGS
+            if block:
+                paragraphs.end()
+            stack.append((iter(child.children), block))
     paragraphs.end()
     return "\n\n".join(paragraphs.found)
 
@@ -191,6 +200,24 @@ def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start, end
 
 
+def load_json(content: bytes | str) -> Any:
+    """``json.loads(content)`` with every string made valid Unicode, or ``ValueError``.
+
+    JSON may escape a lone surrogate (``"\\ud800"``), which Python reads into a string that cannot be
+    encoded as UTF-8, so it would break the warehouse or any later ``encode``; each one becomes U+FFFD
+    here. Nesting too deep for the decoder (``[[[[…]]]]``) is a ``ValueError`` like any other bad JSON."""
+    try:
+        value = json.loads(content)
+        text = json.dumps(value, ensure_ascii=False)
+    except RecursionError:
+        raise ValueError("JSON nested too deep") from None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.loads(text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace"))
+    return value
+
+
 def canonical_url(url: str) -> str:
     """The URL a release is known by: https, lower-case host, no default port, fragment, tracking
     parameters (``utm_*``, ``fbclid``, ``mission`` …) or trailing slash; query parameters sorted."""
@@ -225,12 +252,27 @@ def clean_url(url: str) -> str:
     return str(url_query_cleaner(url, tracking, remove=True, keep_fragments=False))
 
 
+def absolute_url(base: str, href: str) -> str | None:
+    """``href`` made absolute against ``base``, or ``None`` when it is not a valid URL (a broken IPv6
+    host such as ``http://[::1``, a port out of range): a hostile link costs itself, not the page."""
+    try:
+        url = urljoin(base, href.strip())
+        canonical_url(url)  # a port out of range or a bad host only shows when the URL is taken apart
+    except ValueError:
+        return None
+    return url
+
+
 def same_site(url: str, other: str) -> bool:
-    """Whether two URLs are on the same host (case-insensitive, default ports ignored)."""
-    first, second = urlsplit(url), urlsplit(other)
-    return (first.hostname or "").lower() == (second.hostname or "").lower() and (
-        (first.port in (None, 80, 443) and second.port in (None, 80, 443)) or first.port == second.port
-    )
+    """Whether two URLs are on the same host (case-insensitive, default ports ignored); ``False`` when
+    either is not a valid URL."""
+    try:
+        first, second = urlsplit(url), urlsplit(other)
+        return (first.hostname or "").lower() == (second.hostname or "").lower() and (
+            (first.port in (None, 80, 443) and second.port in (None, 80, 443)) or first.port == second.port
+        )
+    except ValueError:
+        return False
 
 
 def release_id(source_id: str, url: str) -> str:

@@ -20,6 +20,7 @@ Each outcome is cached for the session (one run), so a host is asked at most onc
 
 from __future__ import annotations
 
+import codecs
 import logging
 import threading
 from collections.abc import Callable
@@ -90,10 +91,19 @@ def disallow_all(source: str, note: str, *, reason: Reason = Retryable.ROBOTS_UN
                        failure_reason=reason)
 
 
+def robots_text(body: bytes) -> str:
+    """The body of a robots.txt as text: UTF-8 (RFC 9309 §2.3), read leniently — a byte-order mark
+    (UTF-8, or UTF-16 with its mark) is honoured and dropped, bytes that are not UTF-8 become U+FFFD, so
+    one bad line costs that line (protego skips it), never the file."""
+    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return body.decode("utf-16", errors="replace")
+    return body.decode("utf-8", errors="replace").removeprefix("\ufeff")
+
+
 def rules_from_response(source: str, status: int, body: bytes) -> RobotsRules:
-    """Interpret a final (non-redirect) robots.txt response; the body is read as UTF-8 (RFC 9309)."""
+    """Interpret a final (non-redirect) robots.txt response; the body is read by :func:`robots_text`."""
     if 200 <= status < 300:
-        parser = Protego.parse(body.decode("utf-8", errors="replace"))
+        parser = Protego.parse(robots_text(body))
         logger.debug("robots: parsed %s (%d bytes)", source, len(body))
         return RobotsRules(source=source, parser=parser)
     if 400 <= status < 500:

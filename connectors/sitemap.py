@@ -16,7 +16,7 @@ import logging
 import re
 from collections.abc import Iterator
 from datetime import datetime, tzinfo
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -25,7 +25,7 @@ from pressroom.connectors.failures import Permanent, Skip
 from pressroom.connectors.http import FetchError, PoliteSession
 from pressroom.connectors.kinds import SitemapSource
 from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release, Window, fetched_page
-from pressroom.connectors.normalise import clean_inline, parse_date
+from pressroom.connectors.normalise import absolute_url, clean_inline, parse_date
 from pressroom.connectors.source import alternatives
 
 log = logging.getLogger("pressroom.connectors.sitemap")
@@ -113,12 +113,16 @@ class SitemapConnector:
             if lastmod is not None and window.since is not None and lastmod < window.since:
                 log.debug("%s: %s unchanged since %s, not read", self.source.id, loc, lastmod)
                 continue
-            children.append(urljoin(base, loc))
+            child = absolute_url(base, loc)
+            if child is not None:
+                children.append(child)
         return children
 
     def _entries(self, root: etree._Element, *, base: str, window: Window) -> Iterator[Listing]:
         for entry, loc in _located(root, "url"):
-            url = urljoin(base, loc)
+            url = absolute_url(base, loc)
+            if url is None:
+                continue
             if self.include is not None and not self.include.search(url):
                 continue
             published = self._date(_child_text(entry, "news", "publication_date"), self.source.zone)

@@ -28,7 +28,7 @@ from pressroom.connectors.extract import fragment_paragraphs, fragment_text
 from pressroom.connectors.failures import Permanent
 from pressroom.connectors.http import FetchError, PoliteSession
 from pressroom.connectors.model import Listing, ParseFailure, RawPage, Release, Window, payload_page
-from pressroom.connectors.normalise import canonical_url, parse_iso, release_id
+from pressroom.connectors.normalise import canonical_url, load_json, parse_iso, release_id
 from pressroom.connectors.paging import Page, PageNumbers, Seen, walk
 
 log = logging.getLogger("pressroom.connectors.wordpress")
@@ -84,7 +84,7 @@ class WordpressConnector:
                 return Page(seen=Seen(url=url, number=number, items=0), content=[])
             raise
         try:
-            posts = json.loads(response.content)
+            posts = load_json(response.content)
         except ValueError:
             raise FetchError(url, Permanent.BAD_JSON, attempts=response.attempts, status=response.status) from None
         if not isinstance(posts, list):
@@ -115,10 +115,12 @@ class WordpressConnector:
         url = f"{self.endpoint}?{urlencode(params)}"
         response = self.session.get(url, policy=self.policy)
         try:
-            posts = json.loads(response.content)
+            posts = load_json(response.content)
         except ValueError:
             raise FetchError(listing.url, Permanent.BAD_JSON, attempts=response.attempts,
                              status=response.status) from None
+        if not isinstance(posts, list):
+            raise FetchError(listing.url, Permanent.BAD_JSON, status=response.status, detail="expected a list of posts")
         wanted = canonical_url(listing.url)
         matches = [p for p in posts if isinstance(p, dict) and canonical_url(str(p.get("link", ""))) == wanted]
         if not matches:
@@ -134,7 +136,7 @@ class WordpressConnector:
             return attachment(raw) or ParseFailure(self.source.id, raw.url, Permanent.NOT_JSON,
                                                    "expected a post as JSON")
         try:
-            post = json.loads(raw.content)
+            post = load_json(raw.content)
         except ValueError as error:
             return ParseFailure(self.source.id, raw.url, Permanent.BAD_JSON, str(error))
         if not isinstance(post, dict):

@@ -136,7 +136,7 @@ class Discovery:
             listing = self._next()
             if listing is None:
                 break
-            listing = replace(listing, url=clean_url(listing.url))
+            listing = _cleaned(listing)
             if listing.url not in self.seen:
                 self.seen.add(listing.url)
                 batch.append(listing)
@@ -169,6 +169,17 @@ class Discovery:
                     urls = [*urls, *(url for url in listed if url not in self.seen and url not in urls)]
             self._retries = (Listing(source_id=self.source.id, url=url) for url in urls)
         return next(self._retries, None)
+
+
+def _cleaned(listing: Listing) -> Listing:
+    """``listing`` under its clean URL; a link that is not a valid URL (``http://[::1``, a port out of
+    range: hostile or broken listings carry them) is kept as it is, as a ``bad-url`` skip."""
+    try:
+        url = clean_url(listing.url)
+        release_id(listing.source_id, url)  # the page's identity must be computable before it is loaded
+    except ValueError:
+        return replace(listing, skip=Skip.BAD_URL, payload=None)
+    return replace(listing, url=url)
 
 
 def discover(ctx: RunContext, cursor: Discovery, limit: int) -> list[Listing]:

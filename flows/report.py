@@ -38,7 +38,12 @@ _RANK = {"error": 0, "warning": 1, "info": 2}
 
 
 def _web_url(url: object) -> bool:
-    return isinstance(url, str) and bool(url) and urlsplit(url).scheme in ("http", "https")
+    """Whether ``url`` may be a link: http(s) and valid (a ``bad-url`` skip keeps the site's broken
+    ``http://[::1…`` as it was, which ``urlsplit`` refuses: shown as text, never a crash of the report)."""
+    try:
+        return isinstance(url, str) and bool(url) and urlsplit(url).scheme in ("http", "https")
+    except ValueError:
+        return False
 
 
 def _num(value: float | None, spec: str = "g") -> str:

@@ -34,7 +34,7 @@ CONTRACT = {
     "empty-body": Permanent, "no-id": Permanent, "withdrawn": Permanent, "protected": Permanent,
     "unreadable": Permanent,
     "robots-disallowed": Skip, "off-host": Skip, "off-host-redirect": Skip, "bad-scheme": Skip,
-    "attachment": Skip, "pdf-no-text": Skip,
+    "attachment": Skip, "pdf-no-text": Skip, "bad-url": Skip,
 }
 
 
