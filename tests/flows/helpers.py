@@ -48,12 +48,15 @@ class LoopbackFeed:
 
     def __init__(self) -> None:
         site = self
+        #: Pages served besides the feed, path → (body, content type): what an item without full text links to.
+        self.pages: dict[str, tuple[bytes, str]] = {}
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                body = site.feed().encode("utf-8")
+                body, content_type = site.pages.get(self.path) or (
+                    site.feed().encode("utf-8"), "application/rss+xml; charset=utf-8")
                 self.send_response(200)
-                self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -70,17 +73,19 @@ class LoopbackFeed:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def entries(self) -> list[tuple[str, str, str, datetime]]:
-        """``(slug, title, body, published)`` of each item; paragraphs of ``body`` are split on blank lines."""
+        """``(slug, title, body, published)`` of each item; paragraphs of ``body`` are split on blank lines.
+        An item whose slug is a path of :attr:`pages` carries no text: it links to that page."""
         raise NotImplementedError
 
     def feed(self) -> str:
         items = []
         for slug, title, body, published in self.entries():
             html = "".join(f"<p>{escape(p)}</p>" for p in body.split("\n\n"))
+            linked = f"/press/{slug}" in self.pages
+            content = "" if linked else f"<content:encoded><![CDATA[{html}]]></content:encoded>"
             items.append(
                 f"<item><title>{escape(title)}</title><link>{self.url}/press/{slug}</link>"
-                f"<pubDate>{format_datetime(published)}</pubDate>"
-                f"<content:encoded><![CDATA[{html}]]></content:encoded></item>"
+                f"<pubDate>{format_datetime(published)}</pubDate>{content}</item>"
             )
         return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
                 'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>MFA</title>'

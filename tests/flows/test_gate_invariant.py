@@ -2,8 +2,9 @@
 
 The rules are what a user does — `run`, `backfill`, `reparse`, `recheck`, `recheck --all`, `waive`,
 `unwaive`, `publish`, `repair --all`, a reviewer's edit saved as a new version (issue 13), upgrading to an
-engine with a new check — plus what the site does (a release edited,
-a new one) and a kill of the next command between two of its warehouse transactions. After every step the
+engine with a new check — plus what the site does (a release edited, a new one, an item linking to a page
+of hostile bytes, one of which breaks the parser: an ``unreadable`` failure) and a kill of the next command
+between two of its warehouse transactions. After every step the
 warehouse's own invariant query (:mod:`warehouse.gate`, also run by `pressroom doctor`) must find nothing,
 and after every command that finished, nothing may be left in the check queue.
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from pressroom import expectations
+from pressroom.connectors.feed import FeedConnector
+from pressroom.connectors.model import ParseFailure, RawPage, Release
 from pressroom.expectations import engine
 from pressroom.expectations.checks.base import Check
 from pressroom.expectations.findings import Finding
@@ -64,6 +67,19 @@ DEFECTIVE = [
 ]
 TEXTS = CLEAN + DEFECTIVE
 KARACHI = ZoneInfo("Asia/Karachi")
+#: Marks the bytes of a page that breaks the feed's parser. A parser bug that hostile bytes reach is what the
+#: ``unreadable`` path exists for; since every one found is fixed (the last: markup nested 3,000 deep gave
+#: RecursionError), the machine stands one in, raised by the real parser's entry point on these bytes.
+PARSER_BREAKER = b"\x00<div>\xff\xfe pressroom-parser-breaker"
+#: Pages an item without text links to: bytes that break the parser, random bytes declared as UTF-8,
+#: markup nested 3,000 deep (loaded: its text is a release) and a page whose body has no text.
+HOSTILE_PAGES: tuple[tuple[bytes, str], ...] = (
+    (b"<html><body><article>" + PARSER_BREAKER + b"</article></body></html>", "text/html; charset=utf-8"),
+    (bytes(range(256)) * 4, "text/html; charset=utf-8"),
+    (b"<html><body><article>" + b"<div>" * 3_000 + b"The Ministry welcomed the talks." + b"</div>" * 3_000
+     + b"</article></body></html>", "text/html; charset=utf-8"),
+    (b"<html><body><article><script>x</script></article></body></html>", "text/html"),
+)
 
 
 class NewCheck(Check):
@@ -160,6 +176,11 @@ class GateMachine(RuleBasedStateMachine):
         write_sources(self.sources, self.site)
         self.site.items = [Item("first", "Agreement welcomed", 0, 1), Item("second", "Call for a solution", 3, 1),
                            Item("third", "Delegation visit", 1, 1)]
+        self.site.pages.clear()
+        # Per example: each example's teardown undoes every patch of the machine.
+        self.patch.setattr(FeedConnector, "parse", breaking_parser(FEED_PARSE))
+        #: Pages that break the parser which a finished run or backfill has fetched.
+        self.broken_fetched: list[str] = []
         self.kill_after: int | None = None
         self.finished = False
         self.slugs = 3
@@ -184,6 +205,16 @@ class GateMachine(RuleBasedStateMachine):
     def site_adds_a_release(self, text: int) -> None:
         self.slugs += 1
         self.site.items.append(Item(f"item-{self.slugs}", f"Statement {self.slugs}", text, 0))
+        self.finished = False
+
+    @rule(page=st.integers(0, len(HOSTILE_PAGES) - 1))
+    def site_links_a_hostile_page(self, page: int) -> None:
+        """An item without text links to a page of hostile bytes: a typed failure (``unreadable`` when
+        it breaks the parser) that leaves no release behind, or a release when it still has text."""
+        self.slugs += 1
+        slug = f"hostile-{self.slugs}"
+        self.site.pages[f"/press/{slug}"] = HOSTILE_PAGES[page]
+        self.site.items.append(Item(slug, f"Statement {self.slugs}", 0, 0))
         self.finished = False
 
     # --- what a user does -------------------------------------------------------------------------------
@@ -230,6 +261,7 @@ class GateMachine(RuleBasedStateMachine):
         code, output = self.command("run")
         assert code in (0, 3, -9), output
         self.ran = self.ran or code in (0, 3)
+        self.fetched_every_page(code)
         if code in (0, 3):
             self.reviews_survive_the_same_ministry_text()
 
@@ -318,6 +350,11 @@ class GateMachine(RuleBasedStateMachine):
         code, output = self.command(*args, *(["--force"] if force else []))
         assert code in (0, 3, -9), output
         self.ran = self.ran or code in (0, 3)
+        self.fetched_every_page(code)
+
+    def fetched_every_page(self, code: int) -> None:
+        if code in (0, 3):
+            self.broken_fetched = [page for page, (body, _) in self.site.pages.items() if PARSER_BREAKER in body]
 
     @precondition(lambda self: self.ran)
     @rule()
@@ -380,6 +417,35 @@ class GateMachine(RuleBasedStateMachine):
             engine_version = engine.ENGINE_VERSION if self.finished else None
             found = violations(con, engine_version=engine_version)
         assert not found, "\n".join(map(str, found))
+
+    @invariant()
+    def a_page_that_breaks_the_parser_is_one_unreadable_failure_and_nothing_else(self) -> None:
+        """After a run or backfill that finished, each page that breaks the parser is one open ``unreadable``
+        failure with its detail, and no release: the page costs itself, nothing of it is loaded."""
+        path = self.data / "pressroom.duckdb"
+        if not self.broken_fetched or not path.exists():
+            return
+        with duckdb.connect(str(path), read_only=True) as con:
+            for page in self.broken_fetched:
+                url = f"{self.site.url}{page}"
+                failures = con.execute("SELECT reason, detail FROM fetch_failures"
+                                       " WHERE url = ? AND resolved_at IS NULL", [url]).fetchall()
+                assert len(failures) == 1 and failures[0][0] == "unreadable" and failures[0][1], (url, failures)
+                assert con.execute("SELECT count(*) FROM releases WHERE url = ?", [url]).fetchone() == (0,)
+
+
+def breaking_parser(parse: Callable[[FeedConnector, RawPage], Release | ParseFailure]
+                    ) -> Callable[[FeedConnector, RawPage], Release | ParseFailure]:
+    """The feed's real ``parse``, raising (as a parser bug would) on :data:`PARSER_BREAKER`."""
+    def parse_or_break(self: FeedConnector, raw: RawPage) -> Release | ParseFailure:
+        if PARSER_BREAKER in raw.content:
+            raise RecursionError("maximum recursion depth exceeded (a parser broken by hostile bytes)")
+        return parse(self, raw)
+
+    return parse_or_break
+
+
+FEED_PARSE = FeedConnector.parse
 
 
 @pytest.fixture()
