@@ -180,7 +180,10 @@ def pdf_links(root: Tag, *, base: str) -> tuple[str, ...]:
         if not isinstance(href, str):
             continue
         url = absolute_url(base, href)
-        if url is not None and urlsplit(url).scheme in ("http", "https") and urlsplit(url).path.lower().endswith(".pdf"):
+        if url is None:
+            continue
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.path.lower().endswith(".pdf"):
             found.setdefault(clean_url(url), None)
     return tuple(found)
 

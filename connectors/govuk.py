@@ -22,7 +22,6 @@ Parse (pure, on that JSON):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
