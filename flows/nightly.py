@@ -4,12 +4,17 @@ Tasks work on batches, never one per release: per source (or backfill chunk) a `
 it one ``batch`` task run per batch (discover → fetch → parse → load → check, so fetched bodies never
 become task results), then ``check-queue`` (what an earlier, killed run loaded but did not check),
 ``validate``, ``publish``, ``health``, ``report``, ``alerts`` and ``artifacts`` once per run. Sources
-run concurrently on a thread pool; the warehouse serialises their writes. Heavy arguments are passed with
-``quote`` so Prefect does not walk them.
+run concurrently, one thread per source: a thread mostly waits for its host's interval, and the shared
+:class:`~connectors.http.PoliteSession` lets up to ``[http] max_hosts_in_parallel`` requests be in
+flight at once, each host at its own interval. The warehouse serialises their writes. Under a worker
+(a deployment's run) each job also holds its hosts' Prefect global concurrency limits
+(:mod:`flows.hosts`), so the intervals hold across workers. Heavy arguments are passed with ``quote``
+so Prefect does not walk them.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -31,6 +36,7 @@ from pressroom.connectors.model import Window
 from pressroom.flows import interrupts, pipeline
 from pressroom.flows.alerts import AlertSettings, Assessment, alert_settings, assess_run, deliver, report_link
 from pressroom.flows.chunks import RANGED_KINDS, Chunk, merge, month_chunks
+from pressroom.flows.hosts import host_slots, shared_hosts
 from pressroom.flows.pipeline import RunContext, SourceOutcome, Stages
 from pressroom.flows.report import write_report
 from pressroom.flows.settings import Settings
@@ -63,8 +69,23 @@ def _stages() -> Stages:
     return Stages(batch=batch)
 
 
-#: Sources run concurrently, four at a time; their writes are serialised by the warehouse.
+#: The flows' own runner; the source jobs of a run get a runner of their own, one thread per source
+#: (:func:`source_runner`).
 SOURCE_RUNNER: Any = ThreadPoolTaskRunner(max_workers=4)
+
+
+def source_runner(sources: int) -> ThreadPoolTaskRunner[Any]:
+    """A thread per source: fetching threads mostly sleep on their host's interval, and how many
+    requests are in flight at once is the session's ``max_hosts_in_parallel``, not a thread count."""
+    return ThreadPoolTaskRunner(max_workers=max(1, sources))
+
+
+def round_robin(jobs: dict[str, list[Job]]) -> list[Job]:
+    """Every source's first job, then every source's second …: the first wave covers all sources."""
+    ordered: list[Job] = []
+    for wave in itertools.zip_longest(*jobs.values()):
+        ordered.extend(job for job in wave if job is not None)
+    return ordered
 
 WindowFor = Callable[[RunContext, SourceConfig], Window]
 
@@ -84,13 +105,14 @@ class Job:
 
 @task(name="source", cache_policy=NO_CACHE, persist_result=False, task_run_name="source-{label}")
 def source_task(
-    ctx: RunContext, job: Job, session: PoliteSession, *, label: str, move_watermark: bool
+    ctx: RunContext, job: Job, session: PoliteSession, *, label: str, move_watermark: bool, shared: bool = False
 ) -> SourceOutcome:
     window = None
     try:
         window = job.window_for(ctx, job.source)
-        outcome = pipeline.run_source(ctx, job.source, window, session=session, move_watermark=move_watermark,
-                                      stages=_stages())
+        with host_slots(session, job.source.hosts, shared=shared):
+            outcome = pipeline.run_source(ctx, job.source, window, session=session, move_watermark=move_watermark,
+                                          stages=_stages())
     except WarehouseBusy:
         raise
     except Exception as error:  # noqa: BLE001 — per-source isolation: record it, the other sources go on
@@ -198,13 +220,15 @@ def execute(
     with warehouse.transaction() as con:
         store.start_run(con, run_id=run_id, flow=flow_name, started_at=started, prefect_flow_run_id=prefect_id)
     ctx = RunContext(run_id=run_id, flow=flow_name, started_at=started, config=config, warehouse=warehouse)
-    with PoliteSession(config.http.settings()) as session:  # fetching only: the stages after it are offline
+    shared = shared_hosts()
+    with PoliteSession(config.http.settings()) as session, source_runner(len(selected)) as runner:
+        # fetching only: the stages after it are offline
         jobs = {source.id: jobs_for(ctx, source) for source in selected}
-        futures = {
-            source_id: [source_task.submit(q(ctx), q(job), q(session), label=job.name, move_watermark=move_watermark)
-                        for job in source_jobs]
-            for source_id, source_jobs in jobs.items()
-        }
+        futures: dict[str, list[Any]] = {source_id: [] for source_id in jobs}
+        for job in round_robin(jobs):
+            parameters = {"ctx": q(ctx), "job": q(job), "session": q(session), "label": job.name,
+                          "move_watermark": move_watermark, "shared": shared}
+            futures[job.source.id].append(runner.submit(source_task, parameters))
         outcomes: list[SourceOutcome] = []
         for source, source_futures in zip(selected, futures.values(), strict=True):
             done = [future.result() for future in source_futures]
