@@ -7,8 +7,10 @@ Contract of :meth:`PoliteSession.get` (see ARCHITECTURE.md, "Politeness and safe
 * robots.txt is fetched once per scheme+netloc and obeyed by RFC 9309 (:mod:`connectors.robots`); an
   unreachable one (5xx, no answer) fails every URL of the host with ``robots-unavailable``, which a
   later run retries; ``Crawl-delay`` widens the interval;
-* at most one request *start* per effective interval per netloc, across threads (the session's
-  :class:`Clock`: monotonic time and sleep, real by default, a fake one in tests);
+* at most one request per netloc in flight, and its start at least the effective interval after both
+  the start and the end of the previous one to the netloc, across threads (the session's
+  :class:`Clock`: monotonic time and sleep, real by default, a fake one in tests), so a server sees
+  the interval between arrivals whatever the network delays;
 * at most ``HttpSettings.max_hosts_in_parallel`` requests in flight at once, across threads; a thread
   waiting for its host's interval holds no such slot, so many hosts progress at once, each at its own pace;
 * 429/5xx (``HttpSettings.retry_statuses``, plus the site's ``SitePolicy.retry_statuses``), timeouts
@@ -60,6 +62,8 @@ MAX_REDIRECTS = 5
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 _CHUNK_BYTES = 64 * 1024
+#: seconds between looks at a netloc another thread has a request in flight to
+_BUSY_POLL = 0.01
 _ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
@@ -234,12 +238,15 @@ class _AttemptFailed(Exception):
 
 
 class _Throttle:
-    """Start-to-start spacing per netloc, shared by all threads, and at most ``slots`` requests in flight.
+    """Spacing per netloc, shared by all threads, and at most ``slots`` requests in flight.
 
-    A request first waits, holding nothing, until its netloc's interval has passed; then takes an
-    in-flight slot; then checks the interval again (another thread may have started a request to the
-    netloc meanwhile) and records its start only if it still holds. So a recorded start is when the
-    request is really sent, and no thread sleeps on a host while holding a slot others could use.
+    A request to a netloc starts ``interval`` s or more after the previous one to it started *and*
+    after that one ended (its response read), so one request per netloc is in flight at a time and
+    the server sees the interval too, whatever the network delays: a request that reached it late
+    still reached it before it was answered. A request first waits, holding nothing, until its netloc
+    is ready; then takes an in-flight slot; then checks again (another thread may have started a
+    request to the netloc meanwhile) and records its start only if the netloc is still ready. So no
+    thread sleeps on a host while holding a slot others could use.
     """
 
     def __init__(self, clock: Clock, *, slots: int = 32) -> None:
@@ -247,21 +254,27 @@ class _Throttle:
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(slots)
         self._last_start: dict[str, float] = {}
+        self._last_end: dict[str, float] = {}
+        self._busy: set[str] = set()
+        self._last_interval: dict[str, float] = {}
         self._not_before: dict[str, float] = {}
-        self._free_at: dict[str, float] = {}
 
     def _ready(self, netloc: str, interval: float) -> float:
-        return max(self._last_start.get(netloc, -math.inf) + interval, self._not_before.get(netloc, -math.inf))
+        """When a request to ``netloc`` may start (inf while one is in flight)."""
+        if netloc in self._busy:
+            return math.inf
+        return max(self._last_start.get(netloc, -math.inf) + interval,
+                   self._last_end.get(netloc, -math.inf) + interval,
+                   self._not_before.get(netloc, -math.inf))
 
     @contextmanager
     def turn(self, netloc: str, interval: float) -> Iterator[None]:
-        """Hold an in-flight slot for one request to ``netloc``, started ``interval`` s or more after the
-        previous start; the slot is given back when the block ends."""
+        """Hold an in-flight slot for one request to ``netloc`` that may start now (see the class)."""
         while True:
             with self._lock:
                 wait = self._ready(netloc, interval) - self._clock.monotonic()
             if wait > 0:
-                self._clock.sleep(wait)
+                self._clock.sleep(min(wait, _BUSY_POLL) if math.isinf(wait) else wait)
                 continue
             self._slots.acquire()
             with self._lock:
@@ -269,13 +282,17 @@ class _Throttle:
                 started = now >= self._ready(netloc, interval)
                 if started:
                     self._last_start[netloc] = now
-                    self._free_at[netloc] = max(self._free_at.get(netloc, -math.inf), now + interval)
+                    self._busy.add(netloc)
             if started:
                 break
             self._slots.release()
         try:
             yield
         finally:
+            with self._lock:
+                self._busy.discard(netloc)
+                self._last_end[netloc] = max(self._clock.monotonic(), self._last_start[netloc])
+                self._last_interval[netloc] = interval
             self._slots.release()
 
     def wait(self, netloc: str, interval: float) -> None:
@@ -289,15 +306,18 @@ class _Throttle:
         with self._lock:
             until = self._clock.monotonic() + seconds
             self._not_before[netloc] = max(self._not_before.get(netloc, -math.inf), until)
-            self._free_at[netloc] = max(self._free_at.get(netloc, -math.inf), until)
 
     def settle(self, netlocs: Iterable[str]) -> None:
-        """Block until a request to any of ``netlocs`` could start (their last interval has passed)."""
-        with self._lock:
-            free_at = max((self._free_at.get(netloc, -math.inf) for netloc in netlocs), default=-math.inf)
-        wait = free_at - self._clock.monotonic()
-        if wait > 0:
-            self._clock.sleep(wait)
+        """Block until a request to any of ``netlocs`` could start again (nothing in flight to them,
+        and the interval after the last one has passed)."""
+        while True:
+            with self._lock:
+                ready = max((self._ready(netloc, self._last_interval.get(netloc, 0.0)) for netloc in netlocs),
+                            default=-math.inf)
+                wait = ready - self._clock.monotonic()
+            if wait <= 0:
+                return
+            self._clock.sleep(min(wait, _BUSY_POLL) if math.isinf(wait) else wait)
 
 
 def _netloc(url: str) -> str:
