@@ -289,7 +289,9 @@ def save_health(con: duckdb.DuckDBPyConnection, rows: Sequence[SourceHealth]) ->
                 FROM (SELECT * FROM source_health
                       QUALIFY row_number() OVER (PARTITION BY source_id ORDER BY computed_at DESC, run_id DESC) = 1) l
                 JOIN incoming_health i ON i.source_id = l.source_id AND {same})""")
-        con.execute("INSERT OR REPLACE INTO source_health SELECT * FROM incoming_health")
+        con.execute("DELETE FROM source_health WHERE (source_id, run_id) IN"
+                    " (SELECT source_id, run_id FROM incoming_health)")
+        con.execute("INSERT INTO source_health SELECT * FROM incoming_health")
     finally:
         con.unregister("incoming_health")
 
