@@ -164,14 +164,14 @@ def save_checks(
     try:
         con.execute(
             """
-            INSERT INTO dq_runs
-            SELECT release_id, content_hash, engine_version, $now, $run_id, errors, warnings, infos,
-                   record_failures, passed
-            FROM incoming_verdicts
-            ON CONFLICT (release_id, content_hash) DO UPDATE SET
-                engine_version = excluded.engine_version, checked_at = excluded.checked_at,
-                run_id = excluded.run_id, errors = excluded.errors, warnings = excluded.warnings,
-                infos = excluded.infos, record_failures = excluded.record_failures, passed = excluded.passed
+            MERGE INTO dq_runs d USING incoming_verdicts i
+                ON d.release_id = i.release_id AND d.content_hash = i.content_hash
+            WHEN MATCHED THEN UPDATE SET
+                engine_version = i.engine_version, checked_at = $now,
+                run_id = $run_id, errors = i.errors, warnings = i.warnings,
+                infos = i.infos, record_failures = i.record_failures, passed = i.passed
+            WHEN NOT MATCHED THEN INSERT VALUES (i.release_id, i.content_hash, i.engine_version, $now, $run_id,
+                i.errors, i.warnings, i.infos, i.record_failures, i.passed)
             """,
             {"now": now, "run_id": run_id},
         )
@@ -321,19 +321,22 @@ def publish(
         chunk = ready[start:start + PUBLISH_SLICE]
         published.update(con.execute(
             """
-            INSERT INTO published_releases
-            SELECT r.release_id, r.source_id, r.url, r.title, r.published_at, r.body_text, r.language,
-                   r.content_hash, r.version, $run_id, $now, s.waived_checks
-            FROM releases r
-            JOIN (SELECT unnest($ids::VARCHAR[]) AS release_id, unnest($waived::VARCHAR[][]) AS waived_checks) s
-              ON s.release_id = r.release_id
-            ON CONFLICT (release_id) DO UPDATE SET
-                url = excluded.url, title = excluded.title, published_at = excluded.published_at,
-                body_text = excluded.body_text, language = excluded.language,
-                content_hash = excluded.content_hash, version = excluded.version,
-                published_run_id = excluded.published_run_id, published_at_utc = excluded.published_at_utc,
-                waived_checks = excluded.waived_checks
-            RETURNING release_id, source_id
+            MERGE INTO published_releases p
+            USING (SELECT r.release_id, r.source_id, r.url, r.title, r.published_at, r.body_text, r.language,
+                          r.content_hash, r.version, s.waived_checks
+                   FROM releases r
+                   JOIN (SELECT unnest($ids::VARCHAR[]) AS release_id,
+                                unnest($waived::VARCHAR[][]) AS waived_checks) s
+                     ON s.release_id = r.release_id) i
+            ON p.release_id = i.release_id
+            WHEN MATCHED THEN UPDATE SET
+                url = i.url, title = i.title, published_at = i.published_at,
+                body_text = i.body_text, language = i.language,
+                content_hash = i.content_hash, version = i.version,
+                published_run_id = $run_id, published_at_utc = $now, waived_checks = i.waived_checks
+            WHEN NOT MATCHED THEN INSERT VALUES (i.release_id, i.source_id, i.url, i.title, i.published_at,
+                i.body_text, i.language, i.content_hash, i.version, $run_id, $now, i.waived_checks)
+            RETURNING p.release_id, p.source_id
             """,
             {"ids": [row[0] for row in chunk], "waived": [row[1] for row in chunk], "run_id": run_id, "now": now},
         ).fetchall())
