@@ -60,7 +60,7 @@ class HostFarm:
             class Handler(BaseHTTPRequestHandler):
                 site_number = site
 
-                def do_GET(self) -> None:  # noqa: N802 — http.server's name
+                def do_GET(self) -> None:
                     netloc = f"127.0.0.1:{self.server.server_address[1]}"
                     with farm.lock:
                         farm.log.setdefault(netloc, []).append((time.monotonic(), self.path))
@@ -71,7 +71,7 @@ class HostFarm:
                     self.end_headers()
                     self.wfile.write(body)
 
-                def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                def log_message(self, format: str, *args: Any) -> None:
                     return
 
             server = _Server(("127.0.0.1", 0), Handler)
