@@ -124,7 +124,7 @@ EOF
 workers_up() {
   mkdir -p "$STACK_DIR/data"
   for n in $(seq 1 "$WORKERS"); do
-    PRESSROOM_DATA_DIR="$STACK_DIR/data" PRESSROOM_WAREHOUSE="$WAREHOUSE" \
+    PRESSROOM_DATA_DIR="$STACK_DIR/data" PRESSROOM_WAREHOUSE="$WAREHOUSE" PRESSROOM_LAKE_DATA_PATH="$STACK_DIR/data/lake" \
       start_bg "worker-$n" "${BIN}prefect" worker start --pool pressroom --type process --name "pressroom-worker-$n"
   done
 }
@@ -151,7 +151,8 @@ case "${1:-}" in
     postgres_up
     server_up
     workers_up
-    echo "export PREFECT_API_URL=$API PRESSROOM_WAREHOUSE='$WAREHOUSE' PRESSROOM_DATA_DIR=$STACK_DIR/data"
+    echo "export PREFECT_API_URL=$API PRESSROOM_WAREHOUSE='$WAREHOUSE' PRESSROOM_DATA_DIR=$STACK_DIR/data" \
+      "PRESSROOM_LAKE_DATA_PATH=$STACK_DIR/data/lake"
     ;;
   down)
     for pidfile in "$PIDS"/worker-*.pid; do [[ -e "$pidfile" ]] && stop_pid "$(basename "$pidfile" .pid)"; done

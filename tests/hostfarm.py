@@ -1,14 +1,17 @@
 """Many small ministries on loopback, one threaded ``http.server`` per port (so one host each), each
 logging when every request arrived: what the politeness of many hosts at once is judged on.
 
-Each site has ``releases`` press releases in an RSS feed (``/feed.xml``) whose items carry no full
-text, so each release's page (``/press/<n>``) is fetched on its own: per site robots.txt (404), the
-feed, then one request per release. :func:`feed_sources_toml` writes the matching sources file.
+Each site has ``releases`` press releases, listed three ways: an RSS feed (``/feed.xml``) whose items
+carry no full text, an HTML listing (``/list.html``), and GOV.UK's search API (``/api/search.json``,
+paged by ``start``/``count``). Each release is then fetched on its own: its page (``/press/<n>``) or
+its content item (``/api/content/press/<n>``). :func:`feed_sources_toml` writes a sources file of
+feed sources; :func:`source_entry` one entry of a given kind.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 WORDS = ("minister", "talks", "bilateral", "trade", "visit", "statement", "cooperation", "delegation", "summit",
          "agreement", "consular", "embassy", "water", "energy", "climate", "security", "students", "ports")
@@ -100,6 +104,26 @@ class HostFarm:
             feed = (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Site {site}</title>'
                     f"<link>http://{netloc}/</link>{items}</channel></rss>")
             return 200, "application/rss+xml; charset=utf-8", feed.encode()
+        if path == "/list.html":
+            items = "".join(
+                f'<li class="item"><a href="/press/{n}">{escape(release_text(site, n)[0])}</a>'
+                f'<span class="date">{self.published(n):%Y-%m-%d}</span></li>' for n in reversed(range(self.releases)))
+            return 200, "text/html; charset=utf-8", f"<html><body><ul>{items}</ul></body></html>".encode()
+        if path.startswith("/api/search.json"):
+            query = {key: values[-1] for key, values in parse_qs(urlsplit(path).query).items()}
+            start, count = int(query.get("start", 0)), int(query.get("count", 10))
+            results = [{"link": f"/press/{n}", "title": release_text(site, n)[0],
+                        "public_timestamp": self.published(n).isoformat()} for n in reversed(range(self.releases))]
+            answer = {"results": results[start:start + count], "total": len(results), "start": start}
+            return 200, "application/json", json.dumps(answer).encode()
+        if path.startswith("/api/content/press/") and path.removeprefix("/api/content/press/").isdigit():
+            number = int(path.removeprefix("/api/content/press/"))
+            if number < self.releases:
+                title, body = release_text(site, number)
+                item = {"content_id": f"c-{site}-{number}", "locale": "en", "title": title,
+                        "details": {"body": "".join(f"<p>{escape(p)}</p>" for p in body.split("\n\n")),
+                                    "first_public_at": self.published(number).isoformat()}}
+                return 200, "application/json", json.dumps(item).encode()
         if path.startswith("/press/") and path.removeprefix("/press/").isdigit():
             number = int(path.removeprefix("/press/"))
             if number < self.releases:
@@ -140,3 +164,17 @@ def feed_sources_toml(farm: HostFarm, path: Path, *, min_interval: float, extra:
 
 def source_ids(farm: HostFarm) -> Iterator[str]:
     return (f"h{site:03d}" for site in range(farm.sites))
+
+
+def source_entry(kind: str, source_id: str, netloc: str, *, min_interval: float) -> str:
+    """A ``[[sources]]`` entry of ``kind`` (``feed``, ``html`` or ``govuk``) for the site at ``netloc``."""
+    common = (f'[[sources]]\nid = "{source_id}"\nname = "Ministry {source_id}"\ncountry = "XA"\n'
+              f'kind = "{kind}"\nmin_interval = {min_interval}\n')
+    if kind == "feed":
+        return common + f'url = "http://{netloc}/feed.xml"\ntitle = "h1"\npublished = "time"\nbody = "div.body"\n'
+    if kind == "html":
+        return common + (f'url = "http://{netloc}/list.html"\nitem = "li.item"\nlink = "a"\ndate = "span.date"\n'
+                         'date_format = "%Y-%m-%d"\ntitle = "h1"\npublished = "time"\nbody = "div.body"\n')
+    if kind == "govuk":
+        return common + f'url = "http://{netloc}"\norganisation = "ministry-{source_id}"\ncount = 10\n'
+    raise ValueError(f"no {kind!r} sites here")
