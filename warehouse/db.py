@@ -176,25 +176,26 @@ class Warehouse:
             return con
 
     def _connect_lake(self) -> duckdb.DuckDBPyConnection:
-        """A cursor of this process's session with the catalog attached. A catalog in PostgreSQL stays
-        attached (attaching costs a round trip or more); a ``ducklake:FILE`` catalog is attached per
-        transaction, as a DuckDB file is opened, so other processes get their turn."""
-        assert self.lake is not None
-        if self.lake.metadata_file is not None:
-            return self._wait_for_file(lambda: lake.connect(self.lake, memory_limit=self.memory_limit))  # type: ignore[arg-type]
-        key = (self.lake.url, self.lake.data_path)
-        with _sessions_lock:
-            session = _sessions.get(key)
-            if session is None:
-                try:
-                    session = lake.connect(self.lake, memory_limit=self.memory_limit)
-                except duckdb.Error as error:
-                    raise WarehouseError(f"cannot open DuckLake catalog {self.shown}: "
-                                         f"{str(error).splitlines()[0]}") from None
-                _sessions[key] = session
-        cursor = session.cursor()
-        cursor.execute(f"USE {lake.CATALOG}")
-        return cursor
+        """A connection of this process's DuckDB with the catalog attached. A catalog in PostgreSQL stays
+        attached (attaching costs round trips); a ``ducklake:FILE`` catalog is attached per transaction,
+        as a DuckDB file is opened, so other processes get their turn."""
+        location = self.lake
+        assert location is not None
+        if location.metadata_file is not None:
+            return self._wait_for_file(lambda: lake.attach(location, memory_limit=self.memory_limit))
+        try:
+            con = lake.attach(location, memory_limit=self.memory_limit)
+        except duckdb.Error as error:
+            raise WarehouseError(f"cannot open DuckLake catalog {self.shown}: "
+                                 f"{str(error).splitlines()[0]}") from None
+        with _attached_lock:
+            _attached.add(location)
+        return con
+
+    def _release(self, con: duckdb.DuckDBPyConnection) -> None:
+        con.close()
+        if self.lake is not None and self.lake.metadata_file is not None:
+            lake.detach(self.lake)
 
     def _wait_for_file(self, attach: Callable[[], duckdb.DuckDBPyConnection]) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.lock_timeout
@@ -238,7 +239,19 @@ class Warehouse:
                         raise WarehouseConflict(f"{self.shown}: {str(error).splitlines()[-1]}") from error
                     raise
             finally:
-                con.close()
+                self._release(con)
+
+    @contextmanager
+    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write connection to the migrated warehouse without an enclosing transaction: each statement
+        commits on its own (for statements that cannot run in a transaction, and for tests)."""
+        self.ensure_schema()
+        with self._lock:
+            con = self._connect(read_only=False)
+            try:
+                yield con
+            finally:
+                self._release(con)
 
     def write(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """``work(con)`` inside :meth:`transaction`; run again (up to :data:`CONFLICT_ATTEMPTS` times, after
@@ -267,12 +280,12 @@ class Warehouse:
             con = self._connect(read_only=True)
             try:
                 if check_version(con) < SCHEMA_VERSION and migrate:
-                    con.close()
+                    self._release(con)
                     self._migrate_for_reading()
                     con = self._connect(read_only=True)
                 yield con
             finally:
-                con.close()
+                self._release(con)
 
     def _migrate_for_reading(self) -> None:
         if self.lake is None and not (os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK | os.X_OK)):
@@ -287,7 +300,7 @@ class Warehouse:
         if self.lake is not None:
             with self.transaction() as con:
                 con.execute("COMMIT")  # DuckLake's maintenance functions commit on their own
-                lake.maintain(con, older_than_days=older_than_days)
+                lake.maintain(con, catalog=lake.alias(self.lake), older_than_days=older_than_days)
                 con.execute("BEGIN TRANSACTION")
             return
         with self.transaction() as con:
@@ -301,7 +314,7 @@ class Warehouse:
         if self.lake is None:
             return self.path.stat().st_size if self.path.exists() else 0
         with self.reader(migrate=False) as con:
-            return lake.stored_bytes(con)
+            return lake.stored_bytes(con, catalog=lake.alias(self.lake))
 
     def ensure_schema(self) -> int:
         """Create or migrate the warehouse now; return the schema version."""
@@ -311,8 +324,18 @@ class Warehouse:
 
 
 T = TypeVar("T")
-_sessions: dict[tuple[str, str | None], duckdb.DuckDBPyConnection] = {}
-_sessions_lock = threading.Lock()
+_attached: set[lake.LakeLocation] = set()
+_attached_lock = threading.Lock()
+
+
+
+def close_lake_sessions() -> None:
+    """Detach every DuckLake catalog this process attached (their PostgreSQL connections close)."""
+    with _attached_lock:
+        for location in _attached:
+            lake.detach(location)
+        _attached.clear()
+
 
 _HEADERS = 3 * 4096  # a DuckDB file starts with three 4 KiB headers; its blocks follow
 

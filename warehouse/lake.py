@@ -18,6 +18,7 @@ and the keys are kept by the writers (``MERGE INTO`` on the key; tests check tha
 from __future__ import annotations
 
 import atexit
+import hashlib
 import os
 import re
 import shutil
@@ -30,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 PREFIX = "ducklake:"
-#: the name the DuckLake catalog is attached under (the session's default catalog)
+#: the prefix of the names DuckLake catalogs are attached under (see :func:`alias`)
 CATALOG = "pressroom_lake"
 #: where ``PRESSROOM_LAKE_DATA_PATH`` defaults to, under the data directory
 DEFAULT_DATA_DIR = "lake"
@@ -66,7 +67,8 @@ class LakeLocation:
 
 def strip_constraints(sql: str) -> str:
     """A migration's SQL for DuckLake: without PRIMARY KEY/UNIQUE clauses, which DuckLake refuses."""
-    sql = re.sub(r",\s*(?:PRIMARY KEY|UNIQUE)\s*\([^)]*\)", "", sql, flags=re.IGNORECASE)
+    sql = re.sub(r",(?P<comments>(?:[ \t]*--[^\n]*)?)\s*(?:PRIMARY KEY|UNIQUE)\s*\([^)]*\)", r"\g<comments>",
+                 sql, flags=re.IGNORECASE)
     return re.sub(r"\s+(?:PRIMARY KEY|UNIQUE)(?=\s*[,\n)])", "", sql, flags=re.IGNORECASE)
 
 
@@ -115,32 +117,69 @@ class LakeError(RuntimeError):
     """The DuckLake catalog cannot be opened (missing extension package, unreachable PostgreSQL)."""
 
 
-def connect(location: LakeLocation, *, memory_limit: str) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB session with the catalog attached as :data:`CATALOG` and in use."""
-    con = duckdb.connect(":memory:", config={
-        "memory_limit": memory_limit,
-        "autoinstall_known_extensions": False,
-        "autoload_known_extensions": False,
-    })
-    try:
-        files = extension_files()
-        con.execute(f"LOAD '{_sql(str(files['ducklake']))}'")
-        if location.backend == "ducklake-postgres":
+_engine: duckdb.DuckDBPyConnection | None = None
+_engine_lock = threading.Lock()
+
+
+def engine(*, memory_limit: str) -> duckdb.DuckDBPyConnection:
+    """This process's one in-memory DuckDB with the extensions loaded (loading them takes a second or
+    more, so it is done once); catalogs are attached to it under :func:`alias`. The first caller's
+    ``memory_limit`` holds for the process."""
+    global _engine
+    with _engine_lock:
+        if _engine is None:
+            con = duckdb.connect(":memory:", config={
+                "memory_limit": memory_limit,
+                "autoinstall_known_extensions": False,
+                "autoload_known_extensions": False,
+            })
+            files = extension_files()
+            con.execute(f"LOAD '{_sql(str(files['ducklake']))}'")
             con.execute(f"LOAD '{_sql(str(files['postgres_scanner']))}'")
-        options = ""
-        if location.data_path:
-            if "://" not in location.data_path:
-                Path(location.data_path).mkdir(parents=True, exist_ok=True)
-            options = f" (DATA_PATH '{_sql(location.data_path)}')"
-        metadata = location.metadata_file
-        if metadata is not None:
-            metadata.parent.mkdir(parents=True, exist_ok=True)
-        con.execute(f"ATTACH '{_sql(location.url)}' AS {CATALOG}{options}")
-        con.execute(f"USE {CATALOG}")
+            _engine = con
+        return _engine
+
+
+def alias(location: LakeLocation) -> str:
+    """The name ``location`` is attached under (one per URL and data path, so several catalogs can be
+    attached in one process)."""
+    digest = hashlib.sha256(f"{location.url}\0{location.data_path}".encode()).hexdigest()[:16]
+    return f"{CATALOG}_{digest}"
+
+
+def attach(location: LakeLocation, *, memory_limit: str) -> duckdb.DuckDBPyConnection:
+    """A new connection (cursor) of the :func:`engine` with ``location`` attached and in use."""
+    con = engine(memory_limit=memory_limit).cursor()
+    try:
+        name = alias(location)
+        attached = con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [name]).fetchone()
+        if attached == (0,):
+            options = ""
+            if location.data_path:
+                if "://" not in location.data_path:
+                    Path(location.data_path).mkdir(parents=True, exist_ok=True)
+                options = f" (DATA_PATH '{_sql(location.data_path)}')"
+            metadata = location.metadata_file
+            if metadata is not None:
+                metadata.parent.mkdir(parents=True, exist_ok=True)
+            con.execute(f"ATTACH IF NOT EXISTS '{_sql(location.url)}' AS {name}{options}")
+        con.execute(f"USE {name}")
     except BaseException:
         con.close()
         raise
     return con
+
+
+def detach(location: LakeLocation) -> None:
+    """Detach ``location`` from the :func:`engine` (closing its PostgreSQL connections, releasing the lock
+    of a ``ducklake:FILE`` catalog)."""
+    if _engine is None:
+        return
+    con = _engine.cursor()
+    try:
+        con.execute(f"DETACH DATABASE IF EXISTS {alias(location)}")
+    finally:
+        con.close()
 
 
 def _sql(text: str) -> str:
@@ -154,22 +193,22 @@ class LakeMaintenance:
     deleted_files: int
 
 
-def maintain(con: duckdb.DuckDBPyConnection, *, older_than_days: float) -> LakeMaintenance:
+def maintain(con: duckdb.DuckDBPyConnection, *, catalog: str, older_than_days: float) -> LakeMaintenance:
     """What ``vacuum`` means on DuckLake: merge small adjacent Parquet files, expire snapshots older than
     ``older_than_days`` (time travel to them ends) and delete the files no snapshot reads any more.
     Runs outside a transaction (each call commits on its own)."""
-    merged = con.execute(f"CALL ducklake_merge_adjacent_files('{CATALOG}')").fetchall()
+    merged = con.execute(f"CALL ducklake_merge_adjacent_files('{catalog}')").fetchall()
     expired = con.execute(
-        f"CALL ducklake_expire_snapshots('{CATALOG}', older_than => now() - to_days(CAST(? AS INTEGER)))",
+        f"CALL ducklake_expire_snapshots('{catalog}', older_than => now() - to_days(CAST(? AS INTEGER)))",
         [max(0, int(older_than_days))],
     ).fetchall()
-    deleted = con.execute(f"CALL ducklake_cleanup_old_files('{CATALOG}', cleanup_all => true)").fetchall()
+    deleted = con.execute(f"CALL ducklake_cleanup_old_files('{catalog}', cleanup_all => true)").fetchall()
     return LakeMaintenance(len(merged), len(expired), len(deleted))
 
 
-def stored_bytes(con: duckdb.DuckDBPyConnection) -> int:
+def stored_bytes(con: duckdb.DuckDBPyConnection, *, catalog: str) -> int:
     """Bytes of the Parquet data and delete files the current snapshot reads."""
     row = con.execute(
-        f"SELECT coalesce(sum(file_size_bytes + delete_file_size_bytes), 0) FROM ducklake_table_info('{CATALOG}')"
+        f"SELECT coalesce(sum(file_size_bytes + delete_file_size_bytes), 0) FROM ducklake_table_info('{catalog}')"
     ).fetchone()
     return int(row[0]) if row else 0

@@ -155,12 +155,12 @@ def settle(
             [source_id, WITHDRAWN_AFTER, urls],
         ).fetchall()
         for url, reason, runs in gone:
-            rows = con.execute(
-                "UPDATE releases SET withdrawn_at = ?, withdrawn_reason = ?"
-                " WHERE source_id = ? AND withdrawn_at IS NULL AND (url = ? OR release_id = ?) RETURNING release_id",
-                [now, f"{reason} in {runs} runs", source_id, url, release_ids[url]],
-            ).fetchall()
+            which = "source_id = ? AND withdrawn_at IS NULL AND (url = ? OR release_id = ?)"
+            rows = con.execute(f"SELECT release_id FROM releases WHERE {which}",
+                               [source_id, url, release_ids[url]]).fetchall()
             if rows:
+                con.execute(f"UPDATE releases SET withdrawn_at = ?, withdrawn_reason = ? WHERE {which}",
+                            [now, f"{reason} in {runs} runs", source_id, url, release_ids[url]])
                 withdrawn.extend(row[0] for row in rows)
                 con.execute(
                     "UPDATE fetch_failures SET retired_at = ?, detail = ? WHERE source_id = ? AND url = ?",

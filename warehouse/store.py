@@ -241,20 +241,17 @@ def trim_raw_pages(con: duckdb.DuckDBPyConnection, *, keep_versions: int, older_
     than ``older_than_days``; the newest body of every page is always kept (``reparse`` needs it)."""
     if keep_versions < 1:
         raise ValueError("--keep-versions must be at least 1: the newest body of a page is always kept")
-    deleted = con.execute(
-        """
-        DELETE FROM raw_pages WHERE (source_id, url, sha256) IN (
-            SELECT source_id, url, sha256 FROM (
-                SELECT source_id, url, sha256, last_fetched_at,
-                       row_number() OVER (PARTITION BY source_id, url ORDER BY last_fetched_at DESC) AS newest
-                FROM raw_pages)
-            WHERE newest > $keep AND last_fetched_at < now() - to_seconds($age::DOUBLE))
-        RETURNING 1
-        """,
-        {"keep": keep_versions, "age": older_than_days * 86400},
-    ).fetchall()
+    old = """
+        SELECT source_id, url, sha256 FROM (
+            SELECT source_id, url, sha256, last_fetched_at,
+                   row_number() OVER (PARTITION BY source_id, url ORDER BY last_fetched_at DESC) AS newest
+            FROM raw_pages)
+        WHERE newest > $keep AND last_fetched_at < now() - to_seconds($age::DOUBLE)"""
+    params = {"keep": keep_versions, "age": older_than_days * 86400}
+    counted = con.execute(f"SELECT count(*) FROM ({old})", params).fetchone()  # DuckLake has no RETURNING
+    con.execute(f"DELETE FROM raw_pages WHERE (source_id, url, sha256) IN ({old})", params)
     kept = con.execute("SELECT count(*) FROM raw_pages").fetchone()
-    return TrimResult(len(deleted), int(kept[0]) if kept else 0)
+    return TrimResult(int(counted[0]) if counted else 0, int(kept[0]) if kept else 0)
 
 
 def record_failures(
@@ -302,12 +299,10 @@ def resolve_failures(
     urls = list(urls)
     if not urls:
         return 0
-    rows = con.execute(
-        "UPDATE fetch_failures SET resolved_at = ? WHERE source_id = ? AND resolved_at IS NULL"
-        " AND url IN (SELECT unnest(?::VARCHAR[])) RETURNING url",
-        [now, source_id, urls],
-    ).fetchall()
-    return len(rows)
+    which = "source_id = ? AND resolved_at IS NULL AND url IN (SELECT unnest(?::VARCHAR[]))"
+    rows = con.execute(f"SELECT count(*) FROM fetch_failures WHERE {which}", [source_id, urls]).fetchone()
+    con.execute(f"UPDATE fetch_failures SET resolved_at = ? WHERE {which}", [now, source_id, urls])
+    return int(rows[0]) if rows else 0
 
 
 def open_failures(con: duckdb.DuckDBPyConnection, source_id: str, *, kind: str = "page") -> list[str]:
