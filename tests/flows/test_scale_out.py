@@ -10,7 +10,8 @@ DuckDB file from the same sites (release ids and versions, findings, the publish
 may have seen two requests less than ``min_interval`` apart, by its own clock.
 
 Cost: the Prefect server, four flow-run processes on the workers and one backfill in this process:
-about 4 minutes on a 2-core machine shared with other test runs (load ~15).
+77 s on the 2-core machine at load ~5 (plus the session's Postgres and Prefect harness, shared with
+other tests); 5–7 minutes at load ~30.
 """
 
 from __future__ import annotations
