@@ -56,6 +56,9 @@ class HttpTable(BaseModel):
     backoff: float = Field(default=1.0, ge=0)
     max_bytes: int = Field(default=20_000_000, ge=1024)
     respect_robots: bool = True
+    max_hosts_in_parallel: int = Field(
+        default=32, ge=1, le=1024, description="requests in flight at once, each host at its own interval"
+    )
 
     def settings(self) -> HttpSettings:
         values: dict[str, Any] = self.model_dump(exclude_none=True)

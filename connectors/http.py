@@ -8,8 +8,12 @@ Contract of :meth:`PoliteSession.get` (see ARCHITECTURE.md, "Politeness and safe
   (:mod:`connectors.robots`); one that answers unreadably (a broken ``Content-Encoding``) counts as absent; an
   unreachable one (5xx, no answer) fails every URL of the host with ``robots-unavailable``, which a
   later run retries; ``Crawl-delay`` widens the interval;
-* at most one request *start* per effective interval per netloc, across threads (the session's
-  :class:`Clock`: monotonic time and sleep, real by default, a fake one in tests);
+* at most one request per netloc in flight, and its start at least the effective interval after both
+  the start and the end of the previous one to the netloc, across threads (the session's
+  :class:`Clock`: monotonic time and sleep, real by default, a fake one in tests), so a server sees
+  the interval between arrivals whatever the network delays;
+* at most ``HttpSettings.max_hosts_in_parallel`` requests in flight at once, across threads; a thread
+  waiting for its host's interval holds no such slot, so many hosts progress at once, each at its own pace;
 * 429/5xx (``HttpSettings.retry_statuses``, plus the site's ``SitePolicy.retry_statuses``), timeouts
   and connection errors are retried with exponential backoff and jitter, never sooner than
   ``Retry-After`` asks, at most ``max_attempts`` times per URL; other non-2xx statuses (except 304) fail at once;
@@ -25,7 +29,8 @@ import math
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -62,6 +67,8 @@ ROBOTS_MAX_BYTES = 500 * 1024
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 _CHUNK_BYTES = 64 * 1024
+#: seconds between looks at a netloc another thread has a request in flight to
+_BUSY_POLL = 0.01
 _ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
@@ -117,8 +124,12 @@ class HttpSettings:
     max_bytes: int = 20_000_000
     respect_robots: bool = True
     retry_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
+    #: requests in flight at once across the session's threads (each to a host whose interval allows it)
+    max_hosts_in_parallel: int = 32
 
     def __post_init__(self) -> None:
+        if self.max_hosts_in_parallel < 1:
+            raise ValueError(f"max_hosts_in_parallel must be >= 1, got {self.max_hosts_in_parallel}")
         if self.max_attempts < 1:
             raise ValueError(f"max_attempts must be >= 1, got {self.max_attempts}")
         if self.connect_timeout <= 0 or self.read_timeout <= 0:
@@ -232,33 +243,86 @@ class _AttemptFailed(Exception):
 
 
 class _Throttle:
-    """Start-to-start spacing per netloc, shared by all threads; never sleeps while holding the lock."""
+    """Spacing per netloc, shared by all threads, and at most ``slots`` requests in flight.
 
-    def __init__(self, clock: Clock) -> None:
+    A request to a netloc starts ``interval`` s or more after the previous one to it started *and*
+    after that one ended (its response read), so one request per netloc is in flight at a time and
+    the server sees the interval too, whatever the network delays: a request that reached it late
+    still reached it before it was answered. A request first waits, holding nothing, until its netloc
+    is ready; then takes an in-flight slot; then checks again (another thread may have started a
+    request to the netloc meanwhile) and records its start only if the netloc is still ready. So no
+    thread sleeps on a host while holding a slot others could use.
+    """
+
+    def __init__(self, clock: Clock, *, slots: int = 32) -> None:
         self._clock = clock
         self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(slots)
         self._last_start: dict[str, float] = {}
+        self._last_end: dict[str, float] = {}
+        self._busy: set[str] = set()
+        self._last_interval: dict[str, float] = {}
         self._not_before: dict[str, float] = {}
 
-    def wait(self, netloc: str, interval: float) -> None:
-        """Block until a request to ``netloc`` may start ``interval`` s after the previous start."""
+    def _ready(self, netloc: str, interval: float) -> float:
+        """When a request to ``netloc`` may start (inf while one is in flight)."""
+        if netloc in self._busy:
+            return math.inf
+        return max(self._last_start.get(netloc, -math.inf) + interval,
+                   self._last_end.get(netloc, -math.inf) + interval,
+                   self._not_before.get(netloc, -math.inf))
+
+    @contextmanager
+    def turn(self, netloc: str, interval: float) -> Iterator[None]:
+        """Hold an in-flight slot for one request to ``netloc`` that may start now (see the class)."""
         while True:
             with self._lock:
+                wait = self._ready(netloc, interval) - self._clock.monotonic()
+            if wait > 0:
+                self._clock.sleep(min(wait, _BUSY_POLL) if math.isinf(wait) else wait)
+                continue
+            self._slots.acquire()
+            with self._lock:
                 now = self._clock.monotonic()
-                ready = max(
-                    self._last_start.get(netloc, -math.inf) + interval,
-                    self._not_before.get(netloc, -math.inf),
-                )
-                if now >= ready:
+                started = now >= self._ready(netloc, interval)
+                if started:
                     self._last_start[netloc] = now
-                    return
-            self._clock.sleep(ready - now)
+                    self._busy.add(netloc)
+            if started:
+                break
+            self._slots.release()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._busy.discard(netloc)
+                self._last_end[netloc] = max(self._clock.monotonic(), self._last_start[netloc])
+                self._last_interval[netloc] = interval
+            self._slots.release()
+
+    def wait(self, netloc: str, interval: float) -> None:
+        """Block until a request to ``netloc`` may start ``interval`` s after the previous start, and
+        record it as started (a request that needs no in-flight slot)."""
+        with self.turn(netloc, interval):
+            pass
 
     def defer(self, netloc: str, seconds: float) -> None:
         """No request to ``netloc`` starts in the next ``seconds`` (a server's Retry-After)."""
         with self._lock:
             until = self._clock.monotonic() + seconds
             self._not_before[netloc] = max(self._not_before.get(netloc, -math.inf), until)
+
+    def settle(self, netlocs: Iterable[str]) -> None:
+        """Block until a request to any of ``netlocs`` could start again (nothing in flight to them,
+        and the interval after the last one has passed)."""
+        while True:
+            with self._lock:
+                ready = max((self._ready(netloc, self._last_interval.get(netloc, 0.0)) for netloc in netlocs),
+                            default=-math.inf)
+                wait = ready - self._clock.monotonic()
+            if wait <= 0:
+                return
+            self._clock.sleep(min(wait, _BUSY_POLL) if math.isinf(wait) else wait)
 
 
 def _netloc(url: str) -> str:
@@ -314,7 +378,7 @@ class PoliteSession:
         self._rng = rng or random.Random()
         self._session = requests.Session()
         self._session.headers.update({"User-Agent": self._settings.user_agent, "Accept": _ACCEPT})
-        self._throttle = _Throttle(self._clock)
+        self._throttle = _Throttle(self._clock, slots=self._settings.max_hosts_in_parallel)
         self._robots = RobotsCache()
 
     def __enter__(self) -> PoliteSession:
@@ -327,6 +391,13 @@ class PoliteSession:
 
     def close(self) -> None:
         self._session.close()
+
+    def settle(self, hosts: Iterable[str]) -> None:
+        """Block until the interval after this session's last request to each of ``hosts`` (netlocs) has
+        passed, so another process may start one to them at once: how a host is handed over between
+        workers (:mod:`flows.hosts`)."""
+        netlocs = {host.lower() for host in hosts}
+        self._throttle.settle(netlocs | {n.removesuffix(port) for n in netlocs for port in _DEFAULT_PORTS.values()})
 
     def get(
         self, url: str, *, policy: SitePolicy, etag: str | None = None, last_modified: str | None = None
@@ -409,9 +480,9 @@ class PoliteSession:
         """One attempt at robots.txt (redirects followed within ``hosts``); never raises FetchError."""
         current = source
         for _hop in range(MAX_REDIRECTS + 1):
-            self._throttle.wait(_netloc(current), policy.min_interval)
             try:
-                raw = self._send(current, {}, truncate_at=ROBOTS_MAX_BYTES)
+                with self._throttle.turn(_netloc(current), policy.min_interval):
+                    raw = self._send(current, {}, truncate_at=ROBOTS_MAX_BYTES)
             except _AttemptFailed as exc:
                 if isinstance(exc.reason, Permanent):  # it answered, unreadably: as if it had no robots.txt
                     return allow_all(source, f"unavailable: {exc.reason}", expected=False)
@@ -434,11 +505,11 @@ class PoliteSession:
         settings = self._settings
         netloc = _netloc(url)
         for attempt in range(1, settings.max_attempts + 1):
-            self._throttle.wait(netloc, interval)
             status: int | None = None
             retry_after: float | None = None
             try:
-                raw = self._send(url, headers)
+                with self._throttle.turn(netloc, interval):
+                    raw = self._send(url, headers)
             except _AttemptFailed as exc:
                 if not isinstance(exc.reason, Retryable):
                     raise FetchError(url, exc.reason, attempts=attempt, status=exc.status) from exc

@@ -3,9 +3,10 @@
 Tasks work on batches, never one per release: per source (or backfill chunk) a ``source`` task, inside
 it one ``batch`` task run per batch (discover → fetch → parse → load → check, so fetched bodies never
 become task results), then ``check-queue`` (what an earlier, killed run loaded but did not check),
-``validate``, ``publish``, ``health``, ``report``, ``alerts`` and ``artifacts`` once per run. Sources
-run concurrently on a thread pool; the warehouse serialises their writes. Heavy arguments are passed with
-``quote`` so Prefect does not walk them.
+``validate``, ``publish``, ``health``, ``report``, ``alerts`` and ``artifacts`` once per run. The source
+jobs run concurrently in this process (:mod:`flows.jobs`), or, given ``fan_out``, as flow runs of their
+own on a work pool's workers (:mod:`flows.fanout`). Heavy arguments are passed with ``quote`` so Prefect
+does not walk them.
 """
 
 from __future__ import annotations
@@ -14,93 +15,33 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
 from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.utilities.annotations import quote
 
 from pressroom.connectors.config import SourceConfig, load_config
-from pressroom.connectors.http import PoliteSession
-from pressroom.connectors.model import Window
 from pressroom.flows import interrupts, pipeline
 from pressroom.flows.alerts import AlertSettings, Assessment, alert_settings, assess_run, deliver, report_link
-from pressroom.flows.chunks import RANGED_KINDS, Chunk, merge, month_chunks
-from pressroom.flows.pipeline import RunContext, SourceOutcome, Stages
+from pressroom.flows.chunks import RANGED_KINDS, Chunk, month_chunks
+from pressroom.flows.fanout import dispatch
+from pressroom.flows.jobs import Job, chunk_window, nightly_window, q, run_jobs, source_outcomes
+from pressroom.flows.pipeline import RunContext
 from pressroom.flows.report import write_report
 from pressroom.flows.settings import Settings
 from pressroom.flows.validation import validate_health_run, validate_run
-from pressroom.warehouse import Warehouse, WarehouseBusy, store
-from pressroom.warehouse.chunks import completed_chunks, record_chunk
+from pressroom.warehouse import Warehouse, store
+from pressroom.warehouse.chunks import completed_chunks
 
 log = logging.getLogger("pressroom.flows")
-T = TypeVar("T")
 
-
-def _stage(name: str) -> Any:
-    return task(name=name, cache_policy=NO_CACHE, persist_result=False)
-
-
-batch_task = _stage("batch")(pipeline.process_batch)
-
-
-def q(value: T) -> T:
-    """Pass ``value`` to a task as it is: Prefect neither walks, hashes nor copies a quoted argument."""
-    return cast(T, quote(value))
-
-
-def _stages() -> Stages:
-    """The batch stage as a task; arguments are quoted so Prefect neither hashes nor walks them."""
-
-    def batch(ctx: RunContext, source: SourceConfig, cursor: pipeline.Discovery) -> pipeline.BatchResult | None:
-        return batch_task(q(ctx), q(source), q(cursor))
-
-    return Stages(batch=batch)
-
-
-#: Sources run concurrently, four at a time; their writes are serialised by the warehouse.
+#: The flows' runner for their own tasks; a run's source jobs get one of their own (:func:`flows.jobs.run_jobs`).
 SOURCE_RUNNER: Any = ThreadPoolTaskRunner(max_workers=4)
-
-WindowFor = Callable[[RunContext, SourceConfig], Window]
-
-
-@dataclass(frozen=True)
-class Job:
-    """One source over one window: a whole nightly window, or one backfill chunk."""
-
-    source: SourceConfig
-    window_for: WindowFor
-    chunk: Chunk | None = None
-
-    @property
-    def name(self) -> str:
-        return self.source.id if self.chunk is None else f"{self.source.id} {self.chunk.label}"
-
-
-@task(name="source", cache_policy=NO_CACHE, persist_result=False, task_run_name="source-{label}")
-def source_task(
-    ctx: RunContext, job: Job, session: PoliteSession, *, label: str, move_watermark: bool
-) -> SourceOutcome:
-    window = None
-    try:
-        window = job.window_for(ctx, job.source)
-        outcome = pipeline.run_source(ctx, job.source, window, session=session, move_watermark=move_watermark,
-                                      stages=_stages())
-    except WarehouseBusy:
-        raise
-    except Exception as error:  # noqa: BLE001 — per-source isolation: record it, the other sources go on
-        get_run_logger().exception("%s failed", label)
-        outcome = pipeline.failed_source(ctx, job.source, window, error)
-    if job.chunk is not None:
-        with ctx.warehouse.transaction() as con:
-            record_chunk(con, job.chunk, source_id=outcome.source_id, status=outcome.status, counts=outcome.counts,
-                         run_id=ctx.run_id, now=datetime.now(UTC))
-    return outcome
 
 
 @task(name="validate", cache_policy=NO_CACHE, persist_result=False)
@@ -184,6 +125,8 @@ def execute(
     jobs_for: JobsFor,
     *,
     move_watermark: bool,
+    fan_out: str | None = None,
+    jobs_per_run: int = 1,
 ) -> RunSummary:
     config = load_config(settings.sources)
     alerting = alert_settings(config)
@@ -198,17 +141,12 @@ def execute(
     with warehouse.transaction() as con:
         store.start_run(con, run_id=run_id, flow=flow_name, started_at=started, prefect_flow_run_id=prefect_id)
     ctx = RunContext(run_id=run_id, flow=flow_name, started_at=started, config=config, warehouse=warehouse)
-    with PoliteSession(config.http.settings()) as session:  # fetching only: the stages after it are offline
-        jobs = {source.id: jobs_for(ctx, source) for source in selected}
-        futures = {
-            source_id: [source_task.submit(q(ctx), q(job), q(session), label=job.name, move_watermark=move_watermark)
-                        for job in source_jobs]
-            for source_id, source_jobs in jobs.items()
-        }
-        outcomes: list[SourceOutcome] = []
-        for source, source_futures in zip(selected, futures.values(), strict=True):
-            done = [future.result() for future in source_futures]
-            outcomes.append(merge(done) if done else pipeline.skipped_source(source))
+    jobs = {source.id: jobs_for(ctx, source) for source in selected}
+    if fan_out:
+        done = dispatch(fan_out, ctx, settings, jobs, move_watermark=move_watermark, jobs_per_run=jobs_per_run)
+    else:
+        done = run_jobs(ctx, jobs, move_watermark=move_watermark)
+    outcomes = source_outcomes(selected, done)
     interrupts.check()
     queue_task(q(ctx))
     validate_task(q(ctx), q(selected), q(settings), with_history=flow_name == "nightly")
@@ -284,18 +222,14 @@ def nightly(
     warehouse: str | None = None,
     sources_file: str | None = None,
     lock_timeout: float | None = None,
+    fan_out: str | None = None,
+    jobs_per_run: int = 1,
 ) -> RunSummary:
-    """Every enabled source (or those named), each over ``[watermark - lag, now)``."""
+    """Every enabled source (or those named), each over ``[watermark - lag, now)``. With ``fan_out``
+    (a deployment of ``source-jobs``) each source is a flow run of its own (``jobs_per_run`` per run)."""
     settings = _settings(data_dir, warehouse, sources_file, lock_timeout)
-
-    def window_for(ctx: RunContext, source: SourceConfig) -> Window:
-        with ctx.warehouse.transaction() as con:
-            state = store.get_state(con, source.id)
-        return pipeline.nightly_window(state, until=ctx.started_at,
-                                       lag=timedelta(days=ctx.config.pipeline.lag_days))
-
-    return execute("nightly", settings, sources, lambda ctx, source: [Job(source, window_for)],
-                   move_watermark=True)
+    return execute("nightly", settings, sources, lambda ctx, source: [Job(source, nightly_window)],
+                   move_watermark=True, fan_out=fan_out, jobs_per_run=jobs_per_run)
 
 
 @flow(name="backfill", task_runner=SOURCE_RUNNER, log_prints=False)
@@ -308,10 +242,13 @@ def backfill(
     sources_file: str | None = None,
     lock_timeout: float | None = None,
     force: bool = False,  # noqa: FBT001, FBT002 — a deployment parameter, passed by name
+    fan_out: str | None = None,
+    jobs_per_run: int = 1,
 ) -> RunSummary:
     """The sources named, over the inclusive dates ``start``..``end`` in each source's timezone, in
     chunks (per month for kinds that can ask for a date range); chunks completed by an earlier backfill
-    are skipped unless ``force``. Leaves the nightly watermark alone."""
+    are skipped unless ``force``. Leaves the nightly watermark alone. With ``fan_out`` (a deployment of
+    ``source-jobs``) each chunk is a flow run of its own (``jobs_per_run`` per run)."""
     if start > end:
         raise ValueError(f"start {start} is after end {end}")
     settings = _settings(data_dir, warehouse, sources_file, lock_timeout)
@@ -326,13 +263,7 @@ def backfill(
                 get_run_logger().info("%s: %d chunk(s) already done, skipped (use force to redo them)",
                                       source.id, len(skipped))
             chunks = [chunk for chunk in chunks if chunk not in done]
-        return [Job(source, _chunk_window(chunk), chunk) for chunk in chunks]
+        return [Job(source, chunk_window(chunk), chunk) for chunk in chunks]
 
-    return execute("backfill", settings, sources, jobs_for, move_watermark=False)
-
-
-def _chunk_window(chunk: Chunk) -> WindowFor:
-    def window_for(ctx: RunContext, source: SourceConfig) -> Window:
-        return pipeline.backfill_window(source, chunk.start, chunk.end)
-
-    return window_for
+    return execute("backfill", settings, sources, jobs_for, move_watermark=False, fan_out=fan_out,
+                   jobs_per_run=jobs_per_run)

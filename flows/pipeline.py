@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import duckdb
+
 from pressroom.connectors.config import Config, SourceConfig
 from pressroom.connectors.failures import Permanent, Retryable, Skip, reason_of
 from pressroom.connectors.http import FetchError, PoliteSession
@@ -236,9 +238,11 @@ def fetch_and_parse(connector: Connector, source: SourceConfig, listings: Sequen
 
 def load(ctx: RunContext, batch: FetchedBatch, *, source_id: str) -> UpsertResult:
     """Raw pages, releases, failures and skips of one batch in one transaction; then failures gone for
-    long enough are retired and releases gone twice withdrawn (``batch.settled``)."""
+    long enough are retired and releases gone twice withdrawn (``batch.settled``). On DuckLake, the
+    transaction runs again when a concurrent writer's commit conflicted with it."""
     now = datetime.now(UTC)
-    with ctx.warehouse.transaction() as con:
+
+    def work(con: duckdb.DuckDBPyConnection) -> UpsertResult:
         store.save_raw_pages(con, batch.pages, run_id=ctx.run_id)
         result = upsert_releases(con, batch.releases, run_id=ctx.run_id, now=now)
         lifecycle.save_release_details(con, batch.releases)
@@ -254,7 +258,9 @@ def load(ctx: RunContext, batch: FetchedBatch, *, source_id: str) -> UpsertResul
             con, source_id=source_id, release_ids={url: release_id(source_id, url) for url in failed},
             retire_after=ctx.config.pipeline.retire_after, now=now,
         )
-    return result
+        return result
+
+    return ctx.warehouse.write(work)  # run again when a concurrent writer conflicted (DuckLake)
 
 
 
@@ -302,8 +308,7 @@ def check(
         )
         for (release, _), findings in zip(work, found, strict=True)
     ]
-    with ctx.warehouse.transaction() as con:
-        save_checks(con, results, run_id=ctx.run_id, now=now)
+    ctx.warehouse.write(lambda con: save_checks(con, results, run_id=ctx.run_id, now=now))
     return results
 
 

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+#: a real PostgreSQL per session (tests/pgcluster.py): fixtures `pg_cluster` and `postgres_dsn`
+pytest_plugins = ("tests.pgcluster",)
+
 _HOME = Path(tempfile.mkdtemp(prefix="pressroom-prefect-"))
 os.environ["PREFECT_HOME"] = str(_HOME)
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"

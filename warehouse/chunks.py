@@ -40,8 +40,12 @@ def record_chunk(
 ) -> None:
     """How a chunk ended; a chunk run again replaces its row."""
     con.execute(
-        """INSERT INTO backfill_chunks VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (source_id, chunk_start, chunk_end) DO UPDATE SET status = excluded.status,
-               run_id = excluded.run_id, finished_at = excluded.finished_at, counts = excluded.counts""",
+        """MERGE INTO backfill_chunks c
+           USING (SELECT ? AS source_id, ? AS chunk_start, ? AS chunk_end, ? AS status, ? AS run_id,
+                         ? AS finished_at, ?::JSON AS counts) i
+           ON c.source_id = i.source_id AND c.chunk_start = i.chunk_start AND c.chunk_end = i.chunk_end
+           WHEN MATCHED THEN UPDATE SET status = i.status, run_id = i.run_id, finished_at = i.finished_at,
+               counts = i.counts
+           WHEN NOT MATCHED THEN INSERT BY NAME""",
         [source_id, chunk.start, chunk.end, status, run_id, now, json.dumps(dict(counts))],
     )

@@ -11,12 +11,18 @@ DuckDB's own memory is capped by ``memory_limit`` (default :data:`DEFAULT_MEMORY
 buffer pool keeps every block a run-wide statement touched, so a process's size would follow the
 warehouse's. Past the cap DuckDB evicts cached blocks and spills to a temporary directory next to the
 warehouse file instead.
+
+The location is a DuckDB file, or a DuckLake catalog (``ducklake:postgres:…`` or ``ducklake:FILE``, see
+:mod:`warehouse.lake`). On DuckLake, several processes write at once; a transaction that conflicts with
+a concurrent one at commit is :class:`WarehouseConflict`, and :meth:`Warehouse.write` runs it again a
+bounded number of times.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import random
 import re
 import threading
 import time
@@ -25,9 +31,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
+from pressroom.warehouse import lake
 from pressroom.warehouse.runs import interrupt_orphans
 
 log = logging.getLogger("pressroom.warehouse")
@@ -41,6 +49,23 @@ class WarehouseError(RuntimeError):
 
 class WarehouseBusy(WarehouseError):
     """Another process held the warehouse for longer than the wait allowed."""
+
+
+class WarehouseConflict(WarehouseError):
+    """DuckLake refused a commit: a concurrent transaction changed the same table (nothing was written;
+    running the transaction again can succeed)."""
+
+
+#: how often :meth:`Warehouse.write` runs a transaction that conflicted (DuckLake), with a random
+#: exponential wait between runs of at most :data:`CONFLICT_WAIT_MAX` seconds
+CONFLICT_ATTEMPTS = 12
+CONFLICT_WAIT_MAX = 2.0
+
+
+def conflict_wait(attempt: int) -> float:
+    """Seconds to wait before running a conflicted transaction again: random ("full jitter") below an
+    exponential ceiling of 50 ms × 2^attempt, capped, so writers that collided do not collide again."""
+    return random.uniform(0, min(CONFLICT_WAIT_MAX, 0.05 * 2 ** attempt))
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -71,16 +96,21 @@ def default_memory_limit() -> str:
 
 
 class Warehouse:
-    """A DuckDB warehouse file; connections are opened per transaction, never held across a run."""
+    """A warehouse — a DuckDB file or a DuckLake catalog; connections are opened per transaction, never
+    held across a run (a DuckLake catalog in PostgreSQL stays attached for the process)."""
 
     def __init__(
         self,
-        path: Path,
+        path: Path | str,
         *,
         lock_timeout: float = 120.0,
         on_wait: Callable[[str], None] | None = None,
         memory_limit: str | None = None,
+        lake_data_path: str | None = None,
     ) -> None:
+        self.location = str(path)
+        self.lake = (lake.LakeLocation(self.location, lake_data_path or os.environ.get("PRESSROOM_LAKE_DATA_PATH"))
+                     if lake.is_lake(path) else None)
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self.on_wait = on_wait
@@ -88,7 +118,27 @@ class Warehouse:
         self._lock = threading.RLock()
         self._migrated = False
 
+    @property
+    def backend(self) -> str:
+        """``duckdb-file``, ``ducklake-file`` or ``ducklake-postgres``."""
+        return self.lake.backend if self.lake else "duckdb-file"
+
+    @property
+    def shown(self) -> str:
+        """The location for messages (a PostgreSQL password left out)."""
+        return self.lake.shown if self.lake else str(self.path)
+
+    def exists(self) -> bool:
+        """Whether there is a warehouse to read (a catalog in PostgreSQL is assumed to be there: asking
+        would mean connecting)."""
+        if self.lake is None:
+            return self.path.exists()
+        metadata = self.lake.metadata_file
+        return metadata is None or metadata.exists()
+
     def _connect(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+        if self.lake is not None:
+            return self._connect_lake()
         deadline = time.monotonic() + self.lock_timeout
         told = False
         while True:
@@ -125,64 +175,166 @@ class Warehouse:
                 raise WarehouseError(problem)
             return con
 
+    def _connect_lake(self) -> duckdb.DuckDBPyConnection:
+        """A connection of this process's DuckDB with the catalog attached. A catalog in PostgreSQL stays
+        attached (attaching costs round trips); a ``ducklake:FILE`` catalog is attached per transaction,
+        as a DuckDB file is opened, so other processes get their turn."""
+        location = self.lake
+        assert location is not None
+        if location.metadata_file is not None:
+            return self._wait_for_file(lambda: lake.attach(location, memory_limit=self.memory_limit))
+        try:
+            con = lake.attach(location, memory_limit=self.memory_limit)
+        except duckdb.Error as error:
+            raise WarehouseError(f"cannot open DuckLake catalog {self.shown}: "
+                                 f"{str(error).splitlines()[0]}") from None
+        with _attached_lock:
+            _attached.add(location)
+        return con
+
+    def _release(self, con: duckdb.DuckDBPyConnection) -> None:
+        con.close()
+        if self.lake is not None and self.lake.metadata_file is not None:
+            lake.detach(self.lake)
+
+    def _wait_for_file(self, attach: Callable[[], duckdb.DuckDBPyConnection]) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            try:
+                return attach()
+            except duckdb.Error as error:
+                message = str(error)
+                if not any(marker in message for marker in _LOCKED):
+                    raise WarehouseError(f"cannot open DuckLake catalog {self.shown}: "
+                                         f"{message.splitlines()[0] if message else 'unknown error'}") from None
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusy(f"DuckLake catalog {self.shown} is attached by another process; gave up "
+                                        f"after {self.lock_timeout:g} s (a ducklake:FILE catalog takes one process "
+                                        "at a time; use ducklake:postgres: for several)") from None
+                time.sleep(0.2)
+
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A write connection inside one transaction: committed on success, rolled back on error."""
+        """A write connection inside one transaction: committed on success, rolled back on error. On
+        DuckLake, a commit refused for a concurrent change is :class:`WarehouseConflict` (see :meth:`write`)."""
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.lake is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             con = self._connect(read_only=False)
             try:
                 if not self._migrated:
-                    migrate(con)
+                    migrate(con, on_lake=self.lake is not None)
                     self._migrated = True
-                    _interrupt_orphans_once(self.path, con)
+                    _interrupt_orphans_once(self.location, con)
                 con.execute("BEGIN TRANSACTION")
                 try:
                     yield con
                 except BaseException:
                     con.execute("ROLLBACK")
                     raise
-                con.execute("COMMIT")
+                try:
+                    con.execute("COMMIT")
+                except duckdb.TransactionException as error:
+                    if lake.is_conflict(error):
+                        raise WarehouseConflict(f"{self.shown}: {str(error).splitlines()[-1]}") from error
+                    raise
             finally:
-                con.close()
+                self._release(con)
+
+    @contextmanager
+    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write connection to the migrated warehouse without an enclosing transaction: each statement
+        commits on its own (for statements that cannot run in a transaction, and for tests)."""
+        self.ensure_schema()
+        with self._lock:
+            con = self._connect(read_only=False)
+            try:
+                yield con
+            finally:
+                self._release(con)
+
+    def write(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """``work(con)`` inside :meth:`transaction`; run again (up to :data:`CONFLICT_ATTEMPTS` times, after
+        a short random wait) when DuckLake refused the commit for a concurrent change to the same table.
+        ``work`` must read what it needs inside the transaction: a second run sees the other's commit."""
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                with self.transaction() as con:
+                    return work(con)
+            except WarehouseConflict:
+                if attempt == CONFLICT_ATTEMPTS:
+                    raise
+                log.info("warehouse %s: commit conflicted with a concurrent one; running it again (%d/%d)",
+                         self.shown, attempt + 1, CONFLICT_ATTEMPTS)
+                time.sleep(conflict_wait(attempt))
+        raise AssertionError("unreachable")
 
     @contextmanager
     def reader(self, *, migrate: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-only connection (waits for a writer of another process like writers do). A warehouse of
         an older schema version is migrated first (queries are written for the current one); where it
         cannot be written, that is a :class:`WarehouseError`. ``migrate=False`` reads it as it is."""
-        if not self.path.exists():
-            raise WarehouseError(f"no warehouse at {self.path}: run `pressroom run` or `pressroom demo` first")
+        if not self.exists():
+            raise WarehouseError(f"no warehouse at {self.shown}: run `pressroom run` or `pressroom demo` first")
         with self._lock:
             con = self._connect(read_only=True)
             try:
                 if check_version(con) < SCHEMA_VERSION and migrate:
-                    con.close()
+                    self._release(con)
                     self._migrate_for_reading()
                     con = self._connect(read_only=True)
                 yield con
             finally:
-                con.close()
+                self._release(con)
 
     def _migrate_for_reading(self) -> None:
-        if not (os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK | os.X_OK)):
+        if self.lake is None and not (os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK | os.X_OK)):
             raise WarehouseError(f"warehouse {self.path} has an older schema than this pressroom's "
                                  f"({SCHEMA_VERSION}) and cannot be migrated where it is (not writable); "
                                  "copy it somewhere writable, or use the pressroom that wrote it")
         self.ensure_schema()
 
-    def checkpoint(self) -> None:
-        """Write the WAL into the file and let DuckDB reuse freed space (after deleting much)."""
+    def checkpoint(self, *, older_than_days: float = 90.0) -> None:
+        """Write the WAL into the file and let DuckDB reuse freed space (after deleting much). On DuckLake:
+        merge small files, expire snapshots older than ``older_than_days`` and delete unread files."""
+        if self.lake is not None:
+            with self.transaction() as con:
+                con.execute("COMMIT")  # DuckLake's maintenance functions commit on their own
+                lake.maintain(con, catalog=lake.alias(self.lake), older_than_days=older_than_days)
+                con.execute("BEGIN TRANSACTION")
+            return
         with self.transaction() as con:
             con.execute("COMMIT")  # CHECKPOINT cannot run inside a transaction
             con.execute("FORCE CHECKPOINT")
             con.execute("BEGIN TRANSACTION")
+
+    def stored_bytes(self) -> int:
+        """The warehouse's size on disk: the DuckDB file, or the Parquet files DuckLake's current snapshot
+        reads (the catalog's own tables are not counted)."""
+        if self.lake is None:
+            return self.path.stat().st_size if self.path.exists() else 0
+        with self.reader(migrate=False) as con:
+            return lake.stored_bytes(con, catalog=lake.alias(self.lake))
 
     def ensure_schema(self) -> int:
         """Create or migrate the warehouse now; return the schema version."""
         with self.transaction() as con:
             row = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
         return int(row[0]) if row and row[0] is not None else 0
+
+
+T = TypeVar("T")
+_attached: set[lake.LakeLocation] = set()
+_attached_lock = threading.Lock()
+
+
+
+def close_lake_sessions() -> None:
+    """Detach every DuckLake catalog this process attached (their PostgreSQL connections close)."""
+    with _attached_lock:
+        for location in _attached:
+            lake.detach(location)
+        _attached.clear()
 
 
 _HEADERS = 3 * 4096  # a DuckDB file starts with three 4 KiB headers; its blocks follow
@@ -260,15 +412,29 @@ def _foreign(con: duckdb.DuckDBPyConnection, path: str) -> str | None:
             "pressroom will not write into it; pass --warehouse with pressroom's own file")
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> None:
+def migrate(con: duckdb.DuckDBPyConnection, *, on_lake: bool = False) -> None:
     """Apply every migration not yet recorded in ``schema_migrations``, each in its own transaction.
-    A database holding other tables but no ``schema_migrations`` is refused, never written into."""
+    A database holding other tables but no ``schema_migrations`` is refused, never written into.
+    On DuckLake (``on_lake``) the migrations run without their PRIMARY KEY/UNIQUE clauses; two processes
+    migrating one catalog at once conflict, and the loser starts again from what the winner applied."""
     problem = _foreign(con, _database_file(con))
     if problem:
         raise WarehouseError(problem)
+    for attempt in range(CONFLICT_ATTEMPTS):
+        try:
+            _migrate(con, on_lake=on_lake)
+            return
+        except duckdb.TransactionException as error:
+            if not (on_lake and lake.is_conflict(error)) or attempt == CONFLICT_ATTEMPTS - 1:
+                raise
+            time.sleep(conflict_wait(attempt + 1))
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, *, on_lake: bool) -> None:
+    key = "" if on_lake else " PRIMARY KEY"
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+        f" version INTEGER{key}, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
     )
     applied = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
     newest = max(applied, default=0)
@@ -281,7 +447,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(sql)
+            if con.execute("SELECT count(*) FROM schema_migrations WHERE version = ?", [version]).fetchone() != (0,):
+                con.execute("ROLLBACK")  # applied meanwhile by another process (DuckLake)
+                continue
+            con.execute(lake.strip_constraints(sql) if on_lake else sql)
             con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
         except duckdb.Error:
             con.execute("ROLLBACK")
@@ -290,14 +459,14 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         log.info("warehouse migrated to version %04d_%s", version, name)
 
 
-_orphans_checked: set[Path] = set()
+_orphans_checked: set[str] = set()
 _orphans_lock = threading.Lock()
 
 
-def _interrupt_orphans_once(path: Path, con: duckdb.DuckDBPyConnection) -> None:
-    """The first time this process writes ``path``: runs left ``running`` by a process that is gone
+def _interrupt_orphans_once(location: str, con: duckdb.DuckDBPyConnection) -> None:
+    """The first time this process writes ``location``: runs left ``running`` by a process that is gone
     (killed, or the machine lost power) are recorded as ``interrupted``."""
-    key = path.resolve()
+    key = location if lake.is_lake(location) else str(Path(location).resolve())
     with _orphans_lock:
         if key in _orphans_checked:
             return

@@ -103,13 +103,20 @@ _SCHEMA = pa.schema([
 
 _DEFAULT_RULES = HealthRules()
 
+#: one row per source entry of each run's ``runs.sources``. The fields are read with
+#: ``json_extract_string`` rather than ``->>``: on DuckDB 1.5 the filters pushed into this subquery make
+#: ``e->>'until'`` cast the whole entry to a number (a ConversionException) where 2.0 does not.
 _ENTRIES = """
-    SELECT r.run_id, r.flow, r.started_at, e->>'source_id' AS source_id,
-           CASE WHEN e->>'status' = 'ok' AND e->>'until' IS NULL THEN 'skipped' ELSE e->>'status' END AS status,
-           try_cast(e->>'listed' AS INTEGER) AS listed, try_cast(e->>'new' AS INTEGER) AS new,
-           try_cast(e->>'fetched' AS INTEGER) AS fetched, try_cast(e->>'failed' AS INTEGER) AS failed,
-           try_cast(e->>'parse_failed' AS INTEGER) AS parse_failed
-    FROM (SELECT *, unnest(json_extract(sources, '$[*]')) AS e FROM runs WHERE sources IS NOT NULL) r
+    SELECT r.run_id, r.flow, r.started_at, json_extract_string(e, 'source_id') AS source_id,
+           CASE WHEN json_extract_string(e, 'status') = 'ok' AND json_extract_string(e, 'until') IS NULL
+                THEN 'skipped' ELSE json_extract_string(e, 'status') END AS status,
+           try_cast(json_extract_string(e, 'listed') AS INTEGER) AS listed,
+           try_cast(json_extract_string(e, 'new') AS INTEGER) AS new,
+           try_cast(json_extract_string(e, 'fetched') AS INTEGER) AS fetched,
+           try_cast(json_extract_string(e, 'failed') AS INTEGER) AS failed,
+           try_cast(json_extract_string(e, 'parse_failed') AS INTEGER) AS parse_failed
+    FROM (SELECT run_id, flow, started_at, unnest(json_extract(sources, '$[*]')) AS e
+          FROM runs WHERE sources IS NOT NULL) r
 """
 
 
@@ -282,7 +289,9 @@ def save_health(con: duckdb.DuckDBPyConnection, rows: Sequence[SourceHealth]) ->
                 FROM (SELECT * FROM source_health
                       QUALIFY row_number() OVER (PARTITION BY source_id ORDER BY computed_at DESC, run_id DESC) = 1) l
                 JOIN incoming_health i ON i.source_id = l.source_id AND {same})""")
-        con.execute("INSERT OR REPLACE INTO source_health SELECT * FROM incoming_health")
+        con.execute("DELETE FROM source_health WHERE (source_id, run_id) IN"
+                    " (SELECT source_id, run_id FROM incoming_health)")
+        con.execute("INSERT INTO source_health SELECT * FROM incoming_health")
     finally:
         con.unregister("incoming_health")
 

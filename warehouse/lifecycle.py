@@ -61,11 +61,10 @@ def record_skips(con: duckdb.DuckDBPyConnection, skips: Sequence[SkipRecord], *,
     try:
         con.execute(
             """
-            INSERT INTO skipped_pages
-            SELECT source_id, url, reason, detail, $now, $now, $run_id FROM incoming_skips
-            ON CONFLICT (source_id, url) DO UPDATE SET
-                reason = excluded.reason, detail = excluded.detail,
-                last_seen_at = excluded.last_seen_at, last_run_id = excluded.last_run_id
+            MERGE INTO skipped_pages s USING incoming_skips i ON s.source_id = i.source_id AND s.url = i.url
+            WHEN MATCHED THEN UPDATE SET
+                reason = i.reason, detail = i.detail, last_seen_at = $now, last_run_id = $run_id
+            WHEN NOT MATCHED THEN INSERT VALUES (i.source_id, i.url, i.reason, i.detail, $now, $now, $run_id)
             """,
             {"now": now, "run_id": run_id},
         )
@@ -156,12 +155,12 @@ def settle(
             [source_id, WITHDRAWN_AFTER, urls],
         ).fetchall()
         for url, reason, runs in gone:
-            rows = con.execute(
-                "UPDATE releases SET withdrawn_at = ?, withdrawn_reason = ?"
-                " WHERE source_id = ? AND withdrawn_at IS NULL AND (url = ? OR release_id = ?) RETURNING release_id",
-                [now, f"{reason} in {runs} runs", source_id, url, release_ids[url]],
-            ).fetchall()
+            which = "source_id = ? AND withdrawn_at IS NULL AND (url = ? OR release_id = ?)"
+            rows = con.execute(f"SELECT release_id FROM releases WHERE {which}",
+                               [source_id, url, release_ids[url]]).fetchall()
             if rows:
+                con.execute(f"UPDATE releases SET withdrawn_at = ?, withdrawn_reason = ? WHERE {which}",
+                            [now, f"{reason} in {runs} runs", source_id, url, release_ids[url]])
                 withdrawn.extend(row[0] for row in rows)
                 con.execute(
                     "UPDATE fetch_failures SET retired_at = ?, detail = ? WHERE source_id = ? AND url = ?",

@@ -5,6 +5,8 @@
   release only has ``last_seen_at`` moved. Loading the same batch twice changes no count. A release
   whose current version a person made (``release_reviews``) is compared by the ministry's version
   underneath it: the same ministry text again leaves the review current, a changed one supersedes it.
+  On DuckLake (no keys), a batch with new releases updates ``write_guards`` so that two processes
+  inserting the same release at once conflict at commit and the loser runs again (``Warehouse.write``).
 - :func:`save_checks` replaces the findings of the releases it is given.
 - :func:`publish` copies into ``published_releases`` every release whose current version passed and
   is not already published as it is. A new version that fails leaves the published version in place.
@@ -66,6 +68,8 @@ def upsert_releases(
             """
         ).fetchall()
         status = dict(rows)
+        if "new" in status.values():  # see migration 0011: concurrent inserts of one release conflict
+            con.execute("UPDATE write_guards SET writes = writes + 1 WHERE name = 'releases'")
         changed = [rid for rid, state in status.items() if state == "changed"]
         if changed:
             con.execute(
@@ -164,14 +168,14 @@ def save_checks(
     try:
         con.execute(
             """
-            INSERT INTO dq_runs
-            SELECT release_id, content_hash, engine_version, $now, $run_id, errors, warnings, infos,
-                   record_failures, passed
-            FROM incoming_verdicts
-            ON CONFLICT (release_id, content_hash) DO UPDATE SET
-                engine_version = excluded.engine_version, checked_at = excluded.checked_at,
-                run_id = excluded.run_id, errors = excluded.errors, warnings = excluded.warnings,
-                infos = excluded.infos, record_failures = excluded.record_failures, passed = excluded.passed
+            MERGE INTO dq_runs d USING incoming_verdicts i
+                ON d.release_id = i.release_id AND d.content_hash = i.content_hash
+            WHEN MATCHED THEN UPDATE SET
+                engine_version = i.engine_version, checked_at = $now,
+                run_id = $run_id, errors = i.errors, warnings = i.warnings,
+                infos = i.infos, record_failures = i.record_failures, passed = i.passed
+            WHEN NOT MATCHED THEN INSERT VALUES (i.release_id, i.content_hash, i.engine_version, $now, $run_id,
+                i.errors, i.warnings, i.infos, i.record_failures, i.passed)
             """,
             {"now": now, "run_id": run_id},
         )
@@ -319,24 +323,30 @@ def publish(
     published: dict[str, str] = {}
     for start in range(0, len(ready), PUBLISH_SLICE):
         chunk = ready[start:start + PUBLISH_SLICE]
-        published.update(con.execute(
+        ids = [row[0] for row in chunk]
+        con.execute(
             """
-            INSERT INTO published_releases
-            SELECT r.release_id, r.source_id, r.url, r.title, r.published_at, r.body_text, r.language,
-                   r.content_hash, r.version, $run_id, $now, s.waived_checks
-            FROM releases r
-            JOIN (SELECT unnest($ids::VARCHAR[]) AS release_id, unnest($waived::VARCHAR[][]) AS waived_checks) s
-              ON s.release_id = r.release_id
-            ON CONFLICT (release_id) DO UPDATE SET
-                url = excluded.url, title = excluded.title, published_at = excluded.published_at,
-                body_text = excluded.body_text, language = excluded.language,
-                content_hash = excluded.content_hash, version = excluded.version,
-                published_run_id = excluded.published_run_id, published_at_utc = excluded.published_at_utc,
-                waived_checks = excluded.waived_checks
-            RETURNING release_id, source_id
+            MERGE INTO published_releases p
+            USING (SELECT r.release_id, r.source_id, r.url, r.title, r.published_at, r.body_text, r.language,
+                          r.content_hash, r.version, s.waived_checks
+                   FROM releases r
+                   JOIN (SELECT unnest($ids::VARCHAR[]) AS release_id,
+                                unnest($waived::VARCHAR[][]) AS waived_checks) s
+                     ON s.release_id = r.release_id) i
+            ON p.release_id = i.release_id
+            WHEN MATCHED THEN UPDATE SET
+                url = i.url, title = i.title, published_at = i.published_at,
+                body_text = i.body_text, language = i.language,
+                content_hash = i.content_hash, version = i.version,
+                published_run_id = $run_id, published_at_utc = $now, waived_checks = i.waived_checks
+            WHEN NOT MATCHED THEN INSERT VALUES (i.release_id, i.source_id, i.url, i.title, i.published_at,
+                i.body_text, i.language, i.content_hash, i.version, $run_id, $now, i.waived_checks)
             """,
-            {"ids": [row[0] for row in chunk], "waived": [row[1] for row in chunk], "run_id": run_id, "now": now},
-        ).fetchall())
+            {"ids": ids, "waived": [row[1] for row in chunk], "run_id": run_id, "now": now},
+        )
+        published.update(con.execute(  # what the MERGE wrote (DuckLake has no RETURNING)
+            "SELECT release_id, source_id FROM releases WHERE release_id IN (SELECT unnest($ids::VARCHAR[]))",
+            {"ids": ids}).fetchall())
     held = con.execute(
         f"SELECT release_id, source_id FROM ({gate_query(scope)}) WHERE NOT publishable ORDER BY 1", params
     ).fetchall()
@@ -416,11 +426,11 @@ def unwaive(
     it relied on one."""
     if not reason.strip():
         raise WaiverError("withdrawing a waiver needs a reason (--reason)")
-    withdrawn = con.execute(
-        """UPDATE waivers SET withdrawn_at = $now, withdrawn_by = $by, withdrawn_reason = $reason
-           WHERE release_id = $id AND check_id = $check AND withdrawn_at IS NULL RETURNING waiver_id""",
-        {"now": now, "by": by, "reason": reason.strip(), "id": release_id, "check": check_id},
-    ).fetchall()
+    which = "release_id = $id AND check_id = $check AND withdrawn_at IS NULL"
+    withdrawn = con.execute(f"SELECT waiver_id FROM waivers WHERE {which}",
+                            {"id": release_id, "check": check_id}).fetchall()
+    con.execute(f"UPDATE waivers SET withdrawn_at = $now, withdrawn_by = $by, withdrawn_reason = $reason WHERE {which}",
+                {"now": now, "by": by, "reason": reason.strip(), "id": release_id, "check": check_id})
     if not withdrawn:
         active = con.execute(
             "SELECT DISTINCT check_id FROM waivers WHERE release_id = ? AND withdrawn_at IS NULL ORDER BY 1",

@@ -196,13 +196,16 @@ def save_version(
            FROM releases WHERE release_id = $id""",
         {"now": now, "id": release_id},
     )
-    updated = con.execute(
+    # the rows the UPDATE changes, read first in the same transaction (DuckLake has no RETURNING)
+    updated = con.execute("SELECT release_id FROM releases WHERE release_id = $id AND content_hash = $parent",
+                          {"id": release_id, "parent": parent_hash}).fetchall()
+    con.execute(
         """UPDATE releases SET title = $title, body_text = $body, content_hash = $hash, version = $version,
                run_id = $run_id
-           WHERE release_id = $id AND content_hash = $parent RETURNING release_id""",
+           WHERE release_id = $id AND content_hash = $parent""",
         {"title": title, "body": body_text, "hash": new_hash, "version": version, "run_id": run_id,
          "id": release_id, "parent": parent_hash},
-    ).fetchall()
+    )
     if len(updated) != 1:  # unreachable within one transaction; kept as the version check of record
         raise ReviewConflict(release_id, parent_hash, found.content_hash, found.version)
     con.execute(

@@ -127,17 +127,23 @@ def save_state(
     """Record a source's run; ``watermark=None`` leaves the stored watermark as it is."""
     con.execute(
         """
-        INSERT INTO source_state (source_id, watermark, last_run_id, last_run_at, last_status,
-                                  last_success_at, last_error)
-        VALUES ($source_id, $watermark, $run_id, $run_at, $status,
-                CASE WHEN $status = 'ok' THEN $run_at END, $error)
-        ON CONFLICT (source_id) DO UPDATE SET
-            watermark = coalesce(excluded.watermark, source_state.watermark),
-            last_run_id = excluded.last_run_id,
-            last_run_at = excluded.last_run_at,
-            last_status = excluded.last_status,
-            last_success_at = coalesce(excluded.last_success_at, source_state.last_success_at),
-            last_error = excluded.last_error
+        MERGE INTO source_state s
+        USING (SELECT $source_id AS source_id, $watermark::TIMESTAMPTZ AS watermark, $run_id AS last_run_id,
+                      $run_at::TIMESTAMPTZ AS last_run_at, $status AS last_status,
+                      CASE WHEN $status = 'ok' THEN $run_at::TIMESTAMPTZ END AS last_success_at,
+                      $error::VARCHAR AS last_error) i
+        ON s.source_id = i.source_id
+        WHEN MATCHED THEN UPDATE SET
+            watermark = coalesce(i.watermark, s.watermark),
+            last_run_id = i.last_run_id,
+            last_run_at = i.last_run_at,
+            last_status = i.last_status,
+            last_success_at = coalesce(i.last_success_at, s.last_success_at),
+            last_error = i.last_error
+        WHEN NOT MATCHED THEN INSERT (source_id, watermark, last_run_id, last_run_at, last_status,
+                                      last_success_at, last_error)
+            VALUES (i.source_id, i.watermark, i.last_run_id, i.last_run_at, i.last_status,
+                    i.last_success_at, i.last_error)
         """,
         {"source_id": source_id, "watermark": watermark, "run_id": run_id, "run_at": run_at,
          "status": status, "error": error},
@@ -170,11 +176,12 @@ def save_raw_pages(con: duckdb.DuckDBPyConnection, pages: Sequence[RawPage], *, 
     try:
         con.execute(
             """
-            INSERT INTO raw_pages
-            SELECT source_id, url, sha256, final_url, status, content_type, encoding, headers::JSON,
-                   body_gzip, size_bytes, listed_title, listed_at, fetched_at, fetched_at, $run_id
-            FROM incoming_pages
-            ON CONFLICT (source_id, url, sha256) DO UPDATE SET last_fetched_at = excluded.last_fetched_at
+            MERGE INTO raw_pages p USING incoming_pages i
+                ON p.source_id = i.source_id AND p.url = i.url AND p.sha256 = i.sha256
+            WHEN MATCHED THEN UPDATE SET last_fetched_at = i.fetched_at
+            WHEN NOT MATCHED THEN INSERT VALUES (
+                i.source_id, i.url, i.sha256, i.final_url, i.status, i.content_type, i.encoding, i.headers::JSON,
+                i.body_gzip, i.size_bytes, i.listed_title, i.listed_at, i.fetched_at, i.fetched_at, $run_id)
             """,
             {"run_id": run_id},
         )
@@ -234,20 +241,17 @@ def trim_raw_pages(con: duckdb.DuckDBPyConnection, *, keep_versions: int, older_
     than ``older_than_days``; the newest body of every page is always kept (``reparse`` needs it)."""
     if keep_versions < 1:
         raise ValueError("--keep-versions must be at least 1: the newest body of a page is always kept")
-    deleted = con.execute(
-        """
-        DELETE FROM raw_pages WHERE (source_id, url, sha256) IN (
-            SELECT source_id, url, sha256 FROM (
-                SELECT source_id, url, sha256, last_fetched_at,
-                       row_number() OVER (PARTITION BY source_id, url ORDER BY last_fetched_at DESC) AS newest
-                FROM raw_pages)
-            WHERE newest > $keep AND last_fetched_at < now() - to_seconds($age::DOUBLE))
-        RETURNING 1
-        """,
-        {"keep": keep_versions, "age": older_than_days * 86400},
-    ).fetchall()
+    old = """
+        SELECT source_id, url, sha256 FROM (
+            SELECT source_id, url, sha256, last_fetched_at,
+                   row_number() OVER (PARTITION BY source_id, url ORDER BY last_fetched_at DESC) AS newest
+            FROM raw_pages)
+        WHERE newest > $keep AND last_fetched_at < now() - to_seconds($age::DOUBLE)"""
+    params = {"keep": keep_versions, "age": older_than_days * 86400}
+    counted = con.execute(f"SELECT count(*) FROM ({old})", params).fetchone()  # DuckLake has no RETURNING
+    con.execute(f"DELETE FROM raw_pages WHERE (source_id, url, sha256) IN ({old})", params)
     kept = con.execute("SELECT count(*) FROM raw_pages").fetchone()
-    return TrimResult(len(deleted), int(kept[0]) if kept else 0)
+    return TrimResult(int(counted[0]) if counted else 0, int(kept[0]) if kept else 0)
 
 
 def record_failures(
@@ -269,19 +273,19 @@ def record_failures(
     try:
         con.execute(
             """
-            INSERT INTO fetch_failures (source_id, url, reason, attempts, first_failed_at, last_failed_at,
-                                        resolved_at, kind, detail, last_run_id)
-            SELECT source_id, url, reason, attempts, $now, $now, NULL, kind, detail, $run_id FROM incoming_failures
-            ON CONFLICT (source_id, url) DO UPDATE SET
-                reason = excluded.reason,
-                attempts = fetch_failures.attempts + excluded.attempts,
-                first_failed_at = CASE WHEN fetch_failures.resolved_at IS NULL
-                                       THEN fetch_failures.first_failed_at ELSE excluded.first_failed_at END,
-                last_failed_at = excluded.last_failed_at,
+            MERGE INTO fetch_failures f USING incoming_failures i ON f.source_id = i.source_id AND f.url = i.url
+            WHEN MATCHED THEN UPDATE SET
+                reason = i.reason,
+                attempts = f.attempts + i.attempts,
+                first_failed_at = CASE WHEN f.resolved_at IS NULL THEN f.first_failed_at ELSE $now END,
+                last_failed_at = $now,
                 resolved_at = NULL,
-                kind = excluded.kind,
-                detail = excluded.detail,
-                last_run_id = excluded.last_run_id
+                kind = i.kind,
+                detail = i.detail,
+                last_run_id = $run_id
+            WHEN NOT MATCHED THEN INSERT (source_id, url, reason, attempts, first_failed_at, last_failed_at,
+                                          resolved_at, kind, detail, last_run_id)
+                VALUES (i.source_id, i.url, i.reason, i.attempts, $now, $now, NULL, i.kind, i.detail, $run_id)
             """,
             {"now": now, "run_id": run_id},
         )
@@ -295,12 +299,10 @@ def resolve_failures(
     urls = list(urls)
     if not urls:
         return 0
-    rows = con.execute(
-        "UPDATE fetch_failures SET resolved_at = ? WHERE source_id = ? AND resolved_at IS NULL"
-        " AND url IN (SELECT unnest(?::VARCHAR[])) RETURNING url",
-        [now, source_id, urls],
-    ).fetchall()
-    return len(rows)
+    which = "source_id = ? AND resolved_at IS NULL AND url IN (SELECT unnest(?::VARCHAR[]))"
+    rows = con.execute(f"SELECT count(*) FROM fetch_failures WHERE {which}", [source_id, urls]).fetchone()
+    con.execute(f"UPDATE fetch_failures SET resolved_at = ? WHERE {which}", [now, source_id, urls])
+    return int(rows[0]) if rows else 0
 
 
 def open_failures(con: duckdb.DuckDBPyConnection, source_id: str, *, kind: str = "page") -> list[str]:

@@ -90,7 +90,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     api = f"http://127.0.0.1:{port}/api"
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PREFECT_", "PRESSROOM_"))}
     env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1",
-               PREFECT_UI_ENABLED="false", PREFECT_LOGGING_LEVEL="INFO")
+               PREFECT_UI_ENABLED="false", PREFECT_LOGGING_LEVEL="INFO",
+               PREFECT_WORKER_QUERY_SECONDS="1")  # a fanned-out run's source jobs are picked up at once
     logs = home / "server.log"
     with _background([PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
                      env=env, log=logs, cwd=home) as process:
@@ -200,6 +201,11 @@ def test_prefect_yaml_on_a_process_pool_runs_the_documented_backfill(server: Ser
     assert expected >= 3
     assert rows(warehouse, "SELECT source_id, count(*) FROM releases GROUP BY 1") == [("xb-mea", expected)]
     assert rows(warehouse, "SELECT flow, status FROM runs") == [("backfill", "completed")]
+    # The source's one chunk (an html source is not cut per month) ran as a flow run of its own.
+    jobs = requests.post(f"{server.api}/flow_runs/filter", timeout=10,
+                         json={"deployments": {"name": {"any_": ["source-jobs"]}}}).json()
+    assert [(run["state_type"], run["parameters"]["jobs"]) for run in jobs] == [
+        ("COMPLETED", [{"source": "xb-mea", "start": str(start), "end": str(end)}])]
 
 
 def test_deployments_are_built_with_an_explicit_timezone_and_checked_first() -> None:

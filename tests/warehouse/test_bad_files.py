@@ -44,9 +44,20 @@ def test_a_file_that_is_not_duckdb(tmp_path: Path) -> None:
     assert _digest(path) == before
 
 
-@pytest.mark.parametrize("keep", [0.5, 0.99, "headers", 100])
+def _used_bytes(real: bytes, folder: Path) -> int:
+    """Bytes a whole copy needs: the headers and the blocks in use. DuckDB 1.5 leaves free blocks at the
+    end of the file (2.0 cut them off), and a copy without those lost nothing."""
+    whole = folder / "whole.duckdb"
+    whole.write_bytes(real)
+    with duckdb.connect(str(whole), read_only=True) as con:
+        block_size, used = con.execute("SELECT block_size, used_blocks FROM pragma_database_size()").fetchone()
+    return 3 * 4096 + used * block_size
+
+
+@pytest.mark.parametrize("keep", [0.5, "one byte short", "headers", 100])
 def test_a_truncated_copy(tmp_path: Path, real: bytes, keep: float | str) -> None:
-    size = 3 * 4096 if keep == "headers" else int(len(real) * keep) if isinstance(keep, float) else int(keep)
+    size = (3 * 4096 if keep == "headers" else _used_bytes(real, tmp_path) - 1 if keep == "one byte short"
+            else int(len(real) * keep) if isinstance(keep, float) else int(keep))
     path = tmp_path / "pressroom.duckdb"
     path.write_bytes(real[:size])
     for message in _open_both_ways(path):
@@ -59,7 +70,7 @@ def test_a_truncated_copy_cut_on_a_block_boundary(tmp_path: Path, real: bytes) -
     block = 262144
     assert (len(real) - 3 * 4096) % block == 0 and len(real) > 3 * 4096 + block, "DuckDB's layout changed"
     path = tmp_path / "pressroom.duckdb"
-    path.write_bytes(real[: len(real) - block])
+    path.write_bytes(real[: _used_bytes(real, tmp_path) - block])
     assert all("is truncated" in message for message in _open_both_ways(path))
 
 

@@ -14,6 +14,7 @@ from pressroom.warehouse import Warehouse, exports
 from pressroom.warehouse.exports import export_published
 from pressroom.warehouse.releases import publish, save_checks, upsert_releases
 from pressroom.warehouse.store import CheckResult
+from tests.warehouse.conftest import MakeWarehouse
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -25,8 +26,8 @@ def release(n: int) -> Release:
 
 
 @pytest.fixture()
-def warehouse(tmp_path: Path) -> Warehouse:
-    warehouse = Warehouse(tmp_path / "w.duckdb")
+def warehouse(make_warehouse: MakeWarehouse) -> Warehouse:
+    warehouse = make_warehouse()
     items = [release(n) for n in range(7)]
     with warehouse.transaction() as con:
         upsert_releases(con, items, run_id="run1", now=NOW)

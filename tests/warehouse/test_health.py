@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from pressroom.connectors.model import Release
 from pressroom.expectations.findings import Finding
-from pressroom.warehouse import Warehouse
 from pressroom.warehouse.health import _SCHEMA, HealthRules, SourceHealth, compute_health, latest_health, save_health
 from pressroom.warehouse.releases import publish, save_checks, upsert_releases
 from pressroom.warehouse.store import CheckResult, FailureRecord, finish_run, record_failures, start_run
+from tests.warehouse.conftest import MakeWarehouse
 
 NOW = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 BODY = "A clean body of a press release that is long enough to count as one for the gate. " * 2
@@ -50,12 +49,9 @@ def daily(source: str, days: int, *, newest: datetime, start: int = 0) -> list[R
 
 
 @pytest.fixture()
-def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    warehouse = Warehouse(tmp_path / "w.duckdb")
-    warehouse.ensure_schema()
-    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
-    yield connection
-    connection.close()
+def con(make_warehouse: MakeWarehouse) -> Iterator[duckdb.DuckDBPyConnection]:
+    with make_warehouse().connection() as connection:
+        yield connection
 
 
 def history(con: duckdb.DuckDBPyConnection, source: str, runs: int = 3, listed: int = 3, prefix: str = "h") -> None:

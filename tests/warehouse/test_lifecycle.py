@@ -4,15 +4,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import duckdb
 
 from pressroom.connectors.model import Release
 from pressroom.connectors.normalise import release_id
-from pressroom.warehouse import Warehouse, lifecycle, store
+from pressroom.warehouse import lifecycle, store
 from pressroom.warehouse.releases import upsert_releases
 from pressroom.warehouse.store import FailureRecord
+from tests.warehouse.conftest import MakeWarehouse
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 URL = "https://mfa.example/press/1"
@@ -31,8 +31,8 @@ def gone_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
     return con.execute("SELECT url, gone_runs, retired_at IS NOT NULL FROM fetch_failures ORDER BY url").fetchall()
 
 
-def test_gone_counted_once_per_run_then_retired(tmp_path: Path) -> None:
-    warehouse = Warehouse(tmp_path / "w.duckdb")
+def test_gone_counted_once_per_run_then_retired(make_warehouse: MakeWarehouse) -> None:
+    warehouse = make_warehouse()
     with warehouse.transaction() as con:
         fail(con, "run1", "http-404")
         fail(con, "run1", "http-404")  # a second backfill chunk of the same run
@@ -48,8 +48,8 @@ def test_gone_counted_once_per_run_then_retired(tmp_path: Path) -> None:
         assert gone_runs(con) == [(URL, 0, False)]
 
 
-def test_release_gone_in_two_runs_is_withdrawn_and_kept(tmp_path: Path) -> None:
-    warehouse = Warehouse(tmp_path / "w.duckdb")
+def test_release_gone_in_two_runs_is_withdrawn_and_kept(make_warehouse: MakeWarehouse) -> None:
+    warehouse = make_warehouse()
     release = Release(release_id=release_id("xa", URL), source_id="xa", url=URL, title="T",
                       published_at=NOW, body_text="Body.", language="en", extractor="x")
     with warehouse.transaction() as con:

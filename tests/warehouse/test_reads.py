@@ -15,6 +15,7 @@ from pressroom.connectors.model import Release
 from pressroom.warehouse import Warehouse, gate, store
 from pressroom.warehouse.releases import publish, recent_texts, save_checks, upsert_releases
 from pressroom.warehouse.store import CheckResult, FailureRecord
+from tests.warehouse.conftest import MakeWarehouse
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -91,8 +92,8 @@ def test_the_queue_and_the_versions_read_back(count: int, edited: set[int], rech
             assert version.release == current[version.release.release_id]
 
 
-def test_source_overview_counts_each_source(tmp_path: Path) -> None:
-    warehouse = Warehouse(tmp_path / "w.duckdb")
+def test_source_overview_counts_each_source(make_warehouse: MakeWarehouse) -> None:
+    warehouse = make_warehouse()
     items = [release(1), release(2), release(3, source="xb-mea")]
     with warehouse.transaction() as con:
         upsert_releases(con, items, run_id="run", now=NOW)

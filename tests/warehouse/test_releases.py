@@ -14,6 +14,7 @@ from pressroom.warehouse import SCHEMA_VERSION, Warehouse, WarehouseError
 from pressroom.warehouse import releases as releases_module
 from pressroom.warehouse.releases import publish, save_checks, upsert_releases
 from pressroom.warehouse.store import CheckResult
+from tests.warehouse.conftest import MakeWarehouse
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -29,8 +30,8 @@ def verdict(item: Release, *, error: bool = False) -> CheckResult:
 
 
 @pytest.fixture()
-def warehouse(tmp_path: Path) -> Warehouse:
-    return Warehouse(tmp_path / "w.duckdb")
+def warehouse(make_warehouse: MakeWarehouse) -> Warehouse:
+    return make_warehouse()
 
 
 def test_migrations_recorded(warehouse: Warehouse) -> None:

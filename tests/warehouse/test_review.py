@@ -18,6 +18,7 @@ from pressroom.warehouse.gate import violations
 from pressroom.warehouse.releases import publish, save_checks, upsert_releases
 from pressroom.warehouse.review import Applied, ReviewConflict, ReviewError, current, history, queue, save_version
 from pressroom.warehouse.store import CheckResult
+from tests.warehouse.conftest import MakeWarehouse
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 BROKEN = "The Ministry calls for calm calm in the region. It urges all parties to talk. " * 2
@@ -35,8 +36,8 @@ def verdict(release_id: str, content_hash: str, *, error: bool) -> CheckResult:
 
 
 @pytest.fixture()
-def warehouse(tmp_path: Path) -> Warehouse:
-    warehouse = Warehouse(tmp_path / "w.duckdb")
+def warehouse(make_warehouse: MakeWarehouse) -> Warehouse:
+    warehouse = make_warehouse()
     with warehouse.transaction() as con:
         upsert_releases(con, [ministry()], run_id="run1", now=NOW)
         save_checks(con, [verdict("r1", ministry().content_hash, error=True)], run_id="run1", now=NOW)
