@@ -26,6 +26,7 @@ import signal
 import threading
 from collections.abc import Iterable, Sequence
 
+from pressroom.expectations.analysis import Analysis
 from pressroom.expectations.checks import (
     AllCapsTitle,
     Boilerplate,
@@ -44,7 +45,7 @@ from pressroom.expectations.checks import (
     WrongLanguage,
 )
 from pressroom.expectations.findings import SEVERITY_RANK, Finding
-from pressroom.expectations.fixes import attach_suggestions
+from pressroom.expectations.fixes import attach_suggestions, proposals_for
 
 ENGINE_VERSION = "4"
 """Bumped whenever a check, threshold or the overlap policy changes; stored with each result so that
@@ -101,20 +102,27 @@ def check_text(
     (`expectations.fixes.attach_suggestions`); `suggest=False` skips that work.
     """
     selected = default_checks(language) if checks is None else list(checks)
-    findings = _find(text, language, selected, field)
+    analysis = Analysis(text)
+    findings = _find(analysis, language, selected, field)
     if not suggest or not any(finding.severity == "error" for finding in findings):
         return findings
-    return attach_suggestions(text, findings, lambda repaired: _find(repaired, language, selected, field))
+    proposals = proposals_for(analysis, findings)
+    del analysis  # the proof analyses the repaired texts; this text's parts are not needed any more
+    return attach_suggestions(
+        text, findings, lambda repaired: _find(Analysis(repaired), language, selected, field), proposals=proposals
+    )
 
 
-def _find(text: str, language: str, checks: Sequence[Check], field: str) -> list[Finding]:
+def _find(analysis: Analysis, language: str, checks: Sequence[Check], field: str) -> list[Finding]:
+    """The settled findings of `checks` on `analysis.text`, all reading that one `Analysis`."""
+    text = analysis.text
     findings: list[Finding] = []
     whole_text: set[str] = set()
     for check in checks:
         if not check.supports(language):
             continue
         try:
-            found = check.find(text)
+            found = check.find_in(analysis)
         except Exception:
             logger.exception("check %s failed on a text of %d characters", check.id, len(text))
             found = [Finding(INTERNAL_ERROR, "error", 0, 0, "", f"check {check.id} failed; see the log")]

@@ -147,7 +147,13 @@ _SPLIT_NO_UNDERSCORE_RE = re.compile("(" + WORD_RE.pattern + ")")
 
 @lru_cache(maxsize=2)
 def tokenize(text: str) -> Tokens:
-    """The word tokens of `text` in order; cached, because every check of a text asks for them.
+    """The word tokens of `text` in order (cached; the engine computes them once per text in
+    `expectations.analysis.Analysis` instead)."""
+    return tokens_of(text)
+
+
+def tokens_of(text: str) -> Tokens:
+    """The word tokens of `text` in order, computed afresh.
 
     One `split` pass yields the gaps and words alternately (`[gap, word, gap, …, word, tail]`); offsets
     are running sums of their lengths, so no per-token object besides the strings is built (this is the
@@ -208,6 +214,11 @@ def _is_inline_space(gap: str) -> bool:
 
 @lru_cache(maxsize=2)
 def word_ids(text: str) -> tuple[np.ndarray, dict[str, int]]:
+    """`word_ids_of(tokenize(text))`, cached."""
+    return word_ids_of(tokenize(text))
+
+
+def word_ids_of(tokens: Tokens) -> tuple[np.ndarray, dict[str, int]]:
     """Each token's case-folded form as an integer (equal words, equal ids) and the id of each form.
 
     Lets checks compare words with vector operations instead of one Python comparison per token. numpy
@@ -215,7 +226,7 @@ def word_ids(text: str) -> tuple[np.ndarray, dict[str, int]]:
     """
     import numpy as np
 
-    folded = tokenize(text).folded
+    folded = tokens.folded
     vocabulary: dict[str, int] = {}
     ids = np.fromiter(map(vocabulary.setdefault, folded, range(len(folded))), dtype=np.int64, count=len(folded))
     return ids, vocabulary
@@ -223,8 +234,12 @@ def word_ids(text: str) -> tuple[np.ndarray, dict[str, int]]:
 
 @lru_cache(maxsize=2)
 def paragraphs(text: str) -> tuple[tuple[int, int], ...]:
-    """Spans of the paragraphs of `text` (separated by blank lines), whitespace-trimmed, none empty;
-    cached like `tokenize`, since several checks walk the paragraphs."""
+    """`paragraphs_of(text)`, cached like `tokenize`."""
+    return paragraphs_of(text)
+
+
+def paragraphs_of(text: str) -> tuple[tuple[int, int], ...]:
+    """Spans of the paragraphs of `text` (separated by blank lines), whitespace-trimmed, none empty."""
     spans: list[tuple[int, int]] = []
     position = 0
     for match in (PARAGRAPH_BREAK_RE if "\r" in text else _LF_PARAGRAPH_BREAK_RE).finditer(text):
@@ -257,8 +272,13 @@ def is_transcript(text: str, *, min_turns: int = 2) -> bool:
 
 @lru_cache(maxsize=2)
 def _speaker_turns(text: str, limit: int) -> int:
-    """The number of lines of `text` that open with a speaker label, counting up to `limit`; cached, as
-    several checks ask. A label never spans lines, so `_SPEAKER_RE` is only tried at line starts."""
+    """`speaker_turns(text, limit)`, cached, as several checks ask."""
+    return speaker_turns(text, limit)
+
+
+def speaker_turns(text: str, limit: int) -> int:
+    """The number of lines of `text` that open with a speaker label, counting up to `limit`. A label
+    never spans lines, so `_SPEAKER_RE` is only tried at line starts."""
     turns = 0
     start = 0
     while turns < limit:
@@ -298,13 +318,18 @@ def is_enumerator(word: str) -> bool:
 
 @lru_cache(maxsize=2)
 def sentences(text: str) -> tuple[Sentence, ...]:
-    """Split `text` into sentences, with token ranges into `tokenize(text)`; cached like `tokenize`.
+    """`sentences_of(tokenize(text))`, cached like `tokenize`."""
+    return sentences_of(tokenize(text))
+
+
+def sentences_of(tokens: Tokens) -> tuple[Sentence, ...]:
+    """Split `tokens.text` into sentences, with token ranges into `tokens`.
 
     A sentence ends at "."/"!"/"?" (plus closing quotes or brackets) followed by whitespace, unless the
     full stop belongs to an abbreviation, an initial or a line-initial enumerator; every line break also
     ends one, so headings and bullets without full stops stand alone.
     """
-    tokens = tokenize(text)
+    text = tokens.text
     starts, ends = tokens.starts, tokens.ends
     result: list[Sentence] = []
     position = 0
@@ -421,6 +446,11 @@ _OPEN_LINE_ENDINGS: frozenset[str] = word_set(
 
 @lru_cache(maxsize=2)
 def wrapped_joins(text: str) -> frozenset[int]:
+    """`wrapped_joins_of(tokenize(text))`, cached."""
+    return wrapped_joins_of(tokenize(text))
+
+
+def wrapped_joins_of(tokens: Tokens) -> frozenset[int]:
     """Indices of tokens that continue a hard-wrapped line of prose from the line before.
 
     The break must be a single line break with only spaces around it (a blank line ends a paragraph), and
@@ -429,7 +459,7 @@ def wrapped_joins(text: str) -> frozenset[int]:
     title-case lines ("Joint Statement", "Kenya", "• Trade Ministers") are headings, labels or list items
     whose words the next line may repeat on purpose. Each line is read once, so this is linear.
     """
-    tokens = tokenize(text)
+    text = tokens.text
     joins: set[int] = set()
     if "\n" not in text:
         return frozenset()

@@ -30,9 +30,10 @@ from functools import cache
 from itertools import accumulate
 from typing import Any
 
+from pressroom.expectations.analysis import Analysis
 from pressroom.expectations.checks.base import Check
 from pressroom.expectations.findings import Finding, Severity
-from pressroom.expectations.text import paragraphs, tokenize, word_set
+from pressroom.expectations.text import word_set
 
 ENGLISH_FUNCTION_WORDS: frozenset[str] = word_set(
     """
@@ -83,8 +84,8 @@ class WrongLanguage(Check):
         self.english_share = english_share
         self.sample_chars = sample_chars
 
-    def find(self, text: str) -> list[Finding]:
-        tokens = tokenize(text)
+    def find_in(self, analysis: Analysis) -> list[Finding]:
+        text, tokens = analysis.text, analysis.tokens
         if len(tokens) < self.min_words and len(text) < self.min_words * 6:
             return []
         # running counts as 8-byte integers: a list would hold a 32-byte int object per token of a long text
@@ -97,7 +98,7 @@ class WrongLanguage(Check):
         if self.expected != "en":
             return []
         findings: list[Finding] = []
-        for start, end in paragraphs(text):
+        for start, end in analysis.paragraphs:
             first, stop = bisect_left(tokens.starts, start), bisect_right(tokens.ends, end)
             if stop - first < self.min_paragraph_words:
                 continue

@@ -37,9 +37,9 @@ from collections.abc import Sequence
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
+from pressroom.expectations.analysis import Analysis
 from pressroom.expectations.checks.base import Check
 from pressroom.expectations.findings import Finding, Severity
-from pressroom.expectations.text import tokenize, word_ids
 
 if TYPE_CHECKING:
     import numpy as np
@@ -67,8 +67,11 @@ text long enough to be measured, so a command checking short texts never loads i
 _PARAGRAPH_RE = re.compile(r"\n\n+")
 
 
-def document_metrics(text: str) -> dict[str, float]:
-    """The thirteen Gopher repetition metrics of `text` (keys of `GOPHER_THRESHOLDS`), each in [0, 1]."""
+def document_metrics(text: str, analysis: Analysis | None = None) -> dict[str, float]:
+    """The thirteen Gopher repetition metrics of `text` (keys of `GOPHER_THRESHOLDS`), each in [0, 1];
+    `analysis`, when given, is that of `text`, whose tokens and word ids are used."""
+    if analysis is None:
+        analysis = Analysis(text)
     metrics = dict.fromkeys(GOPHER_THRESHOLDS, 0.0)
     size = len(text)
     if not text.strip():
@@ -82,13 +85,13 @@ def document_metrics(text: str) -> dict[str, float]:
     count, chars = _duplicates(lines)
     metrics["dup_line_frac"] = count / len(lines)
     metrics["dup_line_char_frac"] = chars / size
-    words = tokenize(text).folded
+    words = analysis.tokens.folded
     if len(words) < 2:
         return metrics
     import numpy as np
 
     multiplier = np.uint64(_MULTIPLIER)
-    ids = word_ids(text)[0].astype(np.uint64)
+    ids = analysis.word_ids[0].astype(np.uint64)
     offsets = array("q", accumulate(map(len, words), initial=0))  # 8 bytes a word, not an int object
     hashes = ids * multiplier
     candidates = np.arange(len(words))
@@ -208,10 +211,11 @@ class GopherRepetition(Check):
         self.thresholds = dict(GOPHER_THRESHOLDS if thresholds is None else thresholds)
         self.min_words = min_words
 
-    def find(self, text: str) -> list[Finding]:
-        if len(tokenize(text)) < self.min_words:
+    def find_in(self, analysis: Analysis) -> list[Finding]:
+        text = analysis.text
+        if len(analysis.tokens) < self.min_words:
             return []
-        metrics = document_metrics(text)
+        metrics = document_metrics(text, analysis)
         return [
             self.finding(text, 0, len(text), f"{name} = {metrics[name]:.3f} > {limit:.2f} (Gopher, Rae et al. 2021)")
             for name, limit in self.thresholds.items()

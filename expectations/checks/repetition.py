@@ -58,18 +58,14 @@ import re
 from bisect import bisect_left, bisect_right
 from itertools import pairwise
 
+from pressroom.expectations.analysis import Analysis
 from pressroom.expectations.checks.base import Check
 from pressroom.expectations.findings import Finding, Severity, capped, milder
 from pressroom.expectations.text import (
     Sentence,
     Tokens,
-    is_transcript,
     restart_size,
-    sentences,
-    tokenize,
-    word_ids,
     word_set,
-    wrapped_joins,
 )
 
 DEFAULT_ALLOWED_DOUBLES: frozenset[str] = word_set(
@@ -183,28 +179,27 @@ class DuplicatedPhrase(Check):
         self.min_capitalised_restart_words = min_capitalised_restart_words
         self.min_comma_repeat_words = min_comma_repeat_words
 
-    def find(self, text: str) -> list[Finding]:
-        tokens = tokenize(text)
-        parts = sentences(text)
+    def find_in(self, analysis: Analysis) -> list[Finding]:
+        tokens, parts = analysis.tokens, analysis.sentences
         speech: set[int] = set()
-        commas = self._comma_repeats(tokens)
+        commas = self._comma_repeats(analysis)
         written: set[int] = set()
         lists = self._in_lists(tokens, parts, written)
         restarts = self._restarts(tokens, parts)
-        findings = self._immediate(tokens, speech) + commas + lists + restarts
+        findings = self._immediate(analysis, speech) + commas + lists + restarts
         speech.update(finding.start for finding in commas + lists + restarts if finding.start not in written)
-        if findings and is_transcript(text):
+        if findings and analysis.is_transcript:
             # Speech-like repeats are capped at `transcript_severity`; any other finding, such as a doubled
             # word ("I have a a question": a slip or a disfluency for an editor to look at), at `warning`.
             return capped(findings, self.transcript_severity, starts=speech, others="warning")
         return findings
 
-    def _immediate(self, tokens: Tokens, speech: set[int]) -> list[Finding]:
-        text = tokens.text
-        joined = _joined(tokens)
+    def _immediate(self, analysis: Analysis, speech: set[int]) -> list[Finding]:
+        text, tokens = analysis.text, analysis.tokens
+        joined = _joined(analysis)
         shortest: dict[int, int] = {}
         sizes = range(min(self.max_phrase_words, len(tokens) // 2), 0, -1)
-        for size, firsts in zip(sizes, _doubled_at(tokens, joined, sizes, after_space=True), strict=True):
+        for size, firsts in zip(sizes, _doubled_at(analysis, joined, sizes, after_space=True), strict=True):
             shortest.update(dict.fromkeys(firsts, size))
         findings: list[Finding] = []
         resume = 0
@@ -231,15 +226,15 @@ class DuplicatedPhrase(Check):
             resume = last
         return findings
 
-    def _comma_repeats(self, tokens: Tokens) -> list[Finding]:
+    def _comma_repeats(self, analysis: Analysis) -> list[Finding]:
         """Phrases of at least `min_comma_repeat_words` words written twice with only a comma between
         ("exchanged views on the region, exchanged views on the region,"); shorter ones are emphasis
         ("Never again, never again")."""
-        text = tokens.text
+        text, tokens = analysis.text, analysis.tokens
         findings: list[Finding] = []
         resume = 0
         sizes = range(min(self.max_phrase_words, len(tokens) // 2), self.min_comma_repeat_words - 1, -1)
-        for size, firsts in zip(sizes, _doubled_at(tokens, tokens.spaced, sizes, after_space=False), strict=True):
+        for size, firsts in zip(sizes, _doubled_at(analysis, tokens.spaced, sizes, after_space=False), strict=True):
             for first in firsts:
                 second = first + size
                 if first < resume or not _is_comma(tokens.gap(second)):
@@ -425,10 +420,11 @@ _VECTOR_TOKENS = 64
 word by word, so that checking them never imports numpy."""
 
 
-def _doubled_at(tokens: Tokens, joined: tuple[bool, ...], sizes: range, *, after_space: bool) -> list[list[int]]:
+def _doubled_at(analysis: Analysis, joined: tuple[bool, ...], sizes: range, *, after_space: bool) -> list[list[int]]:
     """For each of `sizes`, the ascending indices `first` at which the `size` words from `first` may
     repeat straight after: the first and the last word of both copies agree, and `joined[first + size]`
     is `after_space`. Sizes with no room for two copies get no index."""
+    tokens = analysis.tokens
     length = len(tokens)
     found: list[list[int]] = []
     if length < _VECTOR_TOKENS:
@@ -444,7 +440,7 @@ def _doubled_at(tokens: Tokens, joined: tuple[bool, ...], sizes: range, *, after
         return found
     import numpy as np
 
-    ids = word_ids(tokens.text)[0]
+    ids = analysis.word_ids[0]
     spaced = np.fromiter(joined, dtype=bool, count=length)
     if not after_space:
         spaced = ~spaced
@@ -458,10 +454,11 @@ def _doubled_at(tokens: Tokens, joined: tuple[bool, ...], sizes: range, *, after
     return found
 
 
-def _joined(tokens: Tokens) -> tuple[bool, ...]:
+def _joined(analysis: Analysis) -> tuple[bool, ...]:
     """`tokens.spaced`, with the tokens that continue a hard-wrapped line ("members of the\nthe") also
     counted as following on directly."""
-    joins = wrapped_joins(tokens.text)
+    tokens = analysis.tokens
+    joins = analysis.wrapped_joins
     if not joins:
         return tokens.spaced
     return tuple(spaced or index in joins for index, spaced in enumerate(tokens.spaced))
