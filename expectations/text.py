@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:
     import numpy as np
@@ -83,6 +83,8 @@ _LF_PARAGRAPH_BREAK_RE = re.compile(r"\n(?:[^\S\r\n]*\n)+")
 class Tokens:
     """The word tokens of `text` as parallel sequences: token `i` is `text[starts[i]:ends[i]]`, with its
     case-folded form `folded[i]` for matching. Punctuation and whitespace are the gaps between tokens.
+    `spaced` holds one byte (0 or 1) a token, so that it costs one byte a token and numpy reads it
+    without a copy.
 
     `starts` and `ends` are tuples, or for a text longer than `_CHUNK` code points, arrays of 64-bit
     integers (8 bytes a token instead of about 40).
@@ -92,8 +94,8 @@ class Tokens:
     starts: Sequence[int]
     ends: Sequence[int]
     folded: tuple[str, ...]
-    spaced: tuple[bool, ...]
-    """`spaced[i]`: token `i` follows token `i - 1` after whitespace only, on the same line."""
+    spaced: bytes
+    """`spaced[i]` (1 or 0): token `i` follows token `i - 1` after whitespace only, on the same line."""
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -107,8 +109,7 @@ class Tokens:
         return self.text[self.ends[index - 1] : self.starts[index]] if index > 0 else ""
 
 
-@dataclass(frozen=True, slots=True)
-class Sentence:
+class Sentence(NamedTuple):
     """A sentence span and the index range `[first, stop)` of its tokens in the text's token list.
 
     `separator` says what divides it from the previous sentence: the start of the text, a line break,
@@ -164,11 +165,10 @@ def tokens_of(text: str) -> Tokens:
         return _tokenize_long(text, pattern)
     parts = pattern.split(text)
     if len(parts) == 1:
-        return Tokens(text, (), (), (), ())
+        return Tokens(text, (), (), (), b"")
     bounds = list(accumulate(map(len, parts)))
     folded = tuple("\0".join(parts[1::2]).casefold().split("\0"))
-    spaced = (False, *map(_is_inline_space, parts[2:-1:2]))
-    return Tokens(text, tuple(bounds[0:-1:2]), tuple(bounds[1::2]), folded, spaced)
+    return Tokens(text, tuple(bounds[0:-1:2]), tuple(bounds[1::2]), folded, _spaced(parts))
 
 
 _CHUNK = 1 << 18
@@ -186,7 +186,7 @@ def _tokenize_long(text: str, pattern: re.Pattern[str]) -> Tokens:
     starts: array[int] = array("q")
     ends: array[int] = array("q")
     folded: list[str] = []
-    spaced: list[bool] = []
+    spaced = bytearray()
     forms: dict[str, str] = {}
     position = 0
     while position < len(text):
@@ -201,15 +201,14 @@ def _tokenize_long(text: str, pattern: re.Pattern[str]) -> Tokens:
             ends.extend(bounds[1::2])
             words = "\0".join(parts[1::2]).casefold().split("\0")
             folded.extend(map(forms.setdefault, words, words))
-            spaced.append(False)
-            spaced.extend(map(_is_inline_space, parts[2:-1:2]))
+            spaced += _spaced(parts)
         position = cut
-    return Tokens(text, starts, ends, tuple(folded), tuple(spaced))
+    return Tokens(text, starts, ends, tuple(folded), bytes(spaced))
 
 
-@lru_cache(maxsize=1024)
-def _is_inline_space(gap: str) -> bool:
-    return gap == " " or (gap.isspace() and "\n" not in gap)
+def _spaced(parts: list[str]) -> bytes:
+    """`Tokens.spaced` of the words of `parts` (`[gap, word, gap, …, word, tail]`): the first is not."""
+    return bytes([False, *[gap == " " or (gap.isspace() and "\n" not in gap) for gap in parts[2:-1:2]]])
 
 
 @lru_cache(maxsize=2)
@@ -390,8 +389,20 @@ def _is_non_final_stop(tokens: Tokens, stop: int) -> bool:
     index = bisect_left(ends, stop)
     if index >= len(ends) or ends[index] != stop:
         return False
-    word = tokens.text[tokens.starts[index] : stop]
-    return is_abbreviation(word) or (is_enumerator(word) and starts_line(tokens.text, tokens.starts[index]))
+    kind = _stop_kind(tokens.text[tokens.starts[index] : stop])
+    return kind == _ABBREVIATION or (kind == _ENUMERATOR and starts_line(tokens.text, tokens.starts[index]))
+
+
+_ABBREVIATION, _ENUMERATOR, _WORD = 0, 1, 2
+
+
+@lru_cache(maxsize=4096)
+def _stop_kind(word: str) -> int:
+    """Whether a word before a full stop is an abbreviation, else an enumerator, else a plain word; cached,
+    as the same words end sentence after sentence."""
+    if is_abbreviation(word):
+        return _ABBREVIATION
+    return _ENUMERATOR if is_enumerator(word) else _WORD
 
 
 def starts_line(text: str, position: int) -> bool:

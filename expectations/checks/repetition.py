@@ -276,7 +276,7 @@ class DuplicatedPhrase(Check):
             findings.append(self.finding(tokens.text, start, end, message, severity=severity))
         return findings
 
-    def _repeat_size(self, tokens: Tokens, joined: tuple[bool, ...], first: int, smallest: int) -> int:
+    def _repeat_size(self, tokens: Tokens, joined: bytes, first: int, smallest: int) -> int:
         """Length of the shortest phrase from `first` that is repeated straight after it, or 0.
 
         `smallest` is the least size whose first words match, so shorter sizes need no test.
@@ -401,7 +401,7 @@ class DuplicatedPhrase(Check):
         return conjunction + 1, folded[conjunction + 1 : stop]
 
 
-def _copies_match(tokens: Tokens, joined: tuple[bool, ...], first: int, second: int, size: int) -> bool:
+def _copies_match(tokens: Tokens, joined: bytes, first: int, second: int, size: int) -> bool:
     """Whether the `size` words from `second` repeat those from `first` and follow them directly.
 
     The junction and the inside of both copies must be `joined`: plain spaces on one line, or the single
@@ -420,7 +420,7 @@ _VECTOR_TOKENS = 64
 word by word, so that checking them never imports numpy."""
 
 
-def _doubled_at(analysis: Analysis, joined: tuple[bool, ...], sizes: range, *, after_space: bool) -> list[list[int]]:
+def _doubled_at(analysis: Analysis, joined: bytes, sizes: range, *, after_space: bool) -> list[list[int]]:
     """For each of `sizes`, the ascending indices `first` at which the `size` words from `first` may
     repeat straight after: the first and the last word of both copies agree, and `joined[first + size]`
     is `after_space`. Sizes with no room for two copies get no index."""
@@ -441,7 +441,7 @@ def _doubled_at(analysis: Analysis, joined: tuple[bool, ...], sizes: range, *, a
     import numpy as np
 
     ids = analysis.word_ids[0]
-    spaced = np.fromiter(joined, dtype=bool, count=length)
+    spaced = np.frombuffer(joined, dtype=bool, count=length)
     if not after_space:
         spaced = ~spaced
     for size in sizes:
@@ -454,14 +454,17 @@ def _doubled_at(analysis: Analysis, joined: tuple[bool, ...], sizes: range, *, a
     return found
 
 
-def _joined(analysis: Analysis) -> tuple[bool, ...]:
+def _joined(analysis: Analysis) -> bytes:
     """`tokens.spaced`, with the tokens that continue a hard-wrapped line ("members of the\nthe") also
     counted as following on directly."""
     tokens = analysis.tokens
     joins = analysis.wrapped_joins
     if not joins:
         return tokens.spaced
-    return tuple(spaced or index in joins for index, spaced in enumerate(tokens.spaced))
+    joined = bytearray(tokens.spaced)
+    for index in joins:
+        joined[index] = True
+    return bytes(joined)
 
 
 def _grammatical_double(tokens: Tokens, first: int) -> bool:
@@ -474,7 +477,7 @@ def _grammatical_double(tokens: Tokens, first: int) -> bool:
         after = first + 2
         if after < len(tokens) and tokens.spaced[after] and tokens.folded[after] in _IN_PHRASE_HEADS:
             return True
-        return first > 0 and tokens.spaced[first] and tokens.folded[first - 1] in _IN_PARTICLE_VERBS
+        return first > 0 and tokens.spaced[first] == 1 and tokens.folded[first - 1] in _IN_PARTICLE_VERBS
     if word != "is":
         return False
     index = first
