@@ -98,7 +98,8 @@ def check_text(
 
     Sorted by `(start, end, check)`; never raises. Checks whose `languages` exclude `language` are
     skipped. With `suggest` (the default), each finding that has a mechanical repair carries it as
-    `suggestion`, proven by checking the repaired text again with the same checks
+    `suggestion`, proven by checking the repaired text again with the same checks, less those that
+    cannot block (`Check.can_block`), since the proof looks at errors only
     (`expectations.fixes.attach_suggestions`); `suggest=False` skips that work.
     """
     selected = default_checks(language) if checks is None else list(checks)
@@ -108,8 +109,10 @@ def check_text(
         return findings
     proposals = proposals_for(analysis, findings)
     del analysis  # the proof analyses the repaired texts; this text's parts are not needed any more
+    # The proof compares errors only (and a check's own findings, which an error of it makes blocking).
+    blocking = [check for check in selected if check.can_block()]
     return attach_suggestions(
-        text, findings, lambda repaired: _find(Analysis(repaired), language, selected, field), proposals=proposals
+        text, findings, lambda repaired: _find(Analysis(repaired), language, blocking, field), proposals=proposals
     )
 
 

@@ -83,7 +83,7 @@ def propose(text: str, finding: Finding, analysis: Analysis | None = None) -> Su
 
 
 def _words(text: str) -> list[str]:
-    return [match.group().casefold() for match in _WORD_RE.finditer(text)]
+    return [word.casefold() for word in _WORD_RE.findall(text)]
 
 
 def _words_ending_at(text: str, position: int, count: int) -> list[str]:

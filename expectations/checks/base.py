@@ -66,6 +66,11 @@ class Check:
         """`find(analysis.text)`, reading the parts of the text that the checks share from `analysis`."""
         return self.find(analysis.text)
 
+    def can_block(self) -> bool:
+        """Whether a finding of this check may have severity `error`. The engine's proof of a suggestion
+        looks only at errors, so its rechecks skip checks that cannot block (metrics, say)."""
+        return True
+
     def supports(self, language: str) -> bool:
         """Whether this check is meaningful for texts in `language` (an ISO 639-1 code)."""
         return self.languages is None or language.casefold() in self.languages

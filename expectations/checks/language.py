@@ -84,6 +84,9 @@ class WrongLanguage(Check):
         self.english_share = english_share
         self.sample_chars = sample_chars
 
+    def can_block(self) -> bool:
+        return self.severity == "error"  # every finding has the check's severity
+
     def find_in(self, analysis: Analysis) -> list[Finding]:
         text, tokens = analysis.text, analysis.tokens
         if len(tokens) < self.min_words and len(text) < self.min_words * 6:

@@ -211,6 +211,9 @@ class GopherRepetition(Check):
         self.thresholds = dict(GOPHER_THRESHOLDS if thresholds is None else thresholds)
         self.min_words = min_words
 
+    def can_block(self) -> bool:
+        return self.severity == "error"  # every finding has the check's severity
+
     def find_in(self, analysis: Analysis) -> list[Finding]:
         text = analysis.text
         if len(analysis.tokens) < self.min_words:
