@@ -20,6 +20,7 @@ severity `error` on an empty span at 0: the release is held back (fail closed) a
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
 import signal
@@ -79,6 +80,19 @@ def default_checks(language: str = "en") -> list[Check]:
     ]
 
 
+@functools.lru_cache(maxsize=16)
+def _standard_checks(language: str) -> tuple[Check, ...]:
+    """`default_checks(language)`, made once per language: checks keep no state, so `check_text` shares
+    them between texts instead of building eleven objects per text."""
+    return tuple(default_checks(language))
+
+
+@functools.lru_cache(maxsize=16)
+def _standard_title_checks(language: str) -> tuple[Check, ...]:
+    """`title_checks(language)`, made once per language (see `_standard_checks`)."""
+    return tuple(title_checks(language))
+
+
 def title_checks(language: str = "en") -> list[Check]:
     """A fresh list of the checks `check_release` runs on titles: the body checks that apply to titles
     (`Check.applies_to_title`) and the title-only ones."""
@@ -102,7 +116,7 @@ def check_text(
     cannot block (`Check.can_block`), since the proof looks at errors only
     (`expectations.fixes.attach_suggestions`); `suggest=False` skips that work.
     """
-    selected = default_checks(language) if checks is None else list(checks)
+    selected = _standard_checks(language) if checks is None else tuple(checks)
     analysis = Analysis(text)
     findings = _find(analysis, language, selected, field)
     if not suggest or not any(finding.severity == "error" for finding in findings):
@@ -150,7 +164,8 @@ def check_release(
     """
     return [
         *check_text(body, language=language, checks=body_checks, field="body", suggest=suggest),
-        *check_text(title, language=language, checks=title_checks(language), field="title", suggest=suggest),
+        *check_text(title, language=language, checks=_standard_title_checks(language), field="title",
+                    suggest=suggest),
     ]
 
 
@@ -193,7 +208,7 @@ def check_releases(
         _batch = (releases, suggest)
         try:
             with multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker) as pool:
-                chunk = max(1, min(64, len(releases) // (workers * 8)))
+                chunk = max(1, min(16, len(releases) // (workers * 8)))  # see cli.MAX_CHUNK
                 found = pool.map(_check_inherited, range(len(releases)), chunksize=chunk)
                 pool.close()
                 pool.join()
