@@ -310,8 +310,11 @@ class DuplicatedPhrase(Check):
             if number >= 0 and parts[number].first < cut < parts[number].stop and _is_comma(tokens.gap(cut)):
                 by_sentence.setdefault(number, []).append(cut)
         findings: list[Finding] = []
+        folded = tokens.folded
         for number, sentence_cuts in by_sentence.items():
             sentence = parts[number]
+            if not _repeats_a_content_word(folded[sentence.first : sentence.stop]):
+                continue  # every repeated item holds a content word twice (`_is_item`): none can be found
             bounds = [sentence.first, *sentence_cuts, sentence.stop]
             for start, end, clause_tail in self._repeated_items(tokens, bounds):
                 message = f'"{text[tokens.starts[start] : tokens.ends[end - 1]]}" repeated within a list'
@@ -515,6 +518,13 @@ def _can_be_item(tokens: Tokens, start: int, stop: int) -> bool:
     if stop - start > _MAX_LIST_ITEM_WORDS or not all(tokens.spaced[start + 1 : stop]) or words in _ASIDES:
         return False
     return not any(word.replace("'", "’").partition("’")[0] in _PRONOUNS for word in words)
+
+
+def _repeats_a_content_word(words: tuple[str, ...]) -> bool:
+    """Whether a word that is not a function word occurs twice in `words` (a cheap test that rules out a
+    repeated list item in most sentences)."""
+    content = [word for word in words if word not in FUNCTION_WORDS]
+    return len(set(content)) < len(content)
 
 
 def _is_item(words: tuple[str, ...]) -> bool:
