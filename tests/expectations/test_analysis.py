@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from pressroom.expectations import Check, Finding, check_text
 from pressroom.expectations import text as text_module
 from pressroom.expectations.analysis import Analysis
-from pressroom.expectations.checks import GopherRepetition, WrongLanguage
+from pressroom.expectations.checks import GopherRepetition, NearDuplicateRelease, WrongLanguage
 from pressroom.expectations.engine import _find, default_checks, title_checks
 from pressroom.expectations.fixes import attach_suggestions
 
@@ -115,3 +115,14 @@ def test_the_proof_with_blocking_checks_only_proves_what_a_full_recheck_proves(s
             assert found == full
             proven += sum(finding.suggestion is not None for finding in found)
     assert proven >= 4
+
+
+def test_the_near_duplicate_check_reads_the_shared_tokens_as_its_own() -> None:
+    texts = _corpus()[:12]
+    index = NearDuplicateRelease([(str(number), text) for number, text in enumerate(texts)])
+    found = 0
+    for number, text in enumerate(texts):
+        view = index.excluding(str(number))
+        assert view.find_in(Analysis(text)) == view.find(text)
+        found += len(index.find_in(Analysis(text)))
+    assert found >= len(texts)  # each text is at least its own near-duplicate when not excluded
