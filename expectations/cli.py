@@ -72,6 +72,10 @@ one line, are shown as a window around the span."""
 _CONTEXT = 200
 """Code points shown on each side of the span when a line is shown as a window."""
 _NEWLINE_RE = re.compile("\n")
+MAX_CHUNK = 16
+"""Files a `--jobs` worker takes at a time: a release takes a few milliseconds and a chunk's round trip a
+fraction of one, and small chunks keep the workers busy until the last files (64 left one worker idle
+for up to 64 releases at the end)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +154,7 @@ def _outcomes(
     files = [path for path in paths if path != "-"]
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
     with context.Pool(workers) as pool:
-        done = pool.imap(task, files, chunksize=max(1, min(64, len(files) // (workers * 8))))
+        done = pool.imap(task, files, chunksize=max(1, min(MAX_CHUNK, len(files) // (workers * 8))))
         for path in paths:
             if path == "-":
                 yield check_input(path, fmt, include_info=include_info, language=language, stdin=stdin)

@@ -20,12 +20,14 @@ severity `error` on an empty span at 0: the release is held back (fail closed) a
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
 import signal
 import threading
 from collections.abc import Iterable, Sequence
 
+from pressroom.expectations.analysis import Analysis
 from pressroom.expectations.checks import (
     AllCapsTitle,
     Boilerplate,
@@ -44,7 +46,7 @@ from pressroom.expectations.checks import (
     WrongLanguage,
 )
 from pressroom.expectations.findings import SEVERITY_RANK, Finding
-from pressroom.expectations.fixes import attach_suggestions
+from pressroom.expectations.fixes import attach_suggestions, proposals_for
 
 ENGINE_VERSION = "4"
 """Bumped whenever a check, threshold or the overlap policy changes; stored with each result so that
@@ -78,6 +80,19 @@ def default_checks(language: str = "en") -> list[Check]:
     ]
 
 
+@functools.lru_cache(maxsize=16)
+def _standard_checks(language: str) -> tuple[Check, ...]:
+    """`default_checks(language)`, made once per language: checks keep no state, so `check_text` shares
+    them between texts instead of building eleven objects per text."""
+    return tuple(default_checks(language))
+
+
+@functools.lru_cache(maxsize=16)
+def _standard_title_checks(language: str) -> tuple[Check, ...]:
+    """`title_checks(language)`, made once per language (see `_standard_checks`)."""
+    return tuple(title_checks(language))
+
+
 def title_checks(language: str = "en") -> list[Check]:
     """A fresh list of the checks `check_release` runs on titles: the body checks that apply to titles
     (`Check.applies_to_title`) and the title-only ones."""
@@ -97,24 +112,34 @@ def check_text(
 
     Sorted by `(start, end, check)`; never raises. Checks whose `languages` exclude `language` are
     skipped. With `suggest` (the default), each finding that has a mechanical repair carries it as
-    `suggestion`, proven by checking the repaired text again with the same checks
+    `suggestion`, proven by checking the repaired text again with the same checks, less those that
+    cannot block (`Check.can_block`), since the proof looks at errors only
     (`expectations.fixes.attach_suggestions`); `suggest=False` skips that work.
     """
-    selected = default_checks(language) if checks is None else list(checks)
-    findings = _find(text, language, selected, field)
+    selected = _standard_checks(language) if checks is None else tuple(checks)
+    analysis = Analysis(text)
+    findings = _find(analysis, language, selected, field)
     if not suggest or not any(finding.severity == "error" for finding in findings):
         return findings
-    return attach_suggestions(text, findings, lambda repaired: _find(repaired, language, selected, field))
+    proposals = proposals_for(analysis, findings)
+    del analysis  # the proof analyses the repaired texts; this text's parts are not needed any more
+    # The proof compares errors only (and a check's own findings, which an error of it makes blocking).
+    blocking = [check for check in selected if check.can_block()]
+    return attach_suggestions(
+        text, findings, lambda repaired: _find(Analysis(repaired), language, blocking, field), proposals=proposals
+    )
 
 
-def _find(text: str, language: str, checks: Sequence[Check], field: str) -> list[Finding]:
+def _find(analysis: Analysis, language: str, checks: Sequence[Check], field: str) -> list[Finding]:
+    """The settled findings of `checks` on `analysis.text`, all reading that one `Analysis`."""
+    text = analysis.text
     findings: list[Finding] = []
     whole_text: set[str] = set()
     for check in checks:
         if not check.supports(language):
             continue
         try:
-            found = check.find(text)
+            found = check.find_in(analysis)
         except Exception:
             logger.exception("check %s failed on a text of %d characters", check.id, len(text))
             found = [Finding(INTERNAL_ERROR, "error", 0, 0, "", f"check {check.id} failed; see the log")]
@@ -139,7 +164,8 @@ def check_release(
     """
     return [
         *check_text(body, language=language, checks=body_checks, field="body", suggest=suggest),
-        *check_text(title, language=language, checks=title_checks(language), field="title", suggest=suggest),
+        *check_text(title, language=language, checks=_standard_title_checks(language), field="title",
+                    suggest=suggest),
     ]
 
 
@@ -182,7 +208,7 @@ def check_releases(
         _batch = (releases, suggest)
         try:
             with multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker) as pool:
-                chunk = max(1, min(64, len(releases) // (workers * 8)))
+                chunk = max(1, min(16, len(releases) // (workers * 8)))  # see cli.MAX_CHUNK
                 found = pool.map(_check_inherited, range(len(releases)), chunksize=chunk)
                 pool.close()
                 pool.join()

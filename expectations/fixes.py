@@ -24,6 +24,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
+from pressroom.expectations.analysis import Analysis
 from pressroom.expectations.checks.base import MAX_SPAN
 from pressroom.expectations.findings import Finding, Suggestion
 from pressroom.expectations.repairs import propose
@@ -54,10 +55,22 @@ class FixResult:
     converged: bool
 
 
-def attach_suggestions(text: str, findings: Sequence[Finding], recheck: Recheck) -> list[Finding]:
-    """`findings` with a proven `suggestion` on each finding that has a mechanical repair (module docstring)."""
-    proposals = {index: s for index, f in enumerate(findings) if (s := propose(text, f)) is not None}
-    proposals = {index: s for index, s in proposals.items() if _well_formed(text, s)}
+def proposals_for(analysis: Analysis, findings: Sequence[Finding]) -> dict[int, Suggestion]:
+    """The well-formed proposal of each finding that has one, by its index in `findings` (on `analysis.text`)."""
+    text = analysis.text
+    proposals = {index: s for index, f in enumerate(findings) if (s := propose(text, f, analysis)) is not None}
+    return {index: s for index, s in proposals.items() if _well_formed(text, s)}
+
+
+def attach_suggestions(
+    text: str, findings: Sequence[Finding], recheck: Recheck, *, proposals: dict[int, Suggestion] | None = None
+) -> list[Finding]:
+    """`findings` with a proven `suggestion` on each finding that has a mechanical repair (module docstring).
+
+    `proposals` are `proposals_for(Analysis(text), findings)` when the caller made them already (the engine
+    does, from the analysis its checks read, and frees that analysis before the rechecks)."""
+    if proposals is None:
+        proposals = proposals_for(Analysis(text), findings)
     proven: dict[int, Suggestion] = {}
     for _ in range(_BATCHES):
         batch = _disjoint(proposals)

@@ -1,9 +1,11 @@
 """Mechanical repairs: for a finding, the one edit that removes its defect, or None when a person must edit.
 
 `propose(text, finding)` looks up the rule registered for `finding.check` (`RULES`) and returns a
-`Suggestion` in the same field text, or None. Rules read only the text and the finding's span, never the
-message or a check's internals, so detection rules can change without touching this module; a rule that
-no longer fits a changed finding proposes something `expectations.fixes.attach_suggestions` rejects
+`Suggestion` in the same field text, or None; given the text's `Analysis` (the engine passes the one its
+checks read), rules reuse its sentences and paragraphs instead of splitting the text again. Rules read
+only the text and the finding's span, never the message or a check's internals, so detection rules can
+change without touching this module; a rule that no longer fits a changed finding proposes something
+`expectations.fixes.attach_suggestions` rejects
 (every proposal is applied and the text checked again before a finding carries it).
 
 Only `error` findings get a proposal: a `warning` is by definition not provably a defect ("Costa Rica.
@@ -42,13 +44,15 @@ from __future__ import annotations
 
 import html
 import re
+import weakref
 from collections.abc import Callable
-from functools import lru_cache
 
+from pressroom.expectations.analysis import Analysis
 from pressroom.expectations.findings import Finding, Suggestion
-from pressroom.expectations.text import paragraphs, sentences, word_set
+from pressroom.expectations.text import word_set
 
-Rule = Callable[[str, Finding], Suggestion | None]
+Rule = Callable[[Analysis, Finding], Suggestion | None]
+TextRule = Callable[[str, Finding], Suggestion | None]
 
 _WORD_RE = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 _REACH = 400
@@ -66,18 +70,20 @@ _BLOCK_TAGS = re.compile(r"</?(?:p|br|div|li|ul|ol|h[1-6]|tr|td|th|table|section
 _CLOSING_MARK = {"“": "”", "‘": "’", '"': '"'}
 
 
-def propose(text: str, finding: Finding) -> Suggestion | None:
-    """The repair of `finding` in `text` (the field it was raised on), or None (see the module docstring)."""
+def propose(text: str, finding: Finding, analysis: Analysis | None = None) -> Suggestion | None:
+    """The repair of `finding` in `text` (the field it was raised on), or None (see the module docstring).
+
+    `analysis`, when given, is that of `text`."""
     rule = RULES.get(finding.check)
     if rule is None or finding.severity != "error" or not 0 <= finding.start <= finding.end <= len(text):
         return None
     if text[finding.start : finding.end] != finding.excerpt or finding.start == finding.end:
         return None
-    return rule(text, finding)
+    return rule(Analysis(text) if analysis is None else analysis, finding)
 
 
 def _words(text: str) -> list[str]:
-    return [match.group().casefold() for match in _WORD_RE.finditer(text)]
+    return [word.casefold() for word in _WORD_RE.findall(text)]
 
 
 def _words_ending_at(text: str, position: int, count: int) -> list[str]:
@@ -214,9 +220,9 @@ def _boilerplate(text: str, finding: Finding) -> Suggestion | None:
     return None
 
 
-def _repeated_sentence(text: str, finding: Finding) -> Suggestion | None:
-    start = finding.start
-    repeated_paragraphs, sentence_ends = _layout(text)
+def _repeated_sentence(analysis: Analysis, finding: Finding) -> Suggestion | None:
+    text, start = analysis.text, finding.start
+    repeated_paragraphs, sentence_ends = _layout(analysis)
     if start in repeated_paragraphs:
         return _drop_line(text, start, repeated_paragraphs[start])
     end = sentence_ends.get(start)
@@ -228,18 +234,28 @@ def _repeated_sentence(text: str, finding: Finding) -> Suggestion | None:
     return _removal(text, start, end)
 
 
-@lru_cache(maxsize=2)
-def _layout(text: str) -> tuple[dict[int, int], dict[int, int]]:
-    """The paragraphs of `text` that repeat an earlier one (start → end) and every sentence (start → end),
-    computed once per text: a text with many findings asks for them once per finding."""
+_Layout = tuple[dict[int, int], dict[int, int]]
+_LAYOUTS: weakref.WeakKeyDictionary[Analysis, _Layout] = weakref.WeakKeyDictionary()
+
+
+def _layout(analysis: Analysis) -> _Layout:
+    """The paragraphs of the text that repeat an earlier one (start → end) and every sentence (start → end),
+    computed once per analysis (and forgotten with it): a text with many findings asks for them once per
+    finding."""
+    layout = _LAYOUTS.get(analysis)
+    if layout is not None:
+        return layout
+    text = analysis.text
     seen: set[tuple[str, ...]] = set()
     repeated: dict[int, int] = {}
-    for start, end in paragraphs(text):
+    for start, end in analysis.paragraphs:
         words = tuple(_words(text[start:end]))
         if words in seen:
             repeated[start] = end
         seen.add(words)
-    return repeated, {sentence.start: sentence.end for sentence in sentences(text)}
+    layout = repeated, {sentence.start: sentence.end for sentence in analysis.sentences}
+    _LAYOUTS[analysis] = layout
+    return layout
 
 
 _MAX_LINE = 2000
@@ -290,13 +306,18 @@ def _removal(text: str, start: int, end: int) -> Suggestion:
     return Suggestion(start, end, "")
 
 
+def _on_text(rule: TextRule) -> Rule:
+    """A rule that reads only the text, as a `Rule`."""
+    return lambda analysis, finding: rule(analysis.text, finding)
+
+
 RULES: dict[str, Rule] = {
-    "duplicated-phrase": _duplicated_phrase,
-    "garbled-fragment": _garbled_fragment,
-    "unbalanced-punctuation": _unbalanced_punctuation,
-    "mojibake": _mojibake,
-    "markup-remnant": _markup_remnant,
-    "boilerplate": _boilerplate,
+    "duplicated-phrase": _on_text(_duplicated_phrase),
+    "garbled-fragment": _on_text(_garbled_fragment),
+    "unbalanced-punctuation": _on_text(_unbalanced_punctuation),
+    "mojibake": _on_text(_mojibake),
+    "markup-remnant": _on_text(_markup_remnant),
+    "boilerplate": _on_text(_boilerplate),
     "repeated-sentence": _repeated_sentence,
 }
 """The repair rule of each check id; a check without an entry has no mechanical repair."""

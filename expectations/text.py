@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:
     import numpy as np
@@ -83,6 +83,8 @@ _LF_PARAGRAPH_BREAK_RE = re.compile(r"\n(?:[^\S\r\n]*\n)+")
 class Tokens:
     """The word tokens of `text` as parallel sequences: token `i` is `text[starts[i]:ends[i]]`, with its
     case-folded form `folded[i]` for matching. Punctuation and whitespace are the gaps between tokens.
+    `spaced` holds one byte (0 or 1) a token, so that it costs one byte a token and numpy reads it
+    without a copy.
 
     `starts` and `ends` are tuples, or for a text longer than `_CHUNK` code points, arrays of 64-bit
     integers (8 bytes a token instead of about 40).
@@ -92,8 +94,8 @@ class Tokens:
     starts: Sequence[int]
     ends: Sequence[int]
     folded: tuple[str, ...]
-    spaced: tuple[bool, ...]
-    """`spaced[i]`: token `i` follows token `i - 1` after whitespace only, on the same line."""
+    spaced: bytes
+    """`spaced[i]` (1 or 0): token `i` follows token `i - 1` after whitespace only, on the same line."""
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -107,8 +109,7 @@ class Tokens:
         return self.text[self.ends[index - 1] : self.starts[index]] if index > 0 else ""
 
 
-@dataclass(frozen=True, slots=True)
-class Sentence:
+class Sentence(NamedTuple):
     """A sentence span and the index range `[first, stop)` of its tokens in the text's token list.
 
     `separator` says what divides it from the previous sentence: the start of the text, a line break,
@@ -147,7 +148,13 @@ _SPLIT_NO_UNDERSCORE_RE = re.compile("(" + WORD_RE.pattern + ")")
 
 @lru_cache(maxsize=2)
 def tokenize(text: str) -> Tokens:
-    """The word tokens of `text` in order; cached, because every check of a text asks for them.
+    """The word tokens of `text` in order (cached; the engine computes them once per text in
+    `expectations.analysis.Analysis` instead)."""
+    return tokens_of(text)
+
+
+def tokens_of(text: str) -> Tokens:
+    """The word tokens of `text` in order, computed afresh.
 
     One `split` pass yields the gaps and words alternately (`[gap, word, gap, …, word, tail]`); offsets
     are running sums of their lengths, so no per-token object besides the strings is built (this is the
@@ -158,11 +165,10 @@ def tokenize(text: str) -> Tokens:
         return _tokenize_long(text, pattern)
     parts = pattern.split(text)
     if len(parts) == 1:
-        return Tokens(text, (), (), (), ())
+        return Tokens(text, (), (), (), b"")
     bounds = list(accumulate(map(len, parts)))
     folded = tuple("\0".join(parts[1::2]).casefold().split("\0"))
-    spaced = (False, *map(_is_inline_space, parts[2:-1:2]))
-    return Tokens(text, tuple(bounds[0:-1:2]), tuple(bounds[1::2]), folded, spaced)
+    return Tokens(text, tuple(bounds[0:-1:2]), tuple(bounds[1::2]), folded, _spaced(parts))
 
 
 _CHUNK = 1 << 18
@@ -180,7 +186,7 @@ def _tokenize_long(text: str, pattern: re.Pattern[str]) -> Tokens:
     starts: array[int] = array("q")
     ends: array[int] = array("q")
     folded: list[str] = []
-    spaced: list[bool] = []
+    spaced = bytearray()
     forms: dict[str, str] = {}
     position = 0
     while position < len(text):
@@ -195,19 +201,23 @@ def _tokenize_long(text: str, pattern: re.Pattern[str]) -> Tokens:
             ends.extend(bounds[1::2])
             words = "\0".join(parts[1::2]).casefold().split("\0")
             folded.extend(map(forms.setdefault, words, words))
-            spaced.append(False)
-            spaced.extend(map(_is_inline_space, parts[2:-1:2]))
+            spaced += _spaced(parts)
         position = cut
-    return Tokens(text, starts, ends, tuple(folded), tuple(spaced))
+    return Tokens(text, starts, ends, tuple(folded), bytes(spaced))
 
 
-@lru_cache(maxsize=1024)
-def _is_inline_space(gap: str) -> bool:
-    return gap == " " or (gap.isspace() and "\n" not in gap)
+def _spaced(parts: list[str]) -> bytes:
+    """`Tokens.spaced` of the words of `parts` (`[gap, word, gap, …, word, tail]`): the first is not."""
+    return bytes([False, *[gap == " " or (gap.isspace() and "\n" not in gap) for gap in parts[2:-1:2]]])
 
 
 @lru_cache(maxsize=2)
 def word_ids(text: str) -> tuple[np.ndarray, dict[str, int]]:
+    """`word_ids_of(tokenize(text))`, cached."""
+    return word_ids_of(tokenize(text))
+
+
+def word_ids_of(tokens: Tokens) -> tuple[np.ndarray, dict[str, int]]:
     """Each token's case-folded form as an integer (equal words, equal ids) and the id of each form.
 
     Lets checks compare words with vector operations instead of one Python comparison per token. numpy
@@ -215,7 +225,7 @@ def word_ids(text: str) -> tuple[np.ndarray, dict[str, int]]:
     """
     import numpy as np
 
-    folded = tokenize(text).folded
+    folded = tokens.folded
     vocabulary: dict[str, int] = {}
     ids = np.fromiter(map(vocabulary.setdefault, folded, range(len(folded))), dtype=np.int64, count=len(folded))
     return ids, vocabulary
@@ -223,8 +233,12 @@ def word_ids(text: str) -> tuple[np.ndarray, dict[str, int]]:
 
 @lru_cache(maxsize=2)
 def paragraphs(text: str) -> tuple[tuple[int, int], ...]:
-    """Spans of the paragraphs of `text` (separated by blank lines), whitespace-trimmed, none empty;
-    cached like `tokenize`, since several checks walk the paragraphs."""
+    """`paragraphs_of(text)`, cached like `tokenize`."""
+    return paragraphs_of(text)
+
+
+def paragraphs_of(text: str) -> tuple[tuple[int, int], ...]:
+    """Spans of the paragraphs of `text` (separated by blank lines), whitespace-trimmed, none empty."""
     spans: list[tuple[int, int]] = []
     position = 0
     for match in (PARAGRAPH_BREAK_RE if "\r" in text else _LF_PARAGRAPH_BREAK_RE).finditer(text):
@@ -257,8 +271,13 @@ def is_transcript(text: str, *, min_turns: int = 2) -> bool:
 
 @lru_cache(maxsize=2)
 def _speaker_turns(text: str, limit: int) -> int:
-    """The number of lines of `text` that open with a speaker label, counting up to `limit`; cached, as
-    several checks ask. A label never spans lines, so `_SPEAKER_RE` is only tried at line starts."""
+    """`speaker_turns(text, limit)`, cached, as several checks ask."""
+    return speaker_turns(text, limit)
+
+
+def speaker_turns(text: str, limit: int) -> int:
+    """The number of lines of `text` that open with a speaker label, counting up to `limit`. A label
+    never spans lines, so `_SPEAKER_RE` is only tried at line starts."""
     turns = 0
     start = 0
     while turns < limit:
@@ -298,13 +317,18 @@ def is_enumerator(word: str) -> bool:
 
 @lru_cache(maxsize=2)
 def sentences(text: str) -> tuple[Sentence, ...]:
-    """Split `text` into sentences, with token ranges into `tokenize(text)`; cached like `tokenize`.
+    """`sentences_of(tokenize(text))`, cached like `tokenize`."""
+    return sentences_of(tokenize(text))
+
+
+def sentences_of(tokens: Tokens) -> tuple[Sentence, ...]:
+    """Split `tokens.text` into sentences, with token ranges into `tokens`.
 
     A sentence ends at "."/"!"/"?" (plus closing quotes or brackets) followed by whitespace, unless the
     full stop belongs to an abbreviation, an initial or a line-initial enumerator; every line break also
     ends one, so headings and bullets without full stops stand alone.
     """
-    tokens = tokenize(text)
+    text = tokens.text
     starts, ends = tokens.starts, tokens.ends
     result: list[Sentence] = []
     position = 0
@@ -365,8 +389,20 @@ def _is_non_final_stop(tokens: Tokens, stop: int) -> bool:
     index = bisect_left(ends, stop)
     if index >= len(ends) or ends[index] != stop:
         return False
-    word = tokens.text[tokens.starts[index] : stop]
-    return is_abbreviation(word) or (is_enumerator(word) and starts_line(tokens.text, tokens.starts[index]))
+    kind = _stop_kind(tokens.text[tokens.starts[index] : stop])
+    return kind == _ABBREVIATION or (kind == _ENUMERATOR and starts_line(tokens.text, tokens.starts[index]))
+
+
+_ABBREVIATION, _ENUMERATOR, _WORD = 0, 1, 2
+
+
+@lru_cache(maxsize=4096)
+def _stop_kind(word: str) -> int:
+    """Whether a word before a full stop is an abbreviation, else an enumerator, else a plain word; cached,
+    as the same words end sentence after sentence."""
+    if is_abbreviation(word):
+        return _ABBREVIATION
+    return _ENUMERATOR if is_enumerator(word) else _WORD
 
 
 def starts_line(text: str, position: int) -> bool:
@@ -421,6 +457,11 @@ _OPEN_LINE_ENDINGS: frozenset[str] = word_set(
 
 @lru_cache(maxsize=2)
 def wrapped_joins(text: str) -> frozenset[int]:
+    """`wrapped_joins_of(tokenize(text))`, cached."""
+    return wrapped_joins_of(tokenize(text))
+
+
+def wrapped_joins_of(tokens: Tokens) -> frozenset[int]:
     """Indices of tokens that continue a hard-wrapped line of prose from the line before.
 
     The break must be a single line break with only spaces around it (a blank line ends a paragraph), and
@@ -429,7 +470,7 @@ def wrapped_joins(text: str) -> frozenset[int]:
     title-case lines ("Joint Statement", "Kenya", "• Trade Ministers") are headings, labels or list items
     whose words the next line may repeat on purpose. Each line is read once, so this is linear.
     """
-    tokens = tokenize(text)
+    text = tokens.text
     joins: set[int] = set()
     if "\n" not in text:
         return frozenset()

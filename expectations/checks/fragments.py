@@ -62,17 +62,14 @@ import re
 from bisect import bisect_right
 from itertools import pairwise
 
+from pressroom.expectations.analysis import Analysis
 from pressroom.expectations.checks.base import Check
 from pressroom.expectations.findings import Finding, Severity, capped
 from pressroom.expectations.text import (
     Sentence,
     Tokens,
     is_enumerator,
-    is_transcript,
-    paragraphs,
     restart_size,
-    sentences,
-    tokenize,
     word_set,
 )
 
@@ -153,9 +150,8 @@ class GarbledFragment(Check):
         self.max_tail_words = max_tail_words
         self.transcript_severity = transcript_severity
 
-    def find(self, text: str) -> list[Finding]:
-        tokens = tokenize(text)
-        parts = sentences(text)
+    def find_in(self, analysis: Analysis) -> list[Finding]:
+        text, tokens, parts = analysis.text, analysis.tokens, analysis.sentences
         findings: list[Finding] = []
         for previous, sentence in pairwise(parts):
             if sentence.separator in ("start", "line"):
@@ -175,13 +171,15 @@ class GarbledFragment(Check):
             elif self._stray_tail(tokens, previous, sentence):
                 message = f'fragment "{_short(excerpt)}" repeats the end of the sentence before it'
                 findings.append(self.finding(text, sentence.start, sentence.end, message))
-        findings.extend(self._dangling(tokens, parts))
-        if findings and is_transcript(text):
+        findings.extend(self._dangling(tokens, parts, analysis.paragraphs))
+        if findings and analysis.is_transcript:
             findings.sort(key=lambda f: f.start)
             return capped(findings, self.transcript_severity)
         return findings
 
-    def _dangling(self, tokens: Tokens, parts: tuple[Sentence, ...]) -> list[Finding]:
+    def _dangling(
+        self, tokens: Tokens, parts: tuple[Sentence, ...], paragraphs: tuple[tuple[int, int], ...]
+    ) -> list[Finding]:
         """Sentences ending in a full stop after a dangling word, and paragraphs stopping on one."""
         text = tokens.text
         findings: list[Finding] = []
@@ -197,7 +195,7 @@ class GarbledFragment(Check):
                 word = tokens.word(last)
                 message = f'sentence ends on "{word}", which cannot end a sentence'
                 findings.append(self.finding(text, tokens.starts[max(sentence.first, last - 3)], sentence.end, message))
-        for start, end in paragraphs(text)[:-1]:
+        for start, end in paragraphs[:-1]:
             index = bisect_right(tokens.ends, end) - 1
             if index > 0 and tokens.ends[index] == end and _dangles(tokens, index) and tokens.spaced[index]:
                 word = tokens.word(index)

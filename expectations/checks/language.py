@@ -30,9 +30,10 @@ from functools import cache
 from itertools import accumulate
 from typing import Any
 
+from pressroom.expectations.analysis import Analysis
 from pressroom.expectations.checks.base import Check
 from pressroom.expectations.findings import Finding, Severity
-from pressroom.expectations.text import paragraphs, tokenize, word_set
+from pressroom.expectations.text import word_set
 
 ENGLISH_FUNCTION_WORDS: frozenset[str] = word_set(
     """
@@ -83,12 +84,14 @@ class WrongLanguage(Check):
         self.english_share = english_share
         self.sample_chars = sample_chars
 
-    def find(self, text: str) -> list[Finding]:
-        tokens = tokenize(text)
+    def can_block(self) -> bool:
+        return self.severity == "error"  # every finding has the check's severity
+
+    def find_in(self, analysis: Analysis) -> list[Finding]:
+        text, tokens = analysis.text, analysis.tokens
         if len(tokens) < self.min_words and len(text) < self.min_words * 6:
             return []
-        # running counts as 8-byte integers: a list would hold a 32-byte int object per token of a long text
-        common = array("q", accumulate(map(ENGLISH_FUNCTION_WORDS.__contains__, tokens.folded), initial=0))
+        common = _common_counts(analysis)
         whole = self._foreign(common, 0, len(tokens), text)
         if whole is not None:
             detected, probability = whole
@@ -97,7 +100,7 @@ class WrongLanguage(Check):
         if self.expected != "en":
             return []
         findings: list[Finding] = []
-        for start, end in paragraphs(text):
+        for start, end in analysis.paragraphs:
             first, stop = bisect_left(tokens.starts, start), bisect_right(tokens.ends, end)
             if stop - first < self.min_paragraph_words:
                 continue
@@ -125,6 +128,27 @@ class WrongLanguage(Check):
         if detected == self.expected or expected > 1 - self.min_probability:
             return None
         return detected, probability
+
+
+_VECTOR_TOKENS = 64
+"""Texts of at least this many tokens count function words with numpy (through the word ids other checks
+use too); shorter ones word by word, so that checking them never imports numpy."""
+
+
+def _common_counts(analysis: Analysis) -> Sequence[int]:
+    """`counts[i]`: how many of the first `i` tokens are in `ENGLISH_FUNCTION_WORDS`, as 8-byte integers (a
+    list would hold a 32-byte int object per token of a long text)."""
+    folded = analysis.tokens.folded
+    if len(folded) < _VECTOR_TOKENS:
+        return array("q", accumulate(map(ENGLISH_FUNCTION_WORDS.__contains__, folded), initial=0))
+    import numpy as np
+
+    ids, vocabulary = analysis.word_ids
+    common = np.zeros(len(ids), dtype=bool)
+    common[[vocabulary[word] for word in ENGLISH_FUNCTION_WORDS if word in vocabulary]] = True
+    counts = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum(common[ids], out=counts[1:])
+    return counts  # type: ignore[return-value]
 
 
 def _sample(text: str, limit: int) -> str:

@@ -16,9 +16,9 @@ one word per two characters.
 
 from __future__ import annotations
 
+from pressroom.expectations.analysis import Analysis
 from pressroom.expectations.checks.base import Check
 from pressroom.expectations.findings import Finding, Severity, milder
-from pressroom.expectations.text import tokenize
 
 
 class TooShort(Check):
@@ -34,8 +34,8 @@ class TooShort(Check):
         self.min_error_words = min_error_words
         self.min_words = min_words
 
-    def find(self, text: str) -> list[Finding]:
-        tokens = tokenize(text)
+    def find_in(self, analysis: Analysis) -> list[Finding]:
+        text, tokens = analysis.text, analysis.tokens
         if len(tokens) >= self.min_words:
             return []
         count = sum(1 if len(word) <= 20 else len(word) // 2 for word in tokens.folded if not word.isdigit())

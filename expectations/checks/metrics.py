@@ -31,15 +31,12 @@ from n = 6 on only those positions are compared, and once no n-gram repeats no l
 from __future__ import annotations
 
 import re
-from array import array
 from collections import Counter
-from collections.abc import Sequence
-from itertools import accumulate
 from typing import TYPE_CHECKING
 
+from pressroom.expectations.analysis import Analysis
 from pressroom.expectations.checks.base import Check
 from pressroom.expectations.findings import Finding, Severity
-from pressroom.expectations.text import tokenize, word_ids
 
 if TYPE_CHECKING:
     import numpy as np
@@ -67,8 +64,11 @@ text long enough to be measured, so a command checking short texts never loads i
 _PARAGRAPH_RE = re.compile(r"\n\n+")
 
 
-def document_metrics(text: str) -> dict[str, float]:
-    """The thirteen Gopher repetition metrics of `text` (keys of `GOPHER_THRESHOLDS`), each in [0, 1]."""
+def document_metrics(text: str, analysis: Analysis | None = None) -> dict[str, float]:
+    """The thirteen Gopher repetition metrics of `text` (keys of `GOPHER_THRESHOLDS`), each in [0, 1];
+    `analysis`, when given, is that of `text`, whose tokens and word ids are used."""
+    if analysis is None:
+        analysis = Analysis(text)
     metrics = dict.fromkeys(GOPHER_THRESHOLDS, 0.0)
     size = len(text)
     if not text.strip():
@@ -82,21 +82,22 @@ def document_metrics(text: str) -> dict[str, float]:
     count, chars = _duplicates(lines)
     metrics["dup_line_frac"] = count / len(lines)
     metrics["dup_line_char_frac"] = chars / size
-    words = tokenize(text).folded
+    words = analysis.tokens.folded
     if len(words) < 2:
         return metrics
     import numpy as np
 
     multiplier = np.uint64(_MULTIPLIER)
-    ids = word_ids(text)[0].astype(np.uint64)
-    offsets = array("q", accumulate(map(len, words), initial=0))  # 8 bytes a word, not an int object
+    word_ids, vocabulary = analysis.word_ids
+    offsets = _offsets(word_ids, vocabulary)
+    ids = word_ids.astype(np.uint64)
     hashes = ids * multiplier
     candidates = np.arange(len(words))
     for n in range(2, min(len(words), 10) + 1):
         hashes = hashes[:-1] * multiplier + ids[n - 1 :]
         if n <= 4:
             top, position = _most_frequent(hashes)
-            chars = offsets[position + n] - offsets[position] + n - 1
+            chars = int(offsets[position + n] - offsets[position]) + n - 1
             metrics[f"top_{n}_gram_char_frac"] = top * chars / size
             continue
         candidates = candidates[candidates < len(hashes)]
@@ -107,6 +108,20 @@ def document_metrics(text: str) -> dict[str, float]:
         metrics[f"dup_{n}_gram_char_frac"] = _duplicate_gram_chars(candidates[later], offsets, n) / size
         candidates = candidates[more_than_once]
     return metrics
+
+
+def _offsets(word_ids: np.ndarray, vocabulary: dict[str, int]) -> np.ndarray:
+    """`offsets[i]`: the length of the first `i` words, from the length of each distinct word (one Python
+    step a distinct word, not one a word)."""
+    import numpy as np
+
+    lengths = np.zeros(len(word_ids), dtype=np.int64)
+    lengths[np.fromiter(vocabulary.values(), dtype=np.int64, count=len(vocabulary))] = np.fromiter(
+        map(len, vocabulary), dtype=np.int64, count=len(vocabulary)
+    )
+    offsets = np.zeros(len(word_ids) + 1, dtype=np.int64)
+    np.cumsum(lengths[word_ids], out=offsets[1:])
+    return offsets
 
 
 def _duplicates(items: list[str]) -> tuple[int, int]:
@@ -166,7 +181,7 @@ def _repeated(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return later, more_than_once
 
 
-def _duplicate_gram_chars(positions: np.ndarray, offsets: Sequence[int], n: int) -> int:
+def _duplicate_gram_chars(positions: np.ndarray, offsets: np.ndarray, n: int) -> int:
     """Characters (without spaces) of the n-grams at `positions` (ascending: those that repeat an earlier
     one), walking left to right and skipping `n` words after each; `offsets[i]` is the length of the
     first `i` words.
@@ -188,7 +203,7 @@ def _duplicate_gram_chars(positions: np.ndarray, offsets: Sequence[int], n: int)
         if start >= run_stop:
             continue
         last = start + (run_stop - 1 - start) // n * n
-        total += offsets[last + n] - offsets[start]
+        total += int(offsets[last + n] - offsets[start])
         resume = last + n
     return total
 
@@ -208,10 +223,14 @@ class GopherRepetition(Check):
         self.thresholds = dict(GOPHER_THRESHOLDS if thresholds is None else thresholds)
         self.min_words = min_words
 
-    def find(self, text: str) -> list[Finding]:
-        if len(tokenize(text)) < self.min_words:
+    def can_block(self) -> bool:
+        return self.severity == "error"  # every finding has the check's severity
+
+    def find_in(self, analysis: Analysis) -> list[Finding]:
+        text = analysis.text
+        if len(analysis.tokens) < self.min_words:
             return []
-        metrics = document_metrics(text)
+        metrics = document_metrics(text, analysis)
         return [
             self.finding(text, 0, len(text), f"{name} = {metrics[name]:.3f} > {limit:.2f} (Gopher, Rae et al. 2021)")
             for name, limit in self.thresholds.items()

@@ -25,6 +25,7 @@ import zlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from pressroom.expectations.analysis import Analysis
 from pressroom.expectations.checks.base import Check
 from pressroom.expectations.findings import Finding, Severity
 from pressroom.expectations.text import tokenize
@@ -35,9 +36,10 @@ if TYPE_CHECKING:
 SHINGLE_WORDS = 5
 
 
-def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
-    """The set of `size`-word shingles of `text` (case-folded tokens joined by spaces), UTF-8 encoded."""
-    words = tokenize(text).folded
+def shingles(text: str, size: int = SHINGLE_WORDS, *, analysis: Analysis | None = None) -> set[bytes]:
+    """The set of `size`-word shingles of `text` (case-folded tokens joined by spaces), UTF-8 encoded;
+    `analysis`, when given, is that of `text`, whose tokens are used."""
+    words = (tokenize(text) if analysis is None else analysis.tokens).folded
     if len(words) <= size:
         return {" ".join(words).encode("utf-8", "surrogatepass")} if words else set()
     return {" ".join(words[i : i + size]).encode("utf-8", "surrogatepass") for i in range(len(words) - size + 1)}
@@ -85,9 +87,13 @@ class NearDuplicateRelease(Check):
     def find(self, text: str) -> list[Finding]:
         return self.find_for(self.exclude, text)
 
-    def find_for(self, release_id: str | None, text: str) -> list[Finding]:
-        """Findings for `text`, the body of `release_id`, against every other candidate."""
-        signature = self._signature(text)
+    def find_in(self, analysis: Analysis) -> list[Finding]:
+        return self.find_for(self.exclude, analysis.text, analysis=analysis)
+
+    def find_for(self, release_id: str | None, text: str, *, analysis: Analysis | None = None) -> list[Finding]:
+        """Findings for `text`, the body of `release_id`, against every other candidate (`analysis`, when
+        given, is that of `text`)."""
+        signature = self._signature(text, analysis)
         if signature is None:
             return []
         matches: list[tuple[float, str]] = []
@@ -102,8 +108,8 @@ class NearDuplicateRelease(Check):
             for score, candidate in sorted(matches, key=lambda match: (-match[0], match[1]))
         ]
 
-    def _signature(self, text: str) -> MinHash | None:
-        grams = shingles(text)
+    def _signature(self, text: str, analysis: Analysis | None = None) -> MinHash | None:
+        grams = shingles(text, analysis=analysis)
         if not grams:
             return None
         from datasketch import MinHash

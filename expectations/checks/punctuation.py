@@ -39,9 +39,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pressroom.expectations.analysis import Analysis
 from pressroom.expectations.checks.base import Check
 from pressroom.expectations.findings import Finding
-from pressroom.expectations.text import is_enumerator, paragraphs, url_spans
+from pressroom.expectations.text import is_enumerator
 
 BRACKETS = {"(": ")", "[": "]", "{": "}", "（": "）", "【": "】"}
 OPENER_OF = {closer: opener for opener, closer in BRACKETS.items()}
@@ -74,15 +75,16 @@ class UnbalancedPunctuation(Check):
     id = "unbalanced-punctuation"
     default_severity = "error"
 
-    def find(self, text: str) -> list[Finding]:
+    def find_in(self, analysis: Analysis) -> list[Finding]:
+        text = analysis.text
         emoticons = [
             m.span()
             for m in _EMOTICON_CANDIDATE_RE.finditer(text)
             if _EMOTICON_RE.match(text, m.start()) and not text[m.start() - 1 : m.start()].isalnum()
         ]
-        skipped = sorted(url_spans(text) + emoticons)
+        skipped = sorted(analysis.url_spans + emoticons)
         findings: list[Finding] = []
-        spans = paragraphs(text)
+        spans = analysis.paragraphs
         quote: _OpenQuote | None = None
         cursor = 0
         for number, (start, end) in enumerate(spans):

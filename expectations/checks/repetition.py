@@ -58,18 +58,14 @@ import re
 from bisect import bisect_left, bisect_right
 from itertools import pairwise
 
+from pressroom.expectations.analysis import Analysis
 from pressroom.expectations.checks.base import Check
 from pressroom.expectations.findings import Finding, Severity, capped, milder
 from pressroom.expectations.text import (
     Sentence,
     Tokens,
-    is_transcript,
     restart_size,
-    sentences,
-    tokenize,
-    word_ids,
     word_set,
-    wrapped_joins,
 )
 
 DEFAULT_ALLOWED_DOUBLES: frozenset[str] = word_set(
@@ -183,28 +179,27 @@ class DuplicatedPhrase(Check):
         self.min_capitalised_restart_words = min_capitalised_restart_words
         self.min_comma_repeat_words = min_comma_repeat_words
 
-    def find(self, text: str) -> list[Finding]:
-        tokens = tokenize(text)
-        parts = sentences(text)
+    def find_in(self, analysis: Analysis) -> list[Finding]:
+        tokens, parts = analysis.tokens, analysis.sentences
         speech: set[int] = set()
-        commas = self._comma_repeats(tokens)
+        commas = self._comma_repeats(analysis)
         written: set[int] = set()
         lists = self._in_lists(tokens, parts, written)
         restarts = self._restarts(tokens, parts)
-        findings = self._immediate(tokens, speech) + commas + lists + restarts
+        findings = self._immediate(analysis, speech) + commas + lists + restarts
         speech.update(finding.start for finding in commas + lists + restarts if finding.start not in written)
-        if findings and is_transcript(text):
+        if findings and analysis.is_transcript:
             # Speech-like repeats are capped at `transcript_severity`; any other finding, such as a doubled
             # word ("I have a a question": a slip or a disfluency for an editor to look at), at `warning`.
             return capped(findings, self.transcript_severity, starts=speech, others="warning")
         return findings
 
-    def _immediate(self, tokens: Tokens, speech: set[int]) -> list[Finding]:
-        text = tokens.text
-        joined = _joined(tokens)
+    def _immediate(self, analysis: Analysis, speech: set[int]) -> list[Finding]:
+        text, tokens = analysis.text, analysis.tokens
+        joined = _joined(analysis)
         shortest: dict[int, int] = {}
         sizes = range(min(self.max_phrase_words, len(tokens) // 2), 0, -1)
-        for size, firsts in zip(sizes, _doubled_at(tokens, joined, sizes, after_space=True), strict=True):
+        for size, firsts in zip(sizes, _doubled_at(analysis, joined, sizes, after_space=True), strict=True):
             shortest.update(dict.fromkeys(firsts, size))
         findings: list[Finding] = []
         resume = 0
@@ -231,15 +226,15 @@ class DuplicatedPhrase(Check):
             resume = last
         return findings
 
-    def _comma_repeats(self, tokens: Tokens) -> list[Finding]:
+    def _comma_repeats(self, analysis: Analysis) -> list[Finding]:
         """Phrases of at least `min_comma_repeat_words` words written twice with only a comma between
         ("exchanged views on the region, exchanged views on the region,"); shorter ones are emphasis
         ("Never again, never again")."""
-        text = tokens.text
+        text, tokens = analysis.text, analysis.tokens
         findings: list[Finding] = []
         resume = 0
         sizes = range(min(self.max_phrase_words, len(tokens) // 2), self.min_comma_repeat_words - 1, -1)
-        for size, firsts in zip(sizes, _doubled_at(tokens, tokens.spaced, sizes, after_space=False), strict=True):
+        for size, firsts in zip(sizes, _doubled_at(analysis, tokens.spaced, sizes, after_space=False), strict=True):
             for first in firsts:
                 second = first + size
                 if first < resume or not _is_comma(tokens.gap(second)):
@@ -281,7 +276,7 @@ class DuplicatedPhrase(Check):
             findings.append(self.finding(tokens.text, start, end, message, severity=severity))
         return findings
 
-    def _repeat_size(self, tokens: Tokens, joined: tuple[bool, ...], first: int, smallest: int) -> int:
+    def _repeat_size(self, tokens: Tokens, joined: bytes, first: int, smallest: int) -> int:
         """Length of the shortest phrase from `first` that is repeated straight after it, or 0.
 
         `smallest` is the least size whose first words match, so shorter sizes need no test.
@@ -315,8 +310,11 @@ class DuplicatedPhrase(Check):
             if number >= 0 and parts[number].first < cut < parts[number].stop and _is_comma(tokens.gap(cut)):
                 by_sentence.setdefault(number, []).append(cut)
         findings: list[Finding] = []
+        folded = tokens.folded
         for number, sentence_cuts in by_sentence.items():
             sentence = parts[number]
+            if not _repeats_a_content_word(folded[sentence.first : sentence.stop]):
+                continue  # every repeated item holds a content word twice (`_is_item`): none can be found
             bounds = [sentence.first, *sentence_cuts, sentence.stop]
             for start, end, clause_tail in self._repeated_items(tokens, bounds):
                 message = f'"{text[tokens.starts[start] : tokens.ends[end - 1]]}" repeated within a list'
@@ -406,7 +404,7 @@ class DuplicatedPhrase(Check):
         return conjunction + 1, folded[conjunction + 1 : stop]
 
 
-def _copies_match(tokens: Tokens, joined: tuple[bool, ...], first: int, second: int, size: int) -> bool:
+def _copies_match(tokens: Tokens, joined: bytes, first: int, second: int, size: int) -> bool:
     """Whether the `size` words from `second` repeat those from `first` and follow them directly.
 
     The junction and the inside of both copies must be `joined`: plain spaces on one line, or the single
@@ -425,10 +423,11 @@ _VECTOR_TOKENS = 64
 word by word, so that checking them never imports numpy."""
 
 
-def _doubled_at(tokens: Tokens, joined: tuple[bool, ...], sizes: range, *, after_space: bool) -> list[list[int]]:
+def _doubled_at(analysis: Analysis, joined: bytes, sizes: range, *, after_space: bool) -> list[list[int]]:
     """For each of `sizes`, the ascending indices `first` at which the `size` words from `first` may
     repeat straight after: the first and the last word of both copies agree, and `joined[first + size]`
     is `after_space`. Sizes with no room for two copies get no index."""
+    tokens = analysis.tokens
     length = len(tokens)
     found: list[list[int]] = []
     if length < _VECTOR_TOKENS:
@@ -444,8 +443,8 @@ def _doubled_at(tokens: Tokens, joined: tuple[bool, ...], sizes: range, *, after
         return found
     import numpy as np
 
-    ids = word_ids(tokens.text)[0]
-    spaced = np.fromiter(joined, dtype=bool, count=length)
+    ids = analysis.word_ids[0]
+    spaced = np.frombuffer(joined, dtype=bool, count=length)
     if not after_space:
         spaced = ~spaced
     for size in sizes:
@@ -458,13 +457,17 @@ def _doubled_at(tokens: Tokens, joined: tuple[bool, ...], sizes: range, *, after
     return found
 
 
-def _joined(tokens: Tokens) -> tuple[bool, ...]:
+def _joined(analysis: Analysis) -> bytes:
     """`tokens.spaced`, with the tokens that continue a hard-wrapped line ("members of the\nthe") also
     counted as following on directly."""
-    joins = wrapped_joins(tokens.text)
+    tokens = analysis.tokens
+    joins = analysis.wrapped_joins
     if not joins:
         return tokens.spaced
-    return tuple(spaced or index in joins for index, spaced in enumerate(tokens.spaced))
+    joined = bytearray(tokens.spaced)
+    for index in joins:
+        joined[index] = True
+    return bytes(joined)
 
 
 def _grammatical_double(tokens: Tokens, first: int) -> bool:
@@ -477,7 +480,7 @@ def _grammatical_double(tokens: Tokens, first: int) -> bool:
         after = first + 2
         if after < len(tokens) and tokens.spaced[after] and tokens.folded[after] in _IN_PHRASE_HEADS:
             return True
-        return first > 0 and tokens.spaced[first] and tokens.folded[first - 1] in _IN_PARTICLE_VERBS
+        return first > 0 and tokens.spaced[first] == 1 and tokens.folded[first - 1] in _IN_PARTICLE_VERBS
     if word != "is":
         return False
     index = first
@@ -515,6 +518,13 @@ def _can_be_item(tokens: Tokens, start: int, stop: int) -> bool:
     if stop - start > _MAX_LIST_ITEM_WORDS or not all(tokens.spaced[start + 1 : stop]) or words in _ASIDES:
         return False
     return not any(word.replace("'", "’").partition("’")[0] in _PRONOUNS for word in words)
+
+
+def _repeats_a_content_word(words: tuple[str, ...]) -> bool:
+    """Whether a word that is not a function word occurs twice in `words` (a cheap test that rules out a
+    repeated list item in most sentences)."""
+    content = [word for word in words if word not in FUNCTION_WORDS]
+    return len(set(content)) < len(content)
 
 
 def _is_item(words: tuple[str, ...]) -> bool:

@@ -42,9 +42,10 @@ import re
 from bisect import bisect_left, bisect_right
 from itertools import pairwise
 
+from pressroom.expectations.analysis import Analysis
 from pressroom.expectations.checks.base import Check
 from pressroom.expectations.findings import Finding, Severity, capped
-from pressroom.expectations.text import Tokens, is_transcript, paragraphs, sentences, speaker_label_end, tokenize
+from pressroom.expectations.text import Tokens, speaker_label_end
 
 _TERMINATORS = frozenset(".!?…\"”’')]»")
 _LINK_RE = re.compile(r"://|\bwww\.|\bclick here\b|\bfor (?:more|further) information\b", re.IGNORECASE)
@@ -76,11 +77,11 @@ class RepeatedSentence(Check):
         self.min_echo_words = min_echo_words
         self.min_echo_tail_words = min_echo_tail_words
 
-    def find(self, text: str) -> list[Finding]:
-        tokens = tokenize(text)
-        transcript = is_transcript(text)
+    def find_in(self, analysis: Analysis) -> list[Finding]:
+        text, tokens = analysis.text, analysis.tokens
+        transcript = analysis.is_transcript
         echo_speech: set[int] = set()
-        echoes = self._echoes(tokens, echo_speech, transcript=transcript)
+        echoes = self._echoes(analysis, echo_speech, transcript=transcript)
         echoes = capped(echoes, self.transcript_severity, starts=echo_speech)
         if len(tokens) < 2 * self.min_words:
             return echoes
@@ -88,7 +89,7 @@ class RepeatedSentence(Check):
         findings: list[Finding] = []
         skipped: list[tuple[int, int]] = []
         seen: dict[tuple[str, ...], int] = {}
-        for start, end in paragraphs(text):
+        for start, end in analysis.paragraphs:
             words = _words(tokens, start, end)
             if len(words) < self.min_paragraph_words:
                 skipped.append((start, end))
@@ -102,7 +103,7 @@ class RepeatedSentence(Check):
                 skipped.append((start, end))
         skipped.sort()
         seen_sentences: dict[tuple[str, ...], int] = {}
-        parts = sentences(text)
+        parts = analysis.sentences
         for number, sentence in enumerate(parts):
             if sentence.stop - sentence.first < self.min_words:
                 continue
@@ -131,13 +132,13 @@ class RepeatedSentence(Check):
         return echoes + findings
 
 
-    def _echoes(self, tokens: Tokens, speech: set[int], *, transcript: bool) -> list[Finding]:
+    def _echoes(self, analysis: Analysis, speech: set[int], *, transcript: bool) -> list[Finding]:
         """Echo paragraphs (module docstring); echoes that are another speaker's turn go into `speech`."""
-        text = tokens.text
-        spans = paragraphs(text)
+        text, tokens = analysis.text, analysis.tokens
+        spans = analysis.paragraphs
         if len(spans) < 2:
             return []
-        parts = sentences(text)
+        parts = analysis.sentences
         ends = [sentence.end for sentence in parts]
         findings: list[Finding] = []
         for (previous_start, previous_end), (start, end) in pairwise(spans):

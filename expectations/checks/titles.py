@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import re
 
+from pressroom.expectations.analysis import Analysis
 from pressroom.expectations.checks.base import Check
 from pressroom.expectations.checks.fragments import DANGLING_WORDS
 from pressroom.expectations.findings import Finding, Severity
-from pressroom.expectations.text import tokenize
 
 _ELLIPSIS_END_RE = re.compile(r"(?:\.\.\.|…)\W*$")
 
@@ -31,8 +31,9 @@ class EmptyTitle(Check):
     id = "empty-title"
     default_severity = "error"
 
-    def find(self, text: str) -> list[Finding]:
-        if tokenize(text):
+    def find_in(self, analysis: Analysis) -> list[Finding]:
+        text = analysis.text
+        if analysis.tokens:
             return []
         return [self.finding(text, 0, len(text), "title is empty")]
 
@@ -47,8 +48,8 @@ class AllCapsTitle(Check):
         super().__init__(severity=severity)
         self.min_words = min_words
 
-    def find(self, text: str) -> list[Finding]:
-        tokens = tokenize(text)
+    def find_in(self, analysis: Analysis) -> list[Finding]:
+        text, tokens = analysis.text, analysis.tokens
         words = [tokens.word(index) for index in range(len(tokens)) if any(c.isalpha() for c in tokens.folded[index])]
         if len(words) < self.min_words or any(character.islower() for character in text):
             return []
@@ -63,8 +64,8 @@ class TruncatedTitle(Check):
     id = "truncated-title"
     default_severity = "warning"
 
-    def find(self, text: str) -> list[Finding]:
-        tokens = tokenize(text)
+    def find_in(self, analysis: Analysis) -> list[Finding]:
+        text, tokens = analysis.text, analysis.tokens
         if not tokens:
             return []
         last = len(tokens) - 1

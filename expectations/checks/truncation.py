@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import re
 
+from pressroom.expectations.analysis import Analysis
 from pressroom.expectations.checks.base import Check
 from pressroom.expectations.checks.fragments import DANGLING_WORDS
 from pressroom.expectations.findings import Finding, Severity
-from pressroom.expectations.text import sentences, tokenize, url_spans, word_set
+from pressroom.expectations.text import Tokens, url_spans, word_set
 
 STRANDABLE_PREPOSITIONS: frozenset[str] = word_set(
     "of to in on at by for with from into about over after before between through without against across under"
@@ -51,29 +52,29 @@ class TruncatedText(Check):
         super().__init__(severity=severity)
         self.min_prose_words = min_prose_words
 
-    def find(self, text: str) -> list[Finding]:
+    def find_in(self, analysis: Analysis) -> list[Finding]:
+        text = analysis.text
         body = text.rstrip()
         if not body:
             return []
         line_start = max(body.rfind("\n"), body.rfind("\r")) + 1
         line = body[line_start:]
-        tokens = tokenize(text)
+        tokens = analysis.tokens
         if not tokens:
             return []
         last = len(tokens) - 1
         while last > 0 and tokens.starts[last] >= len(body):
             last -= 1
-        start = max(tokens.starts[max(last - 4, 0)], sentences(text)[-1].start)
+        start = max(tokens.starts[max(last - 4, 0)], analysis.sentences[-1].start)
         if _ELLIPSIS_RE.search(line):
             return [self.finding(text, start, len(body), "text ends on an ellipsis: the rest is missing")]
-        reason = self._mid_sentence(text, body, line, line_start, last)
+        reason = self._mid_sentence(tokens, body, line, last)
         if reason is None:
             return []
         return [self.finding(text, start, len(body), reason)]
 
-    def _mid_sentence(self, text: str, body: str, line: str, line_start: int, last: int) -> str | None:
+    def _mid_sentence(self, tokens: Tokens, body: str, line: str, last: int) -> str | None:
         """Why the text reads as cut in the middle of a sentence, or None."""
-        tokens = tokenize(text)
         ending = body[-1]
         word = tokens.word(last)
         ends_on_word = tokens.ends[last] == len(body)

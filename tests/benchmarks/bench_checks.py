@@ -11,10 +11,18 @@ second. Results go to tests/benchmarks/results/checks.json.
 
 Whole-process figures (issue 14), measured in the same run: `pressroom check` start-up (median of five
 runs on a one-line file), `pressroom check --format json` over the 587 releases replicated to 1,444
-files (default `--jobs`, and `--jobs 1`) against datatrove's in-process rate, and one 20 MB file in
-json and in text format (wall time and the peak resident memory of that process). The issue's goals are
-recorded with whether each was met; the run fails only on the older floors (`RATIO_GOAL`, 1 MB < 1 s)
-and on a 20 MB file taking more than 20 s in either format.
+files (default `--jobs`, and `--jobs 1`) against datatrove's in-process rate, and the seed repeated to
+5, 10 and 20 MB in json format and to 20 MB in text format (wall and CPU seconds, and the peak resident
+memory of that one process, to show time and memory linear in the text). The issue's goals are recorded
+with whether each was met; the run fails only on the older floors (`RATIO_GOAL`, 1 MB < 1 s) and on a
+20 MB file taking more than 20 CPU seconds in either format (CPU, not wall time: on the shared machine
+wall time also measures the neighbours' load, recorded as `load_average_1_min`).
+
+Every rate is given per wall second and per CPU second (`time.process_time` in this process, the
+children's user + system time for whole processes). The ratios the goals are judged on are per CPU
+second: with five engineers' jobs on two cores the load changes between the two measurements of a ratio,
+and wall time then compares the neighbours, not the code (a run at load 25 measured ours at 26 docs/s
+and datatrove at 14 docs/s, each several times below its CPU rate).
 """
 
 from __future__ import annotations
@@ -33,8 +41,9 @@ from pathlib import Path
 import pytest
 
 from pressroom.expectations import check_text
+from pressroom.expectations.analysis import Analysis
 from pressroom.expectations.checks import NearDuplicateRelease
-from pressroom.expectations.text import _speaker_turns, paragraphs, sentences, tokenize, word_ids
+from pressroom.expectations.engine import default_checks
 from tests.expectations.conftest import SEED, STATE_DEPT, release_text
 
 RESULTS = Path(__file__).resolve().parent / "results" / "checks.json"
@@ -59,6 +68,27 @@ def _run(arguments: list[str]) -> tuple[float, int, float]:
     return seconds, after.ru_maxrss // 1024, cpu
 
 
+_MEASURED_CHILD = (
+    "import resource, subprocess, sys, time\n"
+    "started = time.perf_counter()\n"
+    "done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=False)\n"
+    "seconds = time.perf_counter() - started\n"
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(done.returncode, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)\n"
+)
+
+
+def _big_file(path: Path, fmt: str) -> dict[str, float]:
+    """`pressroom check --format FMT PATH` run by a fresh Python process, so that its peak resident memory
+    is that of this one run (the children's maximum of this process covers every earlier run)."""
+    done = subprocess.run([sys.executable, "-c", _MEASURED_CHILD, str(PRESSROOM), "check", "--format", fmt,
+                           str(path)], capture_output=True, text=True, check=True)
+    status, seconds, cpu, peak_kb = done.stdout.split()
+    assert int(status) in (0, 1), done.stderr[-2000:]
+    return {"seconds": round(float(seconds), 2), "cpu_seconds": round(float(cpu), 2),
+            "peak_rss_mb": round(int(peak_kb) / 1024, 1)}
+
+
 def _whole_process(releases: list[str], seed: str) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="pressroom-bench-") as folder:
         root = Path(folder)
@@ -72,12 +102,15 @@ def _whole_process(releases: list[str], seed: str) -> dict[str, object]:
             path = root / f"{number:04d}.txt"
             path.write_text(releases[number % len(releases)], encoding="utf-8")
             files.append(str(path))
-        parallel = _run(["check", "--format", "json", *files])[0]
-        serial = _run(["check", "--format", "json", "--jobs", "1", *files])[0]
-        big = root / "twenty.txt"
-        big.write_text("\n\n".join([seed] * (20_000_000 // len(seed) + 1))[:20_000_000], encoding="utf-8")
-        json_seconds, json_mb, _ = _run(["check", "--format", "json", str(big)])
-        text_seconds, text_mb, _ = _run(["check", str(big)])
+        parallel, _, parallel_cpu = _run(["check", "--format", "json", *files])
+        serial, _, serial_cpu = _run(["check", "--format", "json", "--jobs", "1", *files])
+        big: dict[str, dict[str, float]] = {}
+        for megabytes in (5, 10, 20):
+            path = root / f"{megabytes}mb.txt"
+            size = megabytes * 1_000_000
+            path.write_text("\n\n".join([seed] * (size // len(seed) + 1))[:size], encoding="utf-8")
+            big[f"{megabytes}_mb_json"] = _big_file(path, "json")
+        big["20_mb_text"] = _big_file(root / "20mb.txt", "text")
     return {
         "startup_seconds_median_of_5": round(startup, 3),
         "startup_cpu_seconds_median_of_5": round(startup_cpu, 3),
@@ -86,8 +119,9 @@ def _whole_process(releases: list[str], seed: str) -> dict[str, object]:
         "cores": os.cpu_count(),
         "docs_per_s_default_jobs": round(WHOLE_PROCESS_FILES / parallel, 1),
         "docs_per_s_jobs_1": round(WHOLE_PROCESS_FILES / serial, 1),
-        "twenty_mb_json": {"seconds": round(json_seconds, 2), "peak_rss_mb_so_far": json_mb},
-        "twenty_mb_text": {"seconds": round(text_seconds, 2), "peak_rss_mb_so_far": text_mb},
+        "docs_per_cpu_s_default_jobs": round(WHOLE_PROCESS_FILES / parallel_cpu, 1),
+        "docs_per_cpu_s_jobs_1": round(WHOLE_PROCESS_FILES / serial_cpu, 1),
+        "big_files": big,
     }
 
 
@@ -96,25 +130,43 @@ def _releases() -> list[str]:
         return [release_text(json.loads(line)["content_html"]) for line in lines]
 
 
-def _clear_caches() -> None:
-    for cached in (tokenize, sentences, word_ids, paragraphs, _speaker_turns):
-        cached.cache_clear()
+_PARTS = ("tokens", "sentences", "paragraphs", "word_ids", "is_transcript", "wrapped_joins", "url_spans")
+
+
+def _cost_by_part(texts: list[str]) -> dict[str, float]:
+    """CPU microseconds a text of `texts` spends on each shared part of its `Analysis` and in each check,
+    so the report says where our time goes."""
+    checks = default_checks()
+    for text in texts:  # the language model, numpy and ftfy are loaded by the texts that need them
+        check_text(text)
+    spent = dict.fromkeys([*_PARTS, *(check.id for check in checks)], 0.0)
+    for text in texts:
+        analysis = Analysis(text)
+        for part in _PARTS:
+            started = time.process_time()
+            getattr(analysis, part)
+            spent[part] += time.process_time() - started
+        for check in checks:
+            started = time.process_time()
+            check.find_in(analysis)
+            spent[check.id] += time.process_time() - started
+    return {name: round(1e6 * seconds / len(texts), 1) for name, seconds in sorted(spent.items(), key=lambda i: -i[1])}
 
 
 def _replicated(texts: list[str], count: int) -> list[str]:
     return [texts[i % len(texts)] for i in range(count)]
 
 
-def _ours(texts: list[str]) -> float:
-    check_text("warm up the language model and the regexes, please.")
-    _clear_caches()
-    started = time.perf_counter()
+def _ours(texts: list[str]) -> tuple[float, float]:
+    for text in texts[:600]:  # loads the language model and compiles the regexes
+        check_text(text)
+    started, cpu = time.perf_counter(), time.process_time()
     for text in texts:
         check_text(text)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
-def _datatrove(texts: list[str]) -> float:
+def _datatrove(texts: list[str]) -> tuple[float, float]:
     from datatrove.data import Document
     from datatrove.pipeline.filters import GopherQualityFilter, GopherRepetitionFilter
 
@@ -122,21 +174,24 @@ def _datatrove(texts: list[str]) -> float:
     warm = Document(text="warm up the tokenizer with a sentence.", id="warm")
     repetition.filter(warm)
     quality.filter(warm)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for number, text in enumerate(texts):
         document = Document(text=text, id=str(number))
         repetition.filter(document)
         quality.filter(document)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
-def _rate(count: int, seconds: float, texts: list[str]) -> dict[str, float]:
+def _rate(count: int, seconds: tuple[float, float], texts: list[str]) -> dict[str, float]:
+    wall, cpu = seconds
     megabytes = sum(len(text.encode("utf-8")) for text in texts) / 1e6
     return {
         "documents": count,
-        "seconds": round(seconds, 3),
-        "docs_per_s": round(count / seconds, 1),
-        "mb_per_s": round(megabytes / seconds, 3),
+        "seconds": round(wall, 3),
+        "docs_per_s": round(count / wall, 1),
+        "mb_per_s": round(megabytes / wall, 3),
+        "cpu_seconds": round(cpu, 3),
+        "docs_per_cpu_s": round(count / cpu, 1),
     }
 
 
@@ -148,17 +203,16 @@ def test_checks_against_datatrove() -> None:
 
     near = NearDuplicateRelease([(str(i), text) for i, text in enumerate(releases)])
     sample = _replicated(releases, min(DOCS, 5000))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for number, text in enumerate(sample):
         near.find_for(str(number % len(releases)), text)
-    near_rate = _rate(len(sample), time.perf_counter() - started, sample)
+    near_rate = _rate(len(sample), (time.perf_counter() - started, time.process_time() - cpu), sample)
 
     seed = SEED.read_text(encoding="utf-8")
     megabyte = "\n\n".join([seed] * (1_000_000 // len(seed) + 1))[:1_000_000]
-    _clear_caches()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     check_text(megabyte)
-    megabyte_seconds = time.perf_counter() - started
+    megabyte_seconds, megabyte_cpu = time.perf_counter() - started, time.process_time() - cpu
 
     result: dict[str, object] = {
         "machine": {"python": platform.python_version(), "cpu": platform.processor() or platform.machine()},
@@ -166,6 +220,8 @@ def test_checks_against_datatrove() -> None:
         "ours_default_checks": ours,
         "ours_near_duplicate_lookup": near_rate,
         "one_megabyte_seconds": round(megabyte_seconds, 3),
+        "one_megabyte_cpu_seconds": round(megabyte_cpu, 3),
+        "ours_cpu_us_per_doc_by_part": _cost_by_part(releases),
     }
     whole = _whole_process(releases, seed)
     result["whole_process"] = whole
@@ -174,15 +230,25 @@ def test_checks_against_datatrove() -> None:
         datatrove = _rate(DATATROVE_DOCS, _datatrove(dt_texts), dt_texts)
         result["datatrove_gopher_repetition_plus_quality"] = datatrove
         result["ratio_docs_per_s"] = round(ours["docs_per_s"] / datatrove["docs_per_s"], 2)
+        result["ratio_docs_per_cpu_s"] = round(ours["docs_per_cpu_s"] / datatrove["docs_per_cpu_s"], 2)
         whole_ratio = float(str(whole["docs_per_s_default_jobs"])) / datatrove["docs_per_s"]
         result["ratio_whole_process_docs_per_s"] = round(whole_ratio, 2)
+        whole_cpu_ratio = float(str(whole["docs_per_cpu_s_jobs_1"])) / datatrove["docs_per_cpu_s"]
+        result["ratio_whole_process_jobs_1_docs_per_cpu_s"] = round(whole_cpu_ratio, 2)
         result["issue_14_goals"] = {
             "startup_under_0.35_s": float(str(whole["startup_seconds_median_of_5"])) < 0.35,
+            "startup_under_0.35_cpu_s": float(str(whole["startup_cpu_seconds_median_of_5"])) < 0.35,
             "in_process_ratio_at_least_20": result["ratio_docs_per_s"] >= 20,
+            "in_process_cpu_ratio_at_least_20": result["ratio_docs_per_cpu_s"] >= 20,
             "whole_process_ratio_at_least_10": whole_ratio >= 10,
+            "whole_process_jobs_1_cpu_ratio_at_least_10": whole_cpu_ratio >= 10,
             "twenty_mb_under_20_s_both_formats": all(
-                float(str(whole[key]["seconds"])) < 20  # type: ignore[index]
-                for key in ("twenty_mb_json", "twenty_mb_text")
+                whole["big_files"][key]["seconds"] < 20  # type: ignore[index]
+                for key in ("20_mb_json", "20_mb_text")
+            ),
+            "twenty_mb_under_20_cpu_s_both_formats": all(
+                whole["big_files"][key]["cpu_seconds"] < 20  # type: ignore[index]
+                for key in ("20_mb_json", "20_mb_text")
             ),
         }
     except ImportError as error:
@@ -191,10 +257,10 @@ def test_checks_against_datatrove() -> None:
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2))
 
-    assert megabyte_seconds < 1.0, megabyte_seconds
-    for key in ("twenty_mb_json", "twenty_mb_text"):
-        assert float(str(whole[key]["seconds"])) < 20, whole  # type: ignore[index]
-    if "ratio_docs_per_s" in result:
-        assert float(str(result["ratio_docs_per_s"])) >= RATIO_GOAL, result
+    assert megabyte_cpu < 1.0, megabyte_cpu
+    for key in ("20_mb_json", "20_mb_text"):
+        assert whole["big_files"][key]["cpu_seconds"] < 20, whole  # type: ignore[index]
+    if "ratio_docs_per_cpu_s" in result:
+        assert float(str(result["ratio_docs_per_cpu_s"])) >= RATIO_GOAL, result
     else:
         pytest.skip("datatrove is not installed: pip install -e '.[bench]'")

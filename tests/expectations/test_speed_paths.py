@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 
 from pressroom.expectations import check_release
 from pressroom.expectations import text as text_module
+from pressroom.expectations.analysis import Analysis
 from pressroom.expectations.checks import repetition
 from pressroom.expectations.checks.repetition import _doubled_at, _joined
 from pressroom.expectations.engine import ReleaseText, check_releases, default_checks
-from pressroom.expectations.text import tokenize
 
 WORDS = ["the", "The", "of", "peace", "Peace", "and", "to", "a", "security"]
 GAPS = [" ", " ", " ", ", ", "\n", "\n\n", ". ", " \n"]
@@ -41,15 +41,15 @@ def texts(draw: st.DrawFn) -> str:
 @settings(max_examples=300, deadline=None)
 @given(texts(), st.integers(min_value=1, max_value=8), st.booleans())
 def test_word_by_word_and_vector_paths_find_the_same_positions(text: str, largest: int, after_space: bool) -> None:
-    tokens = tokenize(text)
-    joined = _joined(tokens)
+    analysis = Analysis(text)
+    joined = _joined(analysis)
     sizes = range(largest, 0, -1)
     original = repetition._VECTOR_TOKENS
     try:
         repetition._VECTOR_TOKENS = 0
-        vector = _doubled_at(tokens, joined, sizes, after_space=after_space)
+        vector = _doubled_at(analysis, joined, sizes, after_space=after_space)
         repetition._VECTOR_TOKENS = 10**9
-        plain = _doubled_at(tokens, joined, sizes, after_space=after_space)
+        plain = _doubled_at(analysis, joined, sizes, after_space=after_space)
     finally:
         repetition._VECTOR_TOKENS = original
     assert plain == vector
