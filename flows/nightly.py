@@ -36,7 +36,7 @@ from pressroom.flows.report import write_report
 from pressroom.flows.settings import Settings
 from pressroom.flows.validation import validate_health_run, validate_run
 from pressroom.warehouse import Warehouse, WarehouseBusy, store
-from pressroom.warehouse.chunks import completed_chunks, record_chunk
+from pressroom.warehouse.chunks import attempted_chunks, completed_chunks, record_chunk
 
 log = logging.getLogger("pressroom.flows")
 T = TypeVar("T")
@@ -76,6 +76,8 @@ class Job:
     source: SourceConfig
     window_for: WindowFor
     chunk: Chunk | None = None
+    #: A backfill chunk an earlier backfill left incomplete: pages it loaded are not fetched again.
+    resume: bool = False
 
     @property
     def name(self) -> str:
@@ -90,7 +92,7 @@ def source_task(
     try:
         window = job.window_for(ctx, job.source)
         outcome = pipeline.run_source(ctx, job.source, window, session=session, move_watermark=move_watermark,
-                                      stages=_stages())
+                                      stages=_stages(), skip_loaded=job.resume)
     except WarehouseBusy:
         raise
     except Exception as error:  # noqa: BLE001 — per-source isolation: record it, the other sources go on
@@ -318,15 +320,17 @@ def backfill(
 
     def jobs_for(ctx: RunContext, source: SourceConfig) -> list[Job]:
         chunks = month_chunks(start, end) if source.kind in RANGED_KINDS else [Chunk(start, end)]
+        attempted: set[Chunk] = set()
         if not force:
             with ctx.warehouse.transaction() as con:
                 done = completed_chunks(con, source.id)
+                attempted = attempted_chunks(con, source.id)
             skipped = [chunk for chunk in chunks if chunk in done]
             if skipped:
                 get_run_logger().info("%s: %d chunk(s) already done, skipped (use force to redo them)",
                                       source.id, len(skipped))
             chunks = [chunk for chunk in chunks if chunk not in done]
-        return [Job(source, _chunk_window(chunk), chunk) for chunk in chunks]
+        return [Job(source, _chunk_window(chunk), chunk, resume=chunk in attempted) for chunk in chunks]
 
     return execute("backfill", settings, sources, jobs_for, move_watermark=False)
 

@@ -15,6 +15,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from tests.benchmarks.stage_profile import StageProfiler
 
@@ -42,7 +43,7 @@ def run_direct(data_dir: Path, sources_file: Path, start: date, end: date) -> in
     from pressroom.flows.settings import Settings
     from pressroom.flows.validation import validate_health_run, validate_run
     from pressroom.warehouse import store
-    from pressroom.warehouse.chunks import completed_chunks, record_chunk
+    from pressroom.warehouse.chunks import attempted_chunks, completed_chunks, record_chunk
 
     settings = Settings.resolve(data_dir=data_dir, sources=sources_file)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -56,9 +57,9 @@ def run_direct(data_dir: Path, sources_file: Path, start: date, end: date) -> in
         store.start_run(con, run_id=run_id, flow="backfill", started_at=started, prefect_flow_run_id=None)
     ctx = pipeline.RunContext(run_id=run_id, flow="backfill", started_at=started, config=config, warehouse=warehouse)
 
-    def job(source: object, chunk: Chunk, session: PoliteSession) -> pipeline.SourceOutcome:
-        window = pipeline.backfill_window(source, chunk.start, chunk.end)  # type: ignore[arg-type]
-        outcome = pipeline.run_source(ctx, source, window, session=session, move_watermark=False)  # type: ignore[arg-type]
+    def job(source: Any, chunk: Chunk, session: PoliteSession, resume: bool) -> pipeline.SourceOutcome:
+        window = pipeline.backfill_window(source, chunk.start, chunk.end)
+        outcome = pipeline.run_source(ctx, source, window, session=session, move_watermark=False, skip_loaded=resume)
         with warehouse.transaction() as con:
             record_chunk(con, chunk, source_id=outcome.source_id, status=outcome.status, counts=outcome.counts,
                          run_id=run_id, now=datetime.now(UTC))
@@ -69,8 +70,8 @@ def run_direct(data_dir: Path, sources_file: Path, start: date, end: date) -> in
         for source in selected:
             chunks = month_chunks(start, end) if source.kind in RANGED_KINDS else [Chunk(start, end)]
             with warehouse.transaction() as con:
-                done = completed_chunks(con, source.id)
-            futures[source.id] = [pool.submit(job, source, c, session) for c in chunks if c not in done]
+                done, attempted = completed_chunks(con, source.id), attempted_chunks(con, source.id)
+            futures[source.id] = [pool.submit(job, source, c, session, c in attempted) for c in chunks if c not in done]
         outcomes = [merge([f.result() for f in fs]) if fs else pipeline.skipped_source(s)
                     for s, fs in zip(selected, futures.values(), strict=True)]
     pipeline.drain_queue(ctx)
