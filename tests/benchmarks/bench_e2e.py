@@ -108,14 +108,19 @@ def measured(mode: str, args: list[str], work: Path, name: str, *, kill_after: A
     start = time.perf_counter()
     with output.open("wb") as sink:
         process = subprocess.Popen(command, env=env_for(work), stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT)
-        killed = False
-        if kill_after is not None:
-            while process.poll() is None and not kill_after():
-                time.sleep(0.2)
-            if process.poll() is None:
+        killed, ended = False, None
+        while kill_after is not None and ended is None:  # never poll(): it would reap the child before wait4
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                ended = (status, usage)
+            elif kill_after():
                 process.send_signal(signal.SIGKILL)
                 killed = True
-        _, status, usage = os.wait4(process.pid, 0)
+                break
+            else:
+                time.sleep(0.2)
+        status, usage = ended or os.wait4(process.pid, 0)[1:]
+        process.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
     assert killed or code in (0, 3), output.read_text(errors="replace")[-3000:]
