@@ -8,7 +8,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED = false
 export DO_NOT_TRACK = 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS = 90
 
-.PHONY: demo test lint bench install install-dev clean
+.PHONY: demo test lint bench bench-e2e install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m pytest tests/benchmarks -s -o python_files="bench_*.py" $(PYTEST_ARGS)
+
+## End-to-end backfill benchmark: N releases from four local sites with faults (PRESSROOM_BENCH_RELEASES,
+## default "2000,10000"); writes tests/benchmarks/results/e2e.json. Takes minutes; never part of make test.
+bench-e2e: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest tests/benchmarks/bench_e2e.py -s -o python_files="bench_*.py" -p no:cacheprovider $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -74,6 +74,8 @@ class Job:
     source: SourceConfig
     window_for: WindowFor
     chunk: Chunk | None = None
+    #: A backfill chunk an earlier backfill left incomplete: pages it loaded are not fetched again.
+    resume: bool = False
 
     @property
     def name(self) -> str:
@@ -83,14 +85,17 @@ class Job:
         """The job as flow-run parameters (:meth:`from_spec` reads them back)."""
         if self.chunk is None:
             return {"source": self.source.id}
-        return {"source": self.source.id, "start": self.chunk.start.isoformat(), "end": self.chunk.end.isoformat()}
+        spec = {"source": self.source.id, "start": self.chunk.start.isoformat(), "end": self.chunk.end.isoformat()}
+        if self.resume:
+            spec["resume"] = "1"
+        return spec
 
     @classmethod
     def from_spec(cls, spec: dict[str, str], source: SourceConfig) -> Job:
         if "start" not in spec:
             return cls(source, nightly_window)
         chunk = Chunk(date.fromisoformat(spec["start"]), date.fromisoformat(spec["end"]))
-        return cls(source, chunk_window(chunk), chunk)
+        return cls(source, chunk_window(chunk), chunk, resume=spec.get("resume") == "1")
 
 
 @task(name="source", cache_policy=NO_CACHE, persist_result=False, task_run_name="source-{label}")
@@ -102,7 +107,7 @@ def source_task(
         window = job.window_for(ctx, job.source)
         with host_slots(session, job.source.hosts, shared=shared):
             outcome = pipeline.run_source(ctx, job.source, window, session=session, move_watermark=move_watermark,
-                                          stages=_stages())
+                                          stages=_stages(), skip_loaded=job.resume)
     except WarehouseBusy:
         raise
     except Exception as error:  # noqa: BLE001 — per-source isolation: record it, the other sources go on

@@ -36,7 +36,7 @@ from pressroom.flows.report import write_report
 from pressroom.flows.settings import Settings
 from pressroom.flows.validation import validate_health_run, validate_run
 from pressroom.warehouse import Warehouse, store
-from pressroom.warehouse.chunks import completed_chunks
+from pressroom.warehouse.chunks import attempted_chunks, completed_chunks
 
 log = logging.getLogger("pressroom.flows")
 
@@ -255,15 +255,17 @@ def backfill(
 
     def jobs_for(ctx: RunContext, source: SourceConfig) -> list[Job]:
         chunks = month_chunks(start, end) if source.kind in RANGED_KINDS else [Chunk(start, end)]
+        attempted: set[Chunk] = set()
         if not force:
             with ctx.warehouse.transaction() as con:
                 done = completed_chunks(con, source.id)
+                attempted = attempted_chunks(con, source.id)
             skipped = [chunk for chunk in chunks if chunk in done]
             if skipped:
                 get_run_logger().info("%s: %d chunk(s) already done, skipped (use force to redo them)",
                                       source.id, len(skipped))
             chunks = [chunk for chunk in chunks if chunk not in done]
-        return [Job(source, chunk_window(chunk), chunk) for chunk in chunks]
+        return [Job(source, chunk_window(chunk), chunk, resume=chunk in attempted) for chunk in chunks]
 
     return execute("backfill", settings, sources, jobs_for, move_watermark=False, fan_out=fan_out,
                    jobs_per_run=jobs_per_run)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -25,6 +26,7 @@ from pressroom.connectors.normalise import clean_url, day_bounds, release_id
 from pressroom.connectors.registry import Connector, connector_for, parse_safely, unreadable
 from pressroom.expectations import Check
 from pressroom.expectations import engine as check_engine
+from pressroom.expectations.analysis import Analysis
 from pressroom.expectations.checks.boilerplate import Boilerplate, recurring_lines
 from pressroom.expectations.checks.near_duplicates import NearDuplicateRelease
 from pressroom.expectations.records import record_failures
@@ -61,6 +63,9 @@ class RunContext:
     started_at: datetime
     config: Config
     warehouse: Warehouse
+    #: Per source, the near-duplicate signatures of the texts its last batch was compared with: the next
+    #: batch's neighbours are mostly the same releases, so their signatures are not computed again.
+    signatures: dict[str, dict[str, object]] = field(default_factory=dict, repr=False, compare=False)
 
 
 #: Per-source counts beyond the ``runs`` columns, kept in ``runs.sources``: pages skipped (with a reason,
@@ -120,7 +125,8 @@ class Discovery:
     as a 404 and, two runs running, is marked withdrawn.
     """
 
-    def __init__(self, ctx: RunContext, source: SourceConfig, window: Window, session: PoliteSession) -> None:
+    def __init__(self, ctx: RunContext, source: SourceConfig, window: Window, session: PoliteSession, *,
+                 skip_loaded: bool = False) -> None:
         self.ctx = ctx
         self.source = source
         self.window = window
@@ -131,6 +137,20 @@ class Discovery:
         self.seen: set[str] = set()
         self.failure: FailureRecord | None = None
         self.listed = 0
+        #: With ``skip_loaded``: URLs of the window in the warehouse and not failing since, listed but not
+        #: fetched again.
+        self.loaded: frozenset[str] = self._loaded() if skip_loaded else frozenset()
+        self.already_loaded = 0
+
+    def _loaded(self) -> frozenset[str]:
+        if self.window.since is None:
+            return frozenset()
+        margin = timedelta(days=1)  # a listing's day and the page's own date may differ
+        with self.ctx.warehouse.transaction() as con:
+            loaded = lifecycle.releases_in_window(con, source_id=self.source.id, since=self.window.since - margin,
+                                                  until=self.window.until + margin)
+            failed = set(store.open_failures(con, self.source.id))
+        return frozenset(url for url in loaded if url not in failed)  # a page that failed since is fetched
 
     def take(self, limit: int) -> list[Listing]:
         batch: list[Listing] = []
@@ -139,9 +159,14 @@ class Discovery:
             if listing is None:
                 break
             listing = _cleaned(listing)
-            if listing.url not in self.seen:
-                self.seen.add(listing.url)
-                batch.append(listing)
+            if listing.url in self.seen:
+                continue
+            self.seen.add(listing.url)
+            if listing.url in self.loaded and self._retries is None:
+                self.already_loaded += 1
+                self.listed += 1
+                continue
+            batch.append(listing)
         self.listed += len(batch)
         return batch
 
@@ -362,8 +387,27 @@ def _source_checks(ctx: RunContext, source_id: str, group: Sequence[Release]) ->
     until = max(dates) + window if dates else ctx.started_at + window
     with ctx.warehouse.transaction() as con:
         corpus = recent_texts(con, source_id=source_id, since=since, until=until)
-    return _SourceChecks(known_lines=recurring_lines(text for _, text in corpus),
-                         near=NearDuplicateRelease(corpus))
+    near = _ReusedSignatures(corpus, previous=ctx.signatures.get(source_id, {}))
+    ctx.signatures[source_id] = near.computed  # only this corpus's: memory stays one window per source
+    return _SourceChecks(known_lines=recurring_lines(text for _, text in corpus), near=near)
+
+
+class _ReusedSignatures(NearDuplicateRelease):
+    """:class:`NearDuplicateRelease` whose index reuses the signatures of texts the same source's
+    previous batch was compared with (a signature depends on the text alone: same index, same
+    findings). ``computed`` maps each text of this corpus to its signature."""
+
+    def __init__(self, corpus: Sequence[tuple[str, str]], *, previous: Mapping[str, object]) -> None:
+        self._previous = previous
+        self.computed: dict[str, object] = {}
+        super().__init__(corpus)
+
+    def _signature(self, text: str, analysis: Analysis | None = None) -> Any:
+        if text in self.computed:
+            return self.computed[text]
+        signature = self._previous[text] if text in self._previous else super()._signature(text, analysis)
+        self.computed[text] = signature
+        return signature
 
 
 def next_watermark(window: Window, failures: Sequence[FailureRecord]) -> datetime | None:
@@ -452,12 +496,17 @@ def run_source(
     session: PoliteSession,
     move_watermark: bool,
     stages: Stages = Stages(),
+    skip_loaded: bool = False,
 ) -> SourceOutcome:
     """One source, batch by batch, streaming: discover → fetch → parse → load → check, fetching over
-    ``session``. Fetch and parse problems are counted and recorded, never raised."""
+    ``session``. Fetch and parse problems are counted and recorded, never raised.
+
+    With ``skip_loaded`` (a backfill chunk run again after some of its pages failed) a listed page already
+    in the warehouse is not fetched again, and counts as unchanged: the rerun fetches its listing, the
+    pages that failed and the pages never loaded."""
     outcome = SourceOutcome(source_id=source.id, window=window)
     counts = outcome.counts
-    cursor = Discovery(ctx, source, window, session)
+    cursor = Discovery(ctx, source, window, session, skip_loaded=skip_loaded)
     failures: list[FailureRecord] = []
     reporter().begin(source.id, total=None)
     while True:
@@ -467,6 +516,7 @@ def run_source(
         counts.update(result.counts)
         failures.extend(result.failures)
     counts["listed"] = cursor.listed
+    counts["unchanged"] += cursor.already_loaded
     now = datetime.now(UTC)
     with ctx.warehouse.transaction() as con:
         if cursor.failure is not None:

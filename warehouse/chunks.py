@@ -28,6 +28,14 @@ def completed_chunks(con: duckdb.DuckDBPyConnection, source_id: str) -> set[Chun
     return {Chunk(row[0], row[1]) for row in rows}
 
 
+def attempted_chunks(con: duckdb.DuckDBPyConnection, source_id: str) -> set[Chunk]:
+    """Chunks an earlier backfill ran without completing (some page failed)."""
+    rows = con.execute(
+        "SELECT chunk_start, chunk_end FROM backfill_chunks WHERE source_id = ? AND status <> 'ok'", [source_id]
+    ).fetchall()
+    return {Chunk(row[0], row[1]) for row in rows}
+
+
 def record_chunk(
     con: duckdb.DuckDBPyConnection,
     chunk: Chunk,
