@@ -12,6 +12,7 @@ names are UUIDs: warehouses never read each other's files).
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -24,7 +25,12 @@ from pressroom.warehouse import Warehouse
 from pressroom.warehouse.db import close_lake_sessions
 from tests.pgcluster import PgCluster
 
-BACKENDS = ("duckdb-file", "ducklake-postgres", "ducklake-file")
+#: the backends ``make_warehouse`` runs on: ``PRESSROOM_TEST_BACKENDS`` (comma-separated), by default the
+#: DuckDB file and DuckLake on PostgreSQL; ``ducklake-file`` shares DuckLake's SQL with the latter and adds
+#: ~1 min to ``make test``, so it runs on request (test_lake_commands.py covers it always)
+ALL_BACKENDS = ("duckdb-file", "ducklake-postgres", "ducklake-file")
+BACKENDS = tuple(name for name in (os.environ.get("PRESSROOM_TEST_BACKENDS") or "duckdb-file,ducklake-postgres")
+                 .split(",") if name in ALL_BACKENDS)
 
 MakeWarehouse = Callable[..., Warehouse]
 
