@@ -130,6 +130,9 @@ def engine(*, memory_limit: str) -> duckdb.DuckDBPyConnection:
         if _engine is None:
             con = duckdb.connect(":memory:", config={
                 "memory_limit": memory_limit,
+                # past the cap, spill to the system's temporary directory (an in-memory DuckDB would
+                # otherwise spill into ./.tmp of wherever pressroom was started)
+                "temp_directory": str(Path(tempfile.gettempdir()) / f"pressroom-duckdb-{os.getpid()}"),
                 "autoinstall_known_extensions": False,
                 "autoload_known_extensions": False,
             })
