@@ -174,10 +174,10 @@ def _preflight(command: str, settings: Settings) -> None:
     reason = unwritable(settings.data_dir) if command in WRITES_DATA_DIR else None
     if reason:
         raise fail(f"`{command}` writes to data directory {settings.data_dir}, which cannot be written: {reason}")
-    reason = unwritable_file(settings.warehouse) if command in WRITES_WAREHOUSE else None
+    reason = unwritable_file(settings.warehouse) if command in WRITES_WAREHOUSE and not settings.lake else None
     if reason:
         raise fail(f"`{command}` writes warehouse {settings.warehouse}, which cannot be written: {reason}")
-    if not settings.warehouse.exists():
+    if not settings.warehouse_exists():
         return
     if config is not None and command in USES_SOURCES:
         from pressroom.flows.housekeeping import unconfigured_sources
@@ -412,7 +412,7 @@ def _maintenance_summary(result: Any) -> None:
 
 
 def _existing_warehouse(settings: Settings) -> None:
-    if not settings.warehouse.exists():
+    if not settings.warehouse_exists():
         raise fail(f"no warehouse at {settings.warehouse}: run `pressroom run` first (or pass --warehouse)")
 
 
@@ -769,7 +769,8 @@ def serve(
     if limit < 1:
         raise fail(f"--limit: must be at least 1, not {limit}")
     _prepare(settings)
-    defaults = {"data_dir": str(settings.data_dir.resolve()), "warehouse": str(settings.warehouse.resolve()),
+    warehouse = settings.warehouse if settings.lake else settings.warehouse.resolve()
+    defaults = {"data_dir": str(settings.data_dir.resolve()), "warehouse": str(warehouse),
                 "sources_file": str(settings.sources.resolve()), "lock_timeout": settings.lock_timeout}
     err.print(f"serving nightly ({cron}, {timezone}) and backfill; Ctrl-C to stop", highlight=False)
     serve_deployments(cron=cron, timezone=timezone, limit=limit, defaults=defaults)
@@ -850,7 +851,7 @@ def _record_interrupted(settings: Settings, stop: Any) -> str:
     from pressroom.warehouse.runs import interrupt_mine
 
     told = f"stopped by {stop.signal_name} between two transactions"
-    if not settings.warehouse.exists():
+    if not settings.warehouse_exists():
         return told
     try:
         with settings.open_warehouse().transaction() as con:

@@ -86,7 +86,7 @@ def print_summary(console: Console, summary: RunSummary) -> None:
 
 def print_sources(console: Console, config: Config, settings: Settings) -> None:
     state: dict[str, SourceOverview] = {}
-    if settings.warehouse.exists():
+    if settings.warehouse_exists():
         try:
             with settings.open_warehouse().reader() as con:
                 state = source_overview(con)

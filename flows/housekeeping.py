@@ -34,13 +34,14 @@ class VacuumResult:
 def vacuum(settings: Settings, *, keep_versions: int, older_than_days: float) -> VacuumResult:
     """Delete stored bodies beyond the newest ``keep_versions`` of each page when they are also older
     than ``older_than_days``; the newest body of every page is always kept (``reparse`` needs it).
-    Then checkpoint, so DuckDB can reuse the space."""
-    before = settings.warehouse.stat().st_size
+    Then checkpoint, so DuckDB can reuse the space; on DuckLake, merge small Parquet files, expire
+    snapshots older than ``older_than_days`` and delete the files no snapshot reads."""
     warehouse = settings.open_warehouse()
+    before = warehouse.stored_bytes()
     with warehouse.transaction() as con:
         trimmed = trim_raw_pages(con, keep_versions=keep_versions, older_than_days=older_than_days)
-    warehouse.checkpoint()
-    return VacuumResult(trimmed.deleted_pages, trimmed.kept_pages, before, settings.warehouse.stat().st_size)
+    warehouse.checkpoint(older_than_days=older_than_days)
+    return VacuumResult(trimmed.deleted_pages, trimmed.kept_pages, before, warehouse.stored_bytes())
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,7 @@ def doctor(
                                                    "cannot write there") if reason else
                  Diagnosis("data directory", "ok", f"{settings.data_dir} is writable" if settings.data_dir.exists()
                          else f"{settings.data_dir} does not exist yet; the first run creates it"))
-    if settings.warehouse.exists():
+    if settings.warehouse_exists():
         try:
             warehouse = settings.open_warehouse(lock_timeout=min(settings.lock_timeout, 10))
             with warehouse.reader(migrate=False) as con:  # doctor reports; the next run migrates
@@ -82,8 +83,11 @@ def doctor(
                 known = releases_per_source(con)
                 status = "ok" if version == SCHEMA_VERSION else "warn"
                 note = "" if version == SCHEMA_VERSION else " (the next run migrates it)"
-                found.append(Diagnosis("warehouse", status, f"{settings.warehouse}: schema version {version} of "
-                                                         f"{SCHEMA_VERSION}{note}"))
+                found.append(Diagnosis("warehouse", status, f"{warehouse.shown}: {warehouse.backend}, schema "
+                                                         f"version {version} of {SCHEMA_VERSION}{note}"))
+                if warehouse.lake is not None:
+                    data_path = warehouse.lake.data_path or "(the one the catalog stored)"
+                    found.append(Diagnosis("warehouse", "ok", f"DuckLake data path: {data_path}"))
                 absent = _absent(known, config) if config is not None else None
                 if absent:
                     found.append(Diagnosis("warehouse", "warn", absent))

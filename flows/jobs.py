@@ -114,9 +114,9 @@ def source_task(
         get_run_logger().exception("%s failed", label)
         outcome = pipeline.failed_source(ctx, job.source, window, error)
     if job.chunk is not None:
-        with ctx.warehouse.transaction() as con:
-            record_chunk(con, job.chunk, source_id=outcome.source_id, status=outcome.status, counts=outcome.counts,
-                         run_id=ctx.run_id, now=datetime.now(UTC))
+        chunk, now = job.chunk, datetime.now(UTC)
+        ctx.warehouse.write(lambda con: record_chunk(con, chunk, source_id=outcome.source_id, status=outcome.status,
+                                                     counts=outcome.counts, run_id=ctx.run_id, now=now))
     return outcome
 
 

@@ -138,8 +138,9 @@ def execute(
         prefect_id = str(get_run_context().flow_run.id)  # type: ignore[union-attr]
     except (RuntimeError, AttributeError):
         prefect_id = None
-    with warehouse.transaction() as con:
-        store.start_run(con, run_id=run_id, flow=flow_name, started_at=started, prefect_flow_run_id=prefect_id)
+    # Warehouse.write: on DuckLake, a commit that conflicted with another process's runs again
+    warehouse.write(lambda con: store.start_run(con, run_id=run_id, flow=flow_name, started_at=started,
+                                                prefect_flow_run_id=prefect_id))
     ctx = RunContext(run_id=run_id, flow=flow_name, started_at=started, config=config, warehouse=warehouse)
     jobs = {source.id: jobs_for(ctx, source) for source in selected}
     if fan_out:
@@ -169,13 +170,12 @@ def execute(
         None if not windows or any(w.since is None for w in windows) else min(w.since for w in windows if w.since),
         max((w.until for w in windows), default=None),
     )
-    with warehouse.transaction() as con:
-        store.finish_run(con, run_id=run_id, status=status, finished_at=datetime.now(UTC),
-                         totals=dict(totals), sources=sources, window=span)
+    finished = datetime.now(UTC)
+    warehouse.write(lambda con: store.finish_run(con, run_id=run_id, status=status, finished_at=finished,
+                                                 totals=dict(totals), sources=sources, window=span))
     assessment = health_task(q(warehouse), run_id, [o.source_id for o in outcomes], q(alerting), q(settings))
     report = report_task(q(warehouse), q(settings.reports_dir), run_id)
-    with warehouse.transaction() as con:
-        store.record_report_path(con, run_id=run_id, report_path=str(report))
+    warehouse.write(lambda con: store.record_report_path(con, run_id=run_id, report_path=str(report)))
     alerts_task(q(warehouse), q(assessment), q(alerting), run_id, str(report.resolve()))
     summary = RunSummary(run_id=run_id, flow=flow_name, status=status,
                          totals={name: int(totals.get(name, 0)) for name in store.RUN_COUNTS},

@@ -7,6 +7,10 @@
 | sources    | --sources     | PRESSROOM_SOURCES    | bundled connectors/sources.toml |
 | lock wait  | --lock-timeout| PRESSROOM_LOCK_TIMEOUT | 120 seconds               |
 | DuckDB memory | –          | PRESSROOM_DUCKDB_MEMORY_LIMIT | 256MB (read by :class:`warehouse.Warehouse`) |
+| lake data  | –             | PRESSROOM_LAKE_DATA_PATH | <data dir>/lake (a DuckLake warehouse's Parquet files) |
+
+The warehouse is a DuckDB file, or a DuckLake catalog: ``ducklake:postgres:dbname=… host=… user=…`` or
+``ducklake:FILE`` (see :mod:`warehouse.lake`); ``warehouse`` then holds that URL as it was given.
 
 A data directory remembers the sources file it was written with (``<data dir>/sources-file.json``,
 see :func:`remember_sources`): with neither ``--sources`` nor ``PRESSROOM_SOURCES``, that file is used
@@ -64,12 +68,27 @@ class Settings:
     def prefect_home(self) -> Path:
         return self.data_dir / "prefect"
 
+    @property
+    def lake(self) -> bool:
+        """Whether the warehouse is a DuckLake catalog rather than a DuckDB file."""
+        return str(self.warehouse).startswith("ducklake:")
+
+    @property
+    def lake_data_path(self) -> str:
+        """Where a DuckLake warehouse keeps its Parquet files (a directory or an object-store prefix)."""
+        return os.environ.get("PRESSROOM_LAKE_DATA_PATH") or str(self.data_dir / "lake")
+
+    def warehouse_exists(self) -> bool:
+        """Whether there is a warehouse to read (a DuckLake catalog in PostgreSQL is taken to exist)."""
+        return self.open_warehouse().exists() if self.lake else self.warehouse.exists()
+
     def open_warehouse(self, *, lock_timeout: float | None = None) -> Warehouse:
         """The warehouse these settings name (connections open per transaction), waiting up to
         ``lock_timeout`` (default: the setting) for another process's lock."""
         from pressroom.warehouse import Warehouse  # on use: `check` never opens one and starts fast
 
-        return Warehouse(self.warehouse, lock_timeout=self.lock_timeout if lock_timeout is None else lock_timeout)
+        return Warehouse(self.warehouse, lock_timeout=self.lock_timeout if lock_timeout is None else lock_timeout,
+                         lake_data_path=self.lake_data_path if self.lake else None)
 
     @classmethod
     def resolve(

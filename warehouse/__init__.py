@@ -1,5 +1,6 @@
-"""The DuckDB warehouse: versioned schema, idempotent loads, state stored with the data."""
+"""The warehouse — a DuckDB file or a DuckLake catalog: versioned schema, idempotent loads, state stored
+with the data."""
 
-from pressroom.warehouse.db import SCHEMA_VERSION, Warehouse, WarehouseBusy, WarehouseError
+from pressroom.warehouse.db import SCHEMA_VERSION, Warehouse, WarehouseBusy, WarehouseConflict, WarehouseError
 
-__all__ = ["SCHEMA_VERSION", "Warehouse", "WarehouseBusy", "WarehouseError"]
+__all__ = ["SCHEMA_VERSION", "Warehouse", "WarehouseBusy", "WarehouseConflict", "WarehouseError"]

@@ -130,6 +130,9 @@ def engine(*, memory_limit: str) -> duckdb.DuckDBPyConnection:
         if _engine is None:
             con = duckdb.connect(":memory:", config={
                 "memory_limit": memory_limit,
+                # past the cap, spill to the system's temporary directory (an in-memory DuckDB would
+                # otherwise spill into ./.tmp of wherever pressroom was started)
+                "temp_directory": str(Path(tempfile.gettempdir()) / f"pressroom-duckdb-{os.getpid()}"),
                 "autoinstall_known_extensions": False,
                 "autoload_known_extensions": False,
             })
@@ -194,9 +197,11 @@ class LakeMaintenance:
 
 
 def maintain(con: duckdb.DuckDBPyConnection, *, catalog: str, older_than_days: float) -> LakeMaintenance:
-    """What ``vacuum`` means on DuckLake: merge small adjacent Parquet files, expire snapshots older than
+    """What ``vacuum`` means on DuckLake: write rows kept in the catalog (DuckLake inlines small inserts)
+    to Parquet, merge small adjacent Parquet files, expire snapshots older than
     ``older_than_days`` (time travel to them ends) and delete the files no snapshot reads any more.
     Runs outside a transaction (each call commits on its own)."""
+    con.execute(f"CALL ducklake_flush_inlined_data('{catalog}')").fetchall()
     merged = con.execute(f"CALL ducklake_merge_adjacent_files('{catalog}')").fetchall()
     expired = con.execute(
         f"CALL ducklake_expire_snapshots('{catalog}', older_than => now() - to_days(CAST(? AS INTEGER)))",

@@ -97,7 +97,7 @@ def test_crash_between_stage_and_publish_leaves_nothing_half_published(demo_copy
 
 
 class _CrashAfterInsert:
-    """A connection that dies right after the publishing INSERT has run, before the transaction ends."""
+    """A connection that dies right after the publishing MERGE has run, before the transaction ends."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, error: type[Exception]) -> None:
         self._con = con
@@ -105,7 +105,7 @@ class _CrashAfterInsert:
 
     def execute(self, sql: str, *args: object) -> duckdb.DuckDBPyConnection:
         result = self._con.execute(sql, *args)
-        if "INSERT INTO published_releases" in sql:
+        if "MERGE INTO published_releases" in sql:
             assert result.fetchall()  # rows were staged inside the transaction …
             raise self._error("power cut")  # … and the process dies before commit
         return result

@@ -12,6 +12,7 @@ names are UUIDs: warehouses never read each other's files).
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -24,7 +25,12 @@ from pressroom.warehouse import Warehouse
 from pressroom.warehouse.db import close_lake_sessions
 from tests.pgcluster import PgCluster
 
-BACKENDS = ("duckdb-file", "ducklake-postgres", "ducklake-file")
+#: the backends ``make_warehouse`` runs on: ``PRESSROOM_TEST_BACKENDS`` (comma-separated), by default the
+#: DuckDB file and DuckLake on PostgreSQL; ``ducklake-file`` shares DuckLake's SQL with the latter and adds
+#: ~1 min to ``make test``, so it runs on request (test_lake_commands.py covers it always)
+ALL_BACKENDS = ("duckdb-file", "ducklake-postgres", "ducklake-file")
+BACKENDS = tuple(name for name in (os.environ.get("PRESSROOM_TEST_BACKENDS") or "duckdb-file,ducklake-postgres")
+                 .split(",") if name in ALL_BACKENDS)
 
 MakeWarehouse = Callable[..., Warehouse]
 
@@ -76,3 +82,19 @@ def make_warehouse(request: pytest.FixtureRequest, tmp_path: Path, lake_data: Pa
 def backend(make_warehouse: MakeWarehouse, request: pytest.FixtureRequest) -> str:
     """The backend ``make_warehouse`` makes (for the few assertions that differ)."""
     return str(request.node.callspec.params["make_warehouse"])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A module may name the tests (``LAKE_SAMPLE``) that run on the DuckLake backends; its others run on
+    the DuckDB file only (``make test``'s time budget: each DuckLake test costs round trips to PostgreSQL)."""
+    dropped = []
+    for item in items:
+        sample = getattr(getattr(item, "module", None), "LAKE_SAMPLE", None)
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("make_warehouse") if callspec else None
+        on_lake = backend not in (None, "duckdb-file")
+        if sample is not None and on_lake and getattr(item, "originalname", "") not in sample:
+            dropped.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
