@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
+# make test spreads test files over every core (pytest-xdist; one file stays in one worker, so a module's
+# servers and fixtures are shared as before); TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 
 export PREFECT_SERVER_ANALYTICS_ENABLED = false
 export DO_NOT_TRACK = 1
@@ -31,7 +34,7 @@ demo: $(VENV)/.installed
 
 ## ruff + mypy + the whole test suite (no network needed).
 test: $(VENV)/.installed-dev lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
