@@ -26,6 +26,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from pressroom.expectations.analysis import Analysis
 from pressroom.expectations.checks import (
@@ -47,6 +48,9 @@ from pressroom.expectations.checks import (
 )
 from pressroom.expectations.findings import SEVERITY_RANK, Finding
 from pressroom.expectations.fixes import attach_suggestions, proposals_for
+
+if TYPE_CHECKING:
+    from pressroom.expectations.workers import CheckWorkers
 
 ENGINE_VERSION = "4"
 """Bumped whenever a check, threshold or the overlap policy changes; stored with each result so that
@@ -188,7 +192,8 @@ _batch_lock = threading.Lock()
 
 
 def check_releases(
-    releases: Sequence[ReleaseText], *, jobs: int | None = None, suggest: bool = True
+    releases: Sequence[ReleaseText], *, jobs: int | None = None, suggest: bool = True,
+    workers: CheckWorkers | None = None,
 ) -> list[list[Finding]]:
     """`check_release` on each of `releases`, in order, spread over up to `jobs` worker processes
     (default: the number of cores).
@@ -197,18 +202,24 @@ def check_releases(
     are forked, so they inherit `releases` and their checks (a near-duplicate index included) without
     pickling them; only the findings travel back. Where `fork` is not available, with one job, or with
     fewer than `MIN_PER_WORKER` releases per worker, the releases are checked in this process.
+
+    With `workers` (`expectations.workers.shared()`), the releases are sent to those long-lived processes
+    instead of forking new ones: each release and its `body_checks` are pickled, so they must not carry a
+    near-duplicate index (pass `NearDuplicateFound`, worked out here, instead of the index's view).
     """
     import multiprocessing
 
     global _batch
-    workers = min(jobs if jobs is not None else (os.cpu_count() or 1), len(releases) // MIN_PER_WORKER)
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers is not None and len(releases) >= MIN_PER_WORKER:
+        return workers.check(releases, suggest=suggest)
+    count = min(jobs if jobs is not None else (os.cpu_count() or 1), len(releases) // MIN_PER_WORKER)
+    if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [_check_one_of(releases, index, suggest=suggest) for index in range(len(releases))]
     with _batch_lock:
         _batch = (releases, suggest)
         try:
-            with multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker) as pool:
-                chunk = max(1, min(16, len(releases) // (workers * 8)))  # see cli.MAX_CHUNK
+            with multiprocessing.get_context("fork").Pool(count, initializer=_start_worker) as pool:
+                chunk = max(1, min(16, len(releases) // (count * 8)))  # see cli.MAX_CHUNK
                 found = pool.map(_check_inherited, range(len(releases)), chunksize=chunk)
                 pool.close()
                 pool.join()

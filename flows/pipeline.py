@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -26,9 +28,9 @@ from pressroom.connectors.normalise import clean_url, day_bounds, release_id
 from pressroom.connectors.registry import Connector, connector_for, parse_safely, unreadable
 from pressroom.expectations import Check
 from pressroom.expectations import engine as check_engine
-from pressroom.expectations.analysis import Analysis
+from pressroom.expectations import workers as check_workers
 from pressroom.expectations.checks.boilerplate import Boilerplate, recurring_lines
-from pressroom.expectations.checks.near_duplicates import NearDuplicateRelease
+from pressroom.expectations.checks.near_duplicates import NearDuplicateFound, NearDuplicateRelease
 from pressroom.expectations.records import record_failures
 from pressroom.flows import interrupts
 from pressroom.flows.progress import reporter
@@ -65,7 +67,7 @@ class RunContext:
     warehouse: Warehouse
     #: Per source, the near-duplicate signatures of the texts its last batch was compared with: the next
     #: batch's neighbours are mostly the same releases, so their signatures are not computed again.
-    signatures: dict[str, dict[str, object]] = field(default_factory=dict, repr=False, compare=False)
+    signatures: dict[str, Mapping[str, Any]] = field(default_factory=dict, repr=False, compare=False)
 
 
 #: Per-source counts beyond the ``runs`` columns, kept in ``runs.sources``: pages skipped (with a reason,
@@ -141,6 +143,10 @@ class Discovery:
         #: fetched again.
         self.loaded: frozenset[str] = self._loaded() if skip_loaded else frozenset()
         self.already_loaded = 0
+        #: The next batch, being fetched while the caller loads and checks the one before (see `fetched`).
+        self._ahead: Future[FetchedBatch | None] | None = None
+        self._fetcher: ThreadPoolExecutor | None = None
+        self._stop = threading.Event()
 
     def _loaded(self) -> frozenset[str]:
         if self.window.since is None:
@@ -169,6 +175,37 @@ class Discovery:
             batch.append(listing)
         self.listed += len(batch)
         return batch
+
+    def fetched(self, limit: int) -> FetchedBatch | None:
+        """The next batch of up to ``limit`` listings, fetched and parsed; ``None`` when none is left.
+
+        While the caller loads and checks it, the batch after it is fetched on a thread of this cursor:
+        the network waits of one batch (slow pages, retries) overlap the work on the one before, and one
+        source never has more than two batches of pages in memory. Pages are fetched in the same order
+        as without it, and nothing is written until the caller loads a batch."""
+        if self._fetcher is None:
+            self._fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"fetch-{self.source.id}")
+        ahead = self._ahead or self._fetcher.submit(self._fetch_next, limit)
+        self._ahead = None
+        batch = ahead.result()
+        if batch is not None and not self._stop.is_set():
+            self._ahead = self._fetcher.submit(self._fetch_next, limit)
+        return batch
+
+    def _fetch_next(self, limit: int) -> FetchedBatch | None:
+        listings = discover(self.ctx, self, limit)
+        if not listings:
+            return None
+        return fetch_and_parse(self.connector, self.source, listings, stop=self._stop)
+
+    def close(self) -> None:
+        """Stop fetching ahead: a batch being fetched stops after its current page and is dropped (none of
+        it was written; the next run lists it again)."""
+        self._stop.set()
+        if self._fetcher is not None:
+            self._fetcher.shutdown(wait=True, cancel_futures=True)
+            self._fetcher = None
+        self._ahead = None
 
     def _next(self) -> Listing | None:
         if self._listings is not None:
@@ -223,12 +260,17 @@ class FetchedBatch:
     settled: Settled = field(default_factory=Settled)
 
 
-def fetch_and_parse(connector: Connector, source: SourceConfig, listings: Sequence[Listing]) -> FetchedBatch:
+def fetch_and_parse(connector: Connector, source: SourceConfig, listings: Sequence[Listing], *,
+                    stop: threading.Event | None = None) -> FetchedBatch:
+    """Fetch and parse ``listings`` in order; with ``stop`` set, the pages not yet fetched are left out
+    (the batch is being dropped)."""
     pages: list[RawPage] = []
     releases: list[Release] = []
     failures: list[FailureRecord] = []
     skips: list[SkipRecord] = []
     for listing in listings:
+        if stop is not None and stop.is_set():
+            break
         if listing.skip is not None:
             skips.append(SkipRecord(source.id, listing.url, listing.skip, "seen on the listing, not followed"))
             continue
@@ -318,11 +360,15 @@ def check(
         group = [r for r in wanted.values() if r.source_id == source_id]
         context = _source_checks(ctx, source_id, group)
         for release in group:
-            body_checks = [*context.base(release.language), context.near.excluding(release.release_id)]
+            # The near-duplicate lookup is done here, against the index, and travels as its findings.
+            near = NearDuplicateFound(context.near.excluding(release.release_id), release.body_text)
+            body_checks = [*context.base(release.language), near]
             work.append((release, check_engine.ReleaseText(release.title, release.body_text, release.language,
                                                            body_checks)))
-    # The warehouse does not store repair suggestions yet: skip the work of proving them. All cores.
-    found = check_engine.check_releases([text for _, text in work], suggest=False)
+    # The warehouse does not store repair suggestions yet: skip the work of proving them. All cores, on
+    # workers that live for the run (a fork per batch cost more than the checks).
+    found = check_engine.check_releases([text for _, text in work], suggest=False,
+                                        workers=check_workers.shared())
     results = [
         CheckResult(
             release_id=release.release_id,
@@ -387,27 +433,9 @@ def _source_checks(ctx: RunContext, source_id: str, group: Sequence[Release]) ->
     until = max(dates) + window if dates else ctx.started_at + window
     with ctx.warehouse.transaction() as con:
         corpus = recent_texts(con, source_id=source_id, since=since, until=until)
-    near = _ReusedSignatures(corpus, previous=ctx.signatures.get(source_id, {}))
-    ctx.signatures[source_id] = near.computed  # only this corpus's: memory stays one window per source
+    near = NearDuplicateRelease(corpus, known=ctx.signatures.get(source_id))
+    ctx.signatures[source_id] = near.signatures  # only this corpus's: memory stays one window per source
     return _SourceChecks(known_lines=recurring_lines(text for _, text in corpus), near=near)
-
-
-class _ReusedSignatures(NearDuplicateRelease):
-    """:class:`NearDuplicateRelease` whose index reuses the signatures of texts the same source's
-    previous batch was compared with (a signature depends on the text alone: same index, same
-    findings). ``computed`` maps each text of this corpus to its signature."""
-
-    def __init__(self, corpus: Sequence[tuple[str, str]], *, previous: Mapping[str, object]) -> None:
-        self._previous = previous
-        self.computed: dict[str, object] = {}
-        super().__init__(corpus)
-
-    def _signature(self, text: str, analysis: Analysis | None = None) -> Any:
-        if text in self.computed:
-            return self.computed[text]
-        signature = self._previous[text] if text in self._previous else super()._signature(text, analysis)
-        self.computed[text] = signature
-        return signature
 
 
 def next_watermark(window: Window, failures: Sequence[FailureRecord]) -> datetime | None:
@@ -464,10 +492,9 @@ def process_batch(ctx: RunContext, source: SourceConfig, cursor: Discovery) -> B
 
     One task run per batch: the fetched bodies never leave it, so a long backfill holds one batch of
     pages at a time whatever orchestrates it."""
-    listings = discover(ctx, cursor, ctx.config.pipeline.batch_size)
-    if not listings:
+    batch = cursor.fetched(ctx.config.pipeline.batch_size)
+    if batch is None:
         return None
-    batch = fetch_and_parse(cursor.connector, source, listings)
     result = load(ctx, batch, source_id=source.id)
     check(ctx, batch.releases, ids=(*result.new, *result.changed))
     retired = set(batch.settled.retired)
@@ -509,12 +536,15 @@ def run_source(
     cursor = Discovery(ctx, source, window, session, skip_loaded=skip_loaded)
     failures: list[FailureRecord] = []
     reporter().begin(source.id, total=None)
-    while True:
-        interrupts.check()  # between batches: a batch's load and check transactions land together
-        if (result := stages.batch(ctx, source, cursor)) is None:
-            break
-        counts.update(result.counts)
-        failures.extend(result.failures)
+    try:
+        while True:
+            interrupts.check()  # between batches: a batch's load and check transactions land together
+            if (result := stages.batch(ctx, source, cursor)) is None:
+                break
+            counts.update(result.counts)
+            failures.extend(result.failures)
+    finally:
+        cursor.close()
     counts["listed"] = cursor.listed
     counts["unchanged"] += cursor.already_loaded
     now = datetime.now(UTC)

@@ -17,13 +17,20 @@ SHA-1, and deterministic across processes, unlike `hash`).
 
 `find(text)` compares with every candidate; `find_for(release_id, text)` skips the release itself, and
 `excluding(release_id)` returns a view sharing the index whose `find` does the same, for `check_text`.
+
+A signature depends on the text alone, so the index keeps each corpus text's signature (`signatures`,
+by text) and reuses it: a checked release that is also a candidate (the pipeline loads a release before
+checking it) is not signed twice, and an index built with `known=` the `signatures` of an earlier index
+(the pipeline's previous batch of the same source, whose candidates are mostly the same) signs only the
+texts that one did not have. Same signatures, same findings.
 """
 
 from __future__ import annotations
 
+import functools
 import zlib
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from pressroom.expectations.analysis import Analysis
 from pressroom.expectations.checks.base import Check
@@ -61,6 +68,7 @@ class NearDuplicateRelease(Check):
         threshold: float = 0.8,
         num_perm: int = 128,
         exclude: str | None = None,
+        known: Mapping[str, MinHash | None] | None = None,
     ) -> None:
         super().__init__(severity=severity)
         self.threshold = threshold
@@ -70,8 +78,13 @@ class NearDuplicateRelease(Check):
 
         self._index = MinHashLSH(threshold=threshold, num_perm=num_perm)
         self._hashes: dict[str, MinHash] = {}
+        #: The signature of each text of the corpus (None: too short to have one), by text.
+        self.signatures: dict[str, MinHash | None] = {}
+        known = known or {}
         for release_id, text in corpus:
-            signature = self._signature(text)
+            if text not in self.signatures:
+                self.signatures[text] = known[text] if text in known else self._signature(text)
+            signature = self.signatures[text]
             if signature is None or release_id in self._hashes:
                 continue
             self._hashes[release_id] = signature
@@ -82,6 +95,7 @@ class NearDuplicateRelease(Check):
         view = object.__new__(NearDuplicateRelease)
         view.severity, view.threshold, view.num_perm = self.severity, self.threshold, self.num_perm
         view.exclude, view._index, view._hashes = release_id, self._index, self._hashes
+        view.signatures = self.signatures
         return view
 
     def find(self, text: str) -> list[Finding]:
@@ -93,7 +107,7 @@ class NearDuplicateRelease(Check):
     def find_for(self, release_id: str | None, text: str, *, analysis: Analysis | None = None) -> list[Finding]:
         """Findings for `text`, the body of `release_id`, against every other candidate (`analysis`, when
         given, is that of `text`)."""
-        signature = self._signature(text, analysis)
+        signature = self.signatures[text] if text in self.signatures else self._signature(text, analysis)
         if signature is None:
             return []
         matches: list[tuple[float, str]] = []
@@ -114,6 +128,44 @@ class NearDuplicateRelease(Check):
             return None
         from datasketch import MinHash
 
-        signature = MinHash(num_perm=self.num_perm, seed=1, hashfunc=zlib.crc32)
+        permutations, scheme = _permutations(self.num_perm)
+        signature = MinHash(num_perm=self.num_perm, seed=1, hashfunc=zlib.crc32, permutations=permutations,
+                            scheme=scheme)
         signature.update_batch(list(grams))
         return signature
+
+
+@functools.lru_cache(maxsize=4)
+def _permutations(num_perm: int) -> Any:
+    """The permutations and scheme of a seed-1 `MinHash` of `num_perm`: the same every time, so made once
+    (datasketch draws them anew for every signature otherwise)."""
+    from datasketch import MinHash
+
+    model = MinHash(num_perm=num_perm, seed=1, hashfunc=zlib.crc32)
+    return model.permutations, model.scheme
+
+
+class NearDuplicateFound(Check):
+    """The findings of a `NearDuplicateRelease` view on one text, worked out beforehand: a check that can
+    travel to a worker process (the index cannot, cheaply) and that the engine treats exactly as the view
+    (same id, severity, whole-text flag, order among the checks). A view that raised is replayed as the
+    same exception's message, which the engine turns into its usual `internal-error` finding."""
+
+    id = NearDuplicateRelease.id
+    default_severity = NearDuplicateRelease.default_severity
+    applies_to_title = False
+    whole_text = True
+
+    def __init__(self, view: NearDuplicateRelease, text: str) -> None:
+        super().__init__(severity=view.severity)
+        self.found: list[Finding] = []
+        self.failure: str | None = None
+        try:
+            self.found = view.find(text)
+        except Exception as error:  # noqa: BLE001 — replayed in the worker, where the engine logs it
+            self.failure = f"{type(error).__name__}: {error}"
+
+    def find(self, text: str) -> list[Finding]:
+        if self.failure is not None:
+            raise RuntimeError(f"near-duplicate lookup failed: {self.failure}")
+        return list(self.found)

@@ -233,6 +233,10 @@ class MirrorServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: MirrorServer
     protocol_version = "HTTP/1.1"
+    #: Headers and body go out in two writes; with Nagle on, a kept-alive connection held the body until
+    #: the client's delayed ACK of the headers, 40 ms on every response. Web servers answer with
+    #: TCP_NODELAY (nginx's ``tcp_nodelay on`` is its default), and so does the mirror.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         server, path = self.server, self.path

@@ -36,6 +36,7 @@ def run_direct(data_dir: Path, sources_file: Path, start: date, end: date) -> in
     order, sources four at a time on a thread pool as the flow's task runner runs them."""
     from pressroom.connectors.config import load_config
     from pressroom.connectors.http import PoliteSession
+    from pressroom.expectations import workers as check_workers
     from pressroom.flows import pipeline
     from pressroom.flows.alerts import alert_settings, assess_run, deliver
     from pressroom.flows.chunks import RANGED_KINDS, Chunk, merge, month_chunks
@@ -75,6 +76,7 @@ def run_direct(data_dir: Path, sources_file: Path, start: date, end: date) -> in
         outcomes = [merge([f.result() for f in fs]) if fs else pipeline.skipped_source(s)
                     for s, fs in zip(selected, futures.values(), strict=True)]
     pipeline.drain_queue(ctx)
+    check_workers.close_shared()
     validate_run(warehouse, selected, run_id=run_id, now=started, results_dir=settings.gx_results_dir,
                  docs_dir=settings.gx_docs_dir, with_history=False)
     published = pipeline.publish_run(ctx, [o.source_id for o in outcomes], export_root=settings.exports_dir)
