@@ -25,7 +25,7 @@ from pressroom.connectors.registry import parser_for
 from pressroom.flows import interrupts, pipeline
 from pressroom.flows.pipeline import FetchedBatch, RunContext
 from pressroom.flows.settings import Settings
-from pressroom.flows.validation import validate_run
+from pressroom.flows.validation_process import validate_run
 from pressroom.warehouse import store
 from pressroom.warehouse.lifecycle import SkipRecord
 from pressroom.warehouse.releases import PublishResult

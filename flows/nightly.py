@@ -27,7 +27,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from pressroom.connectors.config import SourceConfig, load_config
 from pressroom.expectations import workers as check_workers
-from pressroom.flows import interrupts, pipeline
+from pressroom.flows import interrupts, pipeline, validation_process
 from pressroom.flows.alerts import AlertSettings, Assessment, alert_settings, assess_run, deliver, report_link
 from pressroom.flows.chunks import RANGED_KINDS, Chunk, month_chunks
 from pressroom.flows.fanout import dispatch
@@ -35,7 +35,7 @@ from pressroom.flows.jobs import Job, chunk_window, nightly_window, q, run_jobs,
 from pressroom.flows.pipeline import RunContext
 from pressroom.flows.report import write_report
 from pressroom.flows.settings import Settings
-from pressroom.flows.validation import validate_health_run, validate_run
+from pressroom.flows.validation_process import validate_health_run, validate_run
 from pressroom.warehouse import Warehouse, store
 from pressroom.warehouse.chunks import attempted_chunks, completed_chunks
 
@@ -47,12 +47,13 @@ SOURCE_RUNNER: Any = ThreadPoolTaskRunner(max_workers=4)
 
 @task(name="validate", cache_policy=NO_CACHE, persist_result=False)
 def validate_task(ctx: RunContext, sources: list[SourceConfig], settings: Settings, *, with_history: bool) -> None:
-    """Great Expectations over what this run checked; record-level failures hold releases back."""
+    """Great Expectations over what this run checked; record-level failures hold releases back. In a
+    process of its own (flows/validation_process.py): this one never loads Great Expectations."""
     outcome = validate_run(ctx.warehouse, sources, run_id=ctx.run_id, now=ctx.started_at,
                            results_dir=settings.gx_results_dir, docs_dir=settings.gx_docs_dir,
                            with_history=with_history)
     logger = get_run_logger()
-    for warning in outcome.batch_warnings:
+    for warning in outcome.warnings:
         logger.warning("data quality: %s", warning)
     logger.info("great expectations: %s", outcome.statistics)
 
@@ -143,6 +144,7 @@ def execute(
     warehouse.write(lambda con: store.start_run(con, run_id=run_id, flow=flow_name, started_at=started,
                                                 prefect_flow_run_id=prefect_id))
     ctx = RunContext(run_id=run_id, flow=flow_name, started_at=started, config=config, warehouse=warehouse)
+    validation_process.start()  # loads Great Expectations in its own process while the sources are fetched
     jobs = {source.id: jobs_for(ctx, source) for source in selected}
     if fan_out:
         done = dispatch(fan_out, ctx, settings, jobs, move_watermark=move_watermark, jobs_per_run=jobs_per_run)
@@ -182,6 +184,7 @@ def execute(
     summary = RunSummary(run_id=run_id, flow=flow_name, status=status,
                          totals={name: int(totals.get(name, 0)) for name in store.RUN_COUNTS},
                          sources=sources, report_path=str(report.resolve()))
+    validation_process.stop()
     artifacts_task(q(summary))
     return summary
 

@@ -11,10 +11,10 @@ health suite (``expectations.gx.health``): warnings only, recorded on the run fo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -43,11 +43,26 @@ def validate_run(
 ) -> GxOutcome:
     """Validate what ``run_id`` checked; merge record-level failures into ``dq_runs``; record where the
     results are on the run."""
+    return validate_with_rules(warehouse, {s.id: rules_for(s) for s in sources}, run_id=run_id, now=now,
+                               results_dir=results_dir, docs_dir=docs_dir, with_history=with_history)
+
+
+def validate_with_rules(
+    warehouse: Warehouse,
+    rules: Mapping[str, SourceRules],
+    *,
+    run_id: str,
+    now: datetime,
+    results_dir: Path,
+    docs_dir: Path,
+    with_history: bool,
+) -> GxOutcome:
+    """:func:`validate_run` with each source's rules given (``flows.validation_process`` passes them)."""
     with warehouse.transaction() as con:
         releases = validation.checked_releases(con, run_id)
         history = (validation.nightly_history(con, excluding=run_id) if with_history
                    else pd.DataFrame({"source_id": [], "run_id": [], "new_releases": []}))
-    outcome = validate_releases(releases, rules={s.id: rules_for(s) for s in sources}, history=history,
+    outcome = validate_releases(releases, rules=rules, history=history,
                                 run_id=run_id, results_dir=results_dir, docs_dir=docs_dir, now=now)
     with warehouse.transaction() as con:
         validation.hold_failed_records(con, outcome.record_failures)
@@ -68,11 +83,26 @@ def validate_health_run(
 ) -> HealthGxOutcome:
     """Check this run's source-health rows with Great Expectations, with the thresholds the health
     judgement used; record the results file and each source's failed expectations on the run."""
+    return validate_health_figures(warehouse, [h.figures() for h in health], run_id=run_id, now=now,
+                                   results_dir=results_dir, docs_dir=docs_dir, rules=rules)
+
+
+def validate_health_figures(
+    warehouse: Warehouse,
+    figures: Sequence[Mapping[str, Any]],
+    *,
+    run_id: str,
+    now: datetime,
+    results_dir: Path,
+    docs_dir: Path,
+    rules: HealthRules | None = None,
+) -> HealthGxOutcome:
+    """:func:`validate_health_run` from the health rows' figures (``SourceHealth.figures()``)."""
     from pressroom.expectations.gx.health import HealthBounds, validate_health
 
     rules = rules or HealthRules()
     bounds = HealthBounds.from_rules(rules)  # one definition of the thresholds (expectations/health_rules.py)
-    outcome = validate_health([h.figures() for h in health], bounds=bounds, run_id=run_id, results_dir=results_dir,
+    outcome = validate_health([dict(f) for f in figures], bounds=bounds, run_id=run_id, results_dir=results_dir,
                               docs_dir=docs_dir, now=now)
     with warehouse.transaction() as con:
         validation.record_health_results(con, run_id=run_id, results=outcome.results_path,

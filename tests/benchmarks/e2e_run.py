@@ -10,6 +10,7 @@ overhead). Either writes ``{"exit": code, "stages": {...}, "wall_s": ...}`` to `
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -33,16 +34,16 @@ def run_flows(argv: list[str]) -> int:
 
 def run_direct(data_dir: Path, sources_file: Path, start: date, end: date) -> int:
     """``execute("backfill", …)`` of flows/nightly.py, minus Prefect: the same pipeline calls in the same
-    order, sources four at a time on a thread pool as the flow's task runner runs them."""
+    order, a thread per source and the chunks in round robin, as the flow's task runner runs them."""
     from pressroom.connectors.config import load_config
     from pressroom.connectors.http import PoliteSession
     from pressroom.expectations import workers as check_workers
-    from pressroom.flows import pipeline
+    from pressroom.flows import pipeline, validation_process
     from pressroom.flows.alerts import alert_settings, assess_run, deliver
     from pressroom.flows.chunks import RANGED_KINDS, Chunk, merge, month_chunks
     from pressroom.flows.report import write_report
     from pressroom.flows.settings import Settings
-    from pressroom.flows.validation import validate_health_run, validate_run
+    from pressroom.flows.validation_process import validate_health_run, validate_run
     from pressroom.warehouse import store
     from pressroom.warehouse.chunks import attempted_chunks, completed_chunks, record_chunk
 
@@ -57,6 +58,7 @@ def run_direct(data_dir: Path, sources_file: Path, start: date, end: date) -> in
     with warehouse.transaction() as con:
         store.start_run(con, run_id=run_id, flow="backfill", started_at=started, prefect_flow_run_id=None)
     ctx = pipeline.RunContext(run_id=run_id, flow="backfill", started_at=started, config=config, warehouse=warehouse)
+    validation_process.start()
 
     def job(source: Any, chunk: Chunk, session: PoliteSession, resume: bool) -> pipeline.SourceOutcome:
         window = pipeline.backfill_window(source, chunk.start, chunk.end)
@@ -66,13 +68,19 @@ def run_direct(data_dir: Path, sources_file: Path, start: date, end: date) -> in
                          run_id=run_id, now=datetime.now(UTC))
         return outcome
 
-    with PoliteSession(config.http.settings()) as session, ThreadPoolExecutor(max_workers=4) as pool:
-        futures = {}
-        for source in selected:
-            chunks = month_chunks(start, end) if source.kind in RANGED_KINDS else [Chunk(start, end)]
-            with warehouse.transaction() as con:
-                done, attempted = completed_chunks(con, source.id), attempted_chunks(con, source.id)
-            futures[source.id] = [pool.submit(job, source, c, session, c in attempted) for c in chunks if c not in done]
+    wanted: dict[str, list[tuple[Any, Chunk, bool]]] = {}
+    for source in selected:
+        chunks = month_chunks(start, end) if source.kind in RANGED_KINDS else [Chunk(start, end)]
+        with warehouse.transaction() as con:
+            done, attempted = completed_chunks(con, source.id), attempted_chunks(con, source.id)
+        wanted[source.id] = [(source, c, c in attempted) for c in chunks if c not in done]
+    # As flows/jobs.run_jobs: a thread per source, every source's first chunk first (round robin).
+    futures: dict[str, list[Any]] = {source.id: [] for source in selected}
+    with (PoliteSession(config.http.settings()) as session,
+          ThreadPoolExecutor(max_workers=max(1, len(selected))) as pool):
+        for wave in itertools.zip_longest(*wanted.values()):
+            for source, chunk, resume in filter(None, wave):
+                futures[source.id].append(pool.submit(job, source, chunk, session, resume))
         outcomes = [merge([f.result() for f in fs]) if fs else pipeline.skipped_source(s)
                     for s, fs in zip(selected, futures.values(), strict=True)]
     pipeline.drain_queue(ctx)
@@ -100,6 +108,7 @@ def run_direct(data_dir: Path, sources_file: Path, start: date, end: date) -> in
     with warehouse.transaction() as con:
         store.record_report_path(con, run_id=run_id, report_path=str(report))
     deliver(warehouse, assessment.alerts, alerting, report_url=None, now=datetime.now(UTC))
+    validation_process.stop()
     return 0 if status == "completed" else 3
 
 

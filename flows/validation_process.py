@@ -1,0 +1,187 @@
+"""The Great Expectations stage of a run, in a process of its own.
+
+Great Expectations and what it loads take about 130 MiB once imported, and validating a run adds its
+frames on top, at the end of a run whose own memory is then at its highest; a Python process does not
+give such memory back. So a run (``flows/nightly.py``) validates in a child,
+``python -m pressroom.flows.validation_process``, which opens the same warehouse, runs
+:func:`flows.validation.validate_run` or :func:`flows.validation.validate_health_run` exactly as the run
+would have, and answers with what the run logs: the batch warnings and the statistics. The run's
+process never imports Great Expectations. The child starts while the run waits for it, and the run holds
+no warehouse connection meanwhile (it opens one per transaction), so the child's transactions are the
+only ones.
+
+Requests are JSON lines on the child's stdin, answers JSON lines on its stdout; one child serves a
+run's validations (the run's, then its source health), and :func:`start` starts it early, so that it
+loads Great Expectations while the run still fetches. A validation that fails, or a child that dies,
+is an error of the run's validation step with the child's message, as an exception of Great
+Expectations in the run's own process would have been.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pressroom.connectors.config import SourceConfig
+    from pressroom.warehouse import Warehouse
+    from pressroom.warehouse.health import SourceHealth
+
+
+class ValidationProcessError(RuntimeError):
+    """The validation child failed."""
+
+
+@dataclass(frozen=True)
+class Validated:
+    """What the run logs of a validation: one line per failed batch-level expectation, and GX's counts."""
+
+    warnings: tuple[str, ...]
+    statistics: dict[str, int]
+
+
+def validate_run(warehouse: Warehouse, sources: Sequence[SourceConfig], *, run_id: str, now: datetime,
+                 results_dir: Path, docs_dir: Path, with_history: bool) -> Validated:
+    """:func:`flows.validation.validate_run`, in a child process."""
+    rules = [{"id": s.id, "hosts": sorted(s.hosts), "language": s.language} for s in sources]
+    return _run({"kind": "run", "warehouse": _where(warehouse), "rules": rules, "run_id": run_id,
+                 "now": now.isoformat(), "results_dir": str(results_dir), "docs_dir": str(docs_dir),
+                 "with_history": with_history})
+
+
+def validate_health_run(warehouse: Warehouse, health: Sequence[SourceHealth], *, run_id: str, now: datetime,
+                        results_dir: Path, docs_dir: Path) -> Validated:
+    """:func:`flows.validation.validate_health_run`, in a child process."""
+    return _run({"kind": "health", "warehouse": _where(warehouse), "figures": [h.figures() for h in health],
+                 "run_id": run_id, "now": now.isoformat(), "results_dir": str(results_dir),
+                 "docs_dir": str(docs_dir)})
+
+
+def _where(warehouse: Warehouse) -> dict[str, Any]:
+    return {"location": warehouse.location, "memory_limit": warehouse.memory_limit,
+            "lock_timeout": warehouse.lock_timeout,
+            "lake_data_path": warehouse.lake.data_path if warehouse.lake is not None else None}
+
+
+class _Child:
+    """One ``python -m pressroom.flows.validation_process``: a JSON request per line, a JSON answer per line."""
+
+    def __init__(self) -> None:
+        # stderr is the run's: the child's own messages (a traceback, if it fails) appear where the run's do
+        self.process = subprocess.Popen([sys.executable, "-m", "pressroom.flows.validation_process"],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
+
+    def ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None
+        try:
+            stdin.write(json.dumps(request, default=str).encode() + b"\n")
+            stdin.flush()
+            line = stdout.readline()
+        except OSError:
+            line = b""
+        if not line:
+            self.close()
+            raise ValidationProcessError(f"the Great Expectations step's process ended (exit "
+                                         f"{self.process.returncode}); its messages are above")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def close(self) -> None:
+        for pipe in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError):
+                if pipe is not None:
+                    pipe.close()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+_child: _Child | None = None
+_child_lock = threading.Lock()
+
+
+def start() -> None:
+    """Start the child now, so that it loads Great Expectations while the run fetches (optional: a
+    validation starts it when it has not been)."""
+    global _child
+    with _child_lock:
+        if _child is None or _child.process.poll() is not None:
+            _child = _Child()
+            atexit.register(stop)
+
+
+def stop() -> None:
+    """End the child (the next validation starts another)."""
+    global _child
+    with _child_lock:
+        child, _child = _child, None
+    if child is not None:
+        child.close()
+
+
+def _run(request: dict[str, Any]) -> Validated:
+    start()
+    with _child_lock:
+        child = _child
+    assert child is not None
+    answer = child.ask(request)
+    if "error" in answer:
+        raise ValidationProcessError(f"the Great Expectations step failed: {answer['error']}")
+    return Validated(warnings=tuple(answer["warnings"]), statistics=dict(answer["statistics"]))
+
+
+def _serve(request: dict[str, Any]) -> dict[str, Any]:
+    from pressroom.expectations.gx import SourceRules
+    from pressroom.flows import validation
+    from pressroom.warehouse import Warehouse
+
+    where = request["warehouse"]
+    warehouse = Warehouse(where["location"], lock_timeout=where["lock_timeout"], memory_limit=where["memory_limit"],
+                          lake_data_path=where["lake_data_path"])
+    now = datetime.fromisoformat(request["now"])
+    results_dir, docs_dir = Path(request["results_dir"]), Path(request["docs_dir"])
+    if request["kind"] == "run":
+        rules = {r["id"]: SourceRules(r["id"], hosts=frozenset(r["hosts"]), languages=frozenset({r["language"]}))
+                 for r in request["rules"]}
+        outcome = validation.validate_with_rules(warehouse, rules, run_id=request["run_id"], now=now,
+                                                 results_dir=results_dir, docs_dir=docs_dir,
+                                                 with_history=request["with_history"])
+        return {"warnings": list(outcome.batch_warnings), "statistics": outcome.statistics}
+    checked = validation.validate_health_figures(warehouse, request["figures"], run_id=request["run_id"], now=now,
+                                                 results_dir=results_dir, docs_dir=docs_dir)
+    return {"warnings": list(checked.warnings), "statistics": checked.statistics}
+
+
+def _main() -> None:
+    import logging
+    import traceback
+
+    import great_expectations  # noqa: F401 — loaded now, while the run is still fetching
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    for line in sys.stdin.buffer:
+        try:
+            answer = _serve(json.loads(line))
+        except Exception as error:  # noqa: BLE001 — answered, so the run reports it as its step's failure
+            traceback.print_exc()
+            answer = {"error": f"{type(error).__name__}: {error}"}
+        sys.stdout.write(json.dumps(answer, default=int) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    _main()
