@@ -1,4 +1,5 @@
-"""Check workers that live as long as a run: ``python -m pressroom.expectations.workers`` processes.
+"""Check workers that live as long as the process that started them (a run, or a long-lived ``pressroom
+serve``): ``python -m pressroom.expectations.workers`` processes, stopped at exit.
 
 The pipeline checks a batch every hundred pages, from several threads at once. Forking a pool per batch
 cost more than the checks: a fork copies the page tables of a process of several hundred MiB, and every

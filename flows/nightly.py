@@ -26,7 +26,6 @@ from prefect.context import get_run_context
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from pressroom.connectors.config import SourceConfig, load_config
-from pressroom.expectations import workers as check_workers
 from pressroom.flows import interrupts, pipeline, validation_process
 from pressroom.flows.alerts import AlertSettings, Assessment, alert_settings, assess_run, deliver, report_link
 from pressroom.flows.chunks import RANGED_KINDS, Chunk, month_chunks
@@ -153,7 +152,6 @@ def execute(
     outcomes = source_outcomes(selected, done)
     interrupts.check()
     queue_task(q(ctx))
-    check_workers.close_shared()  # every check of the run is done: the workers' memory goes back
     validate_task(q(ctx), q(selected), q(settings), with_history=flow_name == "nightly")
     interrupts.check()
     published = publish_task(q(ctx), [o.source_id for o in outcomes], q(settings.exports_dir))
@@ -184,7 +182,6 @@ def execute(
     summary = RunSummary(run_id=run_id, flow=flow_name, status=status,
                          totals={name: int(totals.get(name, 0)) for name in store.RUN_COUNTS},
                          sources=sources, report_path=str(report.resolve()))
-    validation_process.stop()
     artifacts_task(q(summary))
     return summary
 

@@ -10,9 +10,10 @@ process never imports Great Expectations. The child starts while the run waits f
 no warehouse connection meanwhile (it opens one per transaction), so the child's transactions are the
 only ones.
 
-Requests are JSON lines on the child's stdin, answers JSON lines on its stdout; one child serves a
-run's validations (the run's, then its source health), and :func:`start` starts it early, so that it
-loads Great Expectations while the run still fetches. A validation that fails, or a child that dies,
+Requests are JSON lines on the child's stdin, answers JSON lines on its stdout; one child serves every
+validation of this process (a run's, then its source health; the next run's in a long-lived process)
+until :func:`stop` or the process ends, and :func:`start` starts it early, so that it loads Great
+Expectations while the run still fetches. A validation that fails, or a child that dies,
 is an error of the run's validation step with the child's message, as an exception of Great
 Expectations in the run's own process would have been.
 """
