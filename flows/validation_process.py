@@ -56,22 +56,33 @@ def validate_run(warehouse: Warehouse, sources: Sequence[SourceConfig], *, run_i
     """:func:`flows.validation.validate_run`, in a child process."""
     rules = [{"id": s.id, "hosts": sorted(s.hosts), "language": s.language} for s in sources]
     return _run({"kind": "run", "warehouse": _where(warehouse), "rules": rules, "run_id": run_id,
-                 "now": now.isoformat(), "results_dir": str(results_dir), "docs_dir": str(docs_dir),
-                 "with_history": with_history})
+                 "now": now.isoformat(), "results_dir": str(results_dir.resolve()),
+                 "docs_dir": str(docs_dir.resolve()), "with_history": with_history})
 
 
 def validate_health_run(warehouse: Warehouse, health: Sequence[SourceHealth], *, run_id: str, now: datetime,
                         results_dir: Path, docs_dir: Path) -> Validated:
     """:func:`flows.validation.validate_health_run`, in a child process."""
     return _run({"kind": "health", "warehouse": _where(warehouse), "figures": [h.figures() for h in health],
-                 "run_id": run_id, "now": now.isoformat(), "results_dir": str(results_dir),
-                 "docs_dir": str(docs_dir)})
+                 "run_id": run_id, "now": now.isoformat(), "results_dir": str(results_dir.resolve()),
+                 "docs_dir": str(docs_dir.resolve())})
 
 
 def _where(warehouse: Warehouse) -> dict[str, Any]:
-    return {"location": warehouse.location, "memory_limit": warehouse.memory_limit,
-            "lock_timeout": warehouse.lock_timeout,
-            "lake_data_path": warehouse.lake.data_path if warehouse.lake is not None else None}
+    """The warehouse as the child opens it: local paths made absolute (the child keeps the working
+    directory it was started in, which a long-lived process may since have left)."""
+    location, data_path = warehouse.location, None
+    if warehouse.lake is None:
+        location = str(Path(location).resolve())
+    else:
+        metadata = warehouse.lake.metadata_file
+        if metadata is not None:
+            location = f"ducklake:{metadata.resolve()}"
+        data_path = warehouse.lake.data_path
+        if data_path and "://" not in data_path:
+            data_path = str(Path(data_path).resolve())
+    return {"location": location, "memory_limit": warehouse.memory_limit, "lock_timeout": warehouse.lock_timeout,
+            "lake_data_path": data_path}
 
 
 class _Child:

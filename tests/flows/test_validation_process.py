@@ -37,3 +37,19 @@ def test_a_failing_validation_fails_the_step_and_the_next_one_works(tmp_path: Pa
         assert done.warnings == ()
     finally:
         validation_process.stop()
+
+
+def test_a_child_started_elsewhere_finds_a_relative_warehouse(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child keeps its first working directory; a later run's relative paths are sent absolute."""
+    validation_process.start()
+    try:
+        monkeypatch.chdir(tmp_path)
+        warehouse = Warehouse(Path("rel.duckdb"))
+        warehouse.ensure_schema()
+        done = validation_process.validate_run(warehouse, [], run_id="r3", now=datetime.now(UTC),
+                                               results_dir=Path("gx"), docs_dir=Path("docs"), with_history=False)
+        assert done.warnings == ()
+        assert (tmp_path / "gx").is_dir()
+    finally:
+        validation_process.stop()
