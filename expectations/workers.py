@@ -17,6 +17,7 @@ process: the findings are the same either way (the checks are pure).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import pickle
@@ -70,17 +71,21 @@ class _Worker:
         return answer
 
     def stop(self) -> None:
-        for pipe in (self.process.stdin, self.process.stdout):
-            try:
-                if pipe is not None:
-                    pipe.close()
-            except OSError:
-                pass
-        try:
-            self.process.wait(timeout=5)  # EOF on stdin ends it
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        end_child(self.process, timeout=5)
+
+
+def end_child(process: subprocess.Popen[bytes], *, timeout: float) -> None:
+    """End a child that serves requests on its stdin until EOF: close its pipes, give it ``timeout``
+    seconds to finish what it is doing, then kill it."""
+    for pipe in (process.stdin, process.stdout):
+        with contextlib.suppress(OSError):
+            if pipe is not None:
+                pipe.close()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _read(stream: IO[bytes]) -> bytes:

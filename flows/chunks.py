@@ -8,11 +8,16 @@ newer pages once per month; those sources run as one chunk.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
+from typing import TypeVar
 
 from pressroom.connectors.model import Window
 from pressroom.flows.pipeline import SourceOutcome
 from pressroom.warehouse.chunks import Chunk
+
+T = TypeVar("T")
 
 __all__ = ["RANGED_KINDS", "Chunk", "merge", "month_chunks"]
 
@@ -48,3 +53,11 @@ def merge(outcomes: list[SourceOutcome]) -> SourceOutcome:
     if merged.status == "failed" and any(o.status != "failed" for o in outcomes):
         merged.status = "partial"
     return merged
+
+
+def round_robin(jobs: Mapping[str, Sequence[T]]) -> list[T]:
+    """Every source's first job, then every source's second …: the first wave covers all sources."""
+    ordered: list[T] = []
+    for wave in itertools.zip_longest(*jobs.values()):
+        ordered.extend(job for job in wave if job is not None)
+    return ordered

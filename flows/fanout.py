@@ -30,7 +30,8 @@ from prefect.deployments import run_deployment
 from pressroom.connectors.config import load_config
 from pressroom.connectors.model import Window
 from pressroom.flows import pipeline
-from pressroom.flows.jobs import Job, round_robin, run_jobs
+from pressroom.flows.chunks import round_robin
+from pressroom.flows.jobs import Job, run_jobs
 from pressroom.flows.pipeline import RunContext, SourceOutcome
 from pressroom.flows.settings import Settings
 

@@ -9,7 +9,6 @@ Prefect global concurrency limits (:mod:`flows.hosts`), so the intervals hold ac
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -24,7 +23,7 @@ from pressroom.connectors.config import SourceConfig
 from pressroom.connectors.http import PoliteSession
 from pressroom.connectors.model import Window
 from pressroom.flows import pipeline
-from pressroom.flows.chunks import Chunk, merge
+from pressroom.flows.chunks import Chunk, merge, round_robin
 from pressroom.flows.hosts import host_slots, shared_hosts
 from pressroom.flows.pipeline import RunContext, SourceOutcome, Stages
 from pressroom.warehouse import WarehouseBusy, store
@@ -118,14 +117,6 @@ def source_task(
         ctx.warehouse.write(lambda con: record_chunk(con, chunk, source_id=outcome.source_id, status=outcome.status,
                                                      counts=outcome.counts, run_id=ctx.run_id, now=now))
     return outcome
-
-
-def round_robin(jobs: dict[str, list[Job]]) -> list[Job]:
-    """Every source's first job, then every source's second …: the first wave covers all sources."""
-    ordered: list[Job] = []
-    for wave in itertools.zip_longest(*jobs.values()):
-        ordered.extend(job for job in wave if job is not None)
-    return ordered
 
 
 def run_jobs(ctx: RunContext, jobs: dict[str, list[Job]], *, move_watermark: bool) -> dict[str, list[SourceOutcome]]:

@@ -18,36 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from pressroom.connectors.config import SourceConfig
 from pressroom.expectations.gx import GxOutcome, SourceRules, validate_releases
 from pressroom.warehouse import Warehouse, validation
-from pressroom.warehouse.health import HealthRules, SourceHealth
+from pressroom.warehouse.health import HealthRules
 
 if TYPE_CHECKING:
     from pressroom.expectations.gx.health import HealthGxOutcome
 
 
-def rules_for(source: SourceConfig) -> SourceRules:
-    return SourceRules(source.id, hosts=source.hosts, languages=frozenset({source.language}))
-
-
 def validate_run(
-    warehouse: Warehouse,
-    sources: Sequence[SourceConfig],
-    *,
-    run_id: str,
-    now: datetime,
-    results_dir: Path,
-    docs_dir: Path,
-    with_history: bool,
-) -> GxOutcome:
-    """Validate what ``run_id`` checked; merge record-level failures into ``dq_runs``; record where the
-    results are on the run."""
-    return validate_with_rules(warehouse, {s.id: rules_for(s) for s in sources}, run_id=run_id, now=now,
-                               results_dir=results_dir, docs_dir=docs_dir, with_history=with_history)
-
-
-def validate_with_rules(
     warehouse: Warehouse,
     rules: Mapping[str, SourceRules],
     *,
@@ -57,7 +36,8 @@ def validate_with_rules(
     docs_dir: Path,
     with_history: bool,
 ) -> GxOutcome:
-    """:func:`validate_run` with each source's rules given (``flows.validation_process`` passes them)."""
+    """Validate what ``run_id`` checked against each source's ``rules``; merge record-level failures into
+    ``dq_runs``; record where the results are on the run."""
     with warehouse.transaction() as con:
         releases = validation.checked_releases(con, run_id)
         history = (validation.nightly_history(con, excluding=run_id) if with_history
@@ -73,22 +53,6 @@ def validate_with_rules(
 
 def validate_health_run(
     warehouse: Warehouse,
-    health: Sequence[SourceHealth],
-    *,
-    run_id: str,
-    now: datetime,
-    results_dir: Path,
-    docs_dir: Path,
-    rules: HealthRules | None = None,
-) -> HealthGxOutcome:
-    """Check this run's source-health rows with Great Expectations, with the thresholds the health
-    judgement used; record the results file and each source's failed expectations on the run."""
-    return validate_health_figures(warehouse, [h.figures() for h in health], run_id=run_id, now=now,
-                                   results_dir=results_dir, docs_dir=docs_dir, rules=rules)
-
-
-def validate_health_figures(
-    warehouse: Warehouse,
     figures: Sequence[Mapping[str, Any]],
     *,
     run_id: str,
@@ -97,7 +61,9 @@ def validate_health_figures(
     docs_dir: Path,
     rules: HealthRules | None = None,
 ) -> HealthGxOutcome:
-    """:func:`validate_health_run` from the health rows' figures (``SourceHealth.figures()``)."""
+    """Check this run's source-health rows (their ``SourceHealth.figures()``) with Great Expectations,
+    with the thresholds the health judgement used; record the results file and each source's failed
+    expectations on the run."""
     from pressroom.expectations.gx.health import HealthBounds, validate_health
 
     rules = rules or HealthRules()

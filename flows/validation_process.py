@@ -21,7 +21,7 @@ Expectations in the run's own process would have been.
 from __future__ import annotations
 
 import atexit
-import contextlib
+import dataclasses
 import json
 import os
 import subprocess
@@ -32,6 +32,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from pressroom.expectations.gx import SourceRules  # a dataclass: the package loads no Great Expectations
+from pressroom.expectations.workers import end_child
 
 if TYPE_CHECKING:
     from pressroom.connectors.config import SourceConfig
@@ -51,10 +54,16 @@ class Validated:
     statistics: dict[str, int]
 
 
+def rules_for(source: SourceConfig) -> SourceRules:
+    """What Great Expectations holds a source's releases to: its hosts and its declared language."""
+    return SourceRules(source.id, hosts=source.hosts, languages=frozenset({source.language}))
+
+
 def validate_run(warehouse: Warehouse, sources: Sequence[SourceConfig], *, run_id: str, now: datetime,
                  results_dir: Path, docs_dir: Path, with_history: bool) -> Validated:
-    """:func:`flows.validation.validate_run`, in a child process."""
-    rules = [{"id": s.id, "hosts": sorted(s.hosts), "language": s.language} for s in sources]
+    """:func:`flows.validation.validate_run` with each source's :func:`rules_for`, in a child process."""
+    rules = [{name: sorted(value) if isinstance(value, frozenset) else value
+              for name, value in dataclasses.asdict(rules_for(source)).items()} for source in sources]
     return _run({"kind": "run", "warehouse": _where(warehouse), "rules": rules, "run_id": run_id,
                  "now": now.isoformat(), "results_dir": str(results_dir.resolve()),
                  "docs_dir": str(docs_dir.resolve()), "with_history": with_history})
@@ -111,19 +120,12 @@ class _Child:
         return answer
 
     def close(self) -> None:
-        for pipe in (self.process.stdin, self.process.stdout):
-            with contextlib.suppress(OSError):
-                if pipe is not None:
-                    pipe.close()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        end_child(self.process, timeout=30)
 
 
 _child: _Child | None = None
 _child_lock = threading.Lock()
+_ask_lock = threading.Lock()
 
 
 def start() -> None:
@@ -150,14 +152,14 @@ def _run(request: dict[str, Any]) -> Validated:
     with _child_lock:
         child = _child
     assert child is not None
-    answer = child.ask(request)
+    with _ask_lock:  # one request at a time on the child's pipes
+        answer = child.ask(request)
     if "error" in answer:
         raise ValidationProcessError(f"the Great Expectations step failed: {answer['error']}")
     return Validated(warnings=tuple(answer["warnings"]), statistics=dict(answer["statistics"]))
 
 
 def _serve(request: dict[str, Any]) -> dict[str, Any]:
-    from pressroom.expectations.gx import SourceRules
     from pressroom.flows import validation
     from pressroom.warehouse import Warehouse
 
@@ -167,14 +169,15 @@ def _serve(request: dict[str, Any]) -> dict[str, Any]:
     now = datetime.fromisoformat(request["now"])
     results_dir, docs_dir = Path(request["results_dir"]), Path(request["docs_dir"])
     if request["kind"] == "run":
-        rules = {r["id"]: SourceRules(r["id"], hosts=frozenset(r["hosts"]), languages=frozenset({r["language"]}))
-                 for r in request["rules"]}
-        outcome = validation.validate_with_rules(warehouse, rules, run_id=request["run_id"], now=now,
-                                                 results_dir=results_dir, docs_dir=docs_dir,
-                                                 with_history=request["with_history"])
+        fields: list[dict[str, Any]] = [{name: frozenset(value) if isinstance(value, list) else value
+                                         for name, value in r.items()} for r in request["rules"]]
+        rules = {f["source_id"]: SourceRules(**f) for f in fields}
+        outcome = validation.validate_run(warehouse, rules, run_id=request["run_id"], now=now,
+                                          results_dir=results_dir, docs_dir=docs_dir,
+                                          with_history=request["with_history"])
         return {"warnings": list(outcome.batch_warnings), "statistics": outcome.statistics}
-    checked = validation.validate_health_figures(warehouse, request["figures"], run_id=request["run_id"], now=now,
-                                                 results_dir=results_dir, docs_dir=docs_dir)
+    checked = validation.validate_health_run(warehouse, request["figures"], run_id=request["run_id"], now=now,
+                                             results_dir=results_dir, docs_dir=docs_dir)
     return {"warnings": list(checked.warnings), "statistics": checked.statistics}
 
 

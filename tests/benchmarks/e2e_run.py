@@ -10,7 +10,6 @@ overhead). Either writes ``{"exit": code, "stages": {...}, "wall_s": ...}`` to `
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -40,7 +39,7 @@ def run_direct(data_dir: Path, sources_file: Path, start: date, end: date) -> in
     from pressroom.expectations import workers as check_workers
     from pressroom.flows import pipeline, validation_process
     from pressroom.flows.alerts import alert_settings, assess_run, deliver
-    from pressroom.flows.chunks import RANGED_KINDS, Chunk, merge, month_chunks
+    from pressroom.flows.chunks import RANGED_KINDS, Chunk, merge, month_chunks, round_robin
     from pressroom.flows.report import write_report
     from pressroom.flows.settings import Settings
     from pressroom.flows.validation_process import validate_health_run, validate_run
@@ -78,9 +77,8 @@ def run_direct(data_dir: Path, sources_file: Path, start: date, end: date) -> in
     futures: dict[str, list[Any]] = {source.id: [] for source in selected}
     with (PoliteSession(config.http.settings()) as session,
           ThreadPoolExecutor(max_workers=max(1, len(selected))) as pool):
-        for wave in itertools.zip_longest(*wanted.values()):
-            for source, chunk, resume in filter(None, wave):
-                futures[source.id].append(pool.submit(job, source, chunk, session, resume))
+        for source, chunk, resume in round_robin(wanted):
+            futures[source.id].append(pool.submit(job, source, chunk, session, resume))
         outcomes = [merge([f.result() for f in fs]) if fs else pipeline.skipped_source(s)
                     for s, fs in zip(selected, futures.values(), strict=True)]
     pipeline.drain_queue(ctx)

@@ -30,8 +30,8 @@ STAGES: dict[tuple[str, str], str] = {
     ("pressroom.flows.pipeline", "check"): "check",
     ("pressroom.flows.pipeline", "drain_queue"): "check",
     ("pressroom.flows.pipeline", "publish_run"): "gate",
-    ("pressroom.flows.validation", "validate_run"): "gate",
-    ("pressroom.flows.validation", "validate_health_run"): "gate",
+    ("pressroom.flows.validation_process", "validate_run"): "gate",  # the run waits for its GX process
+    ("pressroom.flows.validation_process", "validate_health_run"): "gate",
     ("pressroom.flows.alerts", "assess_run"): "gate",
     ("pressroom.flows.alerts", "deliver"): "gate",
     ("pressroom.flows.report", "write_report"): "report",

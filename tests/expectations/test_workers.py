@@ -86,9 +86,10 @@ def test_a_worker_that_dies_is_replaced_and_its_share_checked_here(seed_text: st
         assert len(after) == 2 and before[0] not in after
         _, again = _both_ways(texts, pool)  # and the replacement works
         assert again == here
+        running = [w.process for w in pool._all]
     finally:
         pool.close()
-    assert all(w.process.poll() is not None for w in pool._all) or pool._all == []
+    assert [process.poll() is not None for process in running] == [True, True]  # close() ended them
 
 
 def test_a_failing_lookup_is_the_engines_internal_error() -> None:

@@ -210,7 +210,8 @@ def test_an_empty_listing_alerts_exactly_once_and_clears(tmp_path: Path, receive
                                     settings=settings)
             (health[day],) = assessment.health
             if day in (0, 2, 8, 12):  # the GX health suite, as the flow runs it after assessing
-                gx[day] = validate_health_run(warehouse, assessment.health, run_id=run_ids[day], now=now,
+                figures = [h.figures() for h in assessment.health]
+                gx[day] = validate_health_run(warehouse, figures, run_id=run_ids[day], now=now,
                                               results_dir=tmp_path / "gx", docs_dir=tmp_path / "gx-docs").failures
             if day == 8:
                 page = write_report(warehouse, tmp_path / "reports", run_id=run_ids[day]).read_text(encoding="utf-8")

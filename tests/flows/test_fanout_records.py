@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from pressroom.connectors.config import parse_config
 from pressroom.connectors.model import Window
-from pressroom.flows.chunks import Chunk
+from pressroom.flows.chunks import Chunk, round_robin
 from pressroom.flows.fanout import dispatch, outcome_from_record, outcome_record
-from pressroom.flows.jobs import Job, chunk_window, nightly_window, round_robin
+from pressroom.flows.jobs import Job, chunk_window, nightly_window
 from pressroom.flows.pipeline import SourceOutcome
 
 SOURCE = parse_config({"sources": [{"id": "xa-mfa", "name": "MFA", "country": "XA", "kind": "feed",
