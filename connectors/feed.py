@@ -79,7 +79,7 @@ class FeedConnector:
     def fetch(self, listing: Listing) -> RawPage:
         if listing.payload is not None:
             return payload_page(listing, fetched_at=datetime.now(UTC))
-        response = self.session.get(listing.url, policy=self.policy)
+        response = self.session.get(listing.url, policy=self.policy, max_attempts=listing.max_attempts)
         return fetched_page(self.source.id, listing, response)
 
     def parse(self, raw: RawPage) -> Release | ParseFailure:

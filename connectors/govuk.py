@@ -98,7 +98,7 @@ class GovukConnector:
     def fetch(self, listing: Listing) -> RawPage:
         """The content item of the listing's page, from ``/api/content<base_path>``."""
         api = f"{self.root}/api/content{urlsplit(listing.url).path}"
-        response = self.session.get(api, policy=self.policy)
+        response = self.session.get(api, policy=self.policy, max_attempts=listing.max_attempts)
         return fetched_page(self.source.id, listing, response)
 
     def parse(self, raw: RawPage) -> Release | ParseFailure:

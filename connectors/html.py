@@ -125,7 +125,7 @@ class HtmlConnector:
         return url if url is not None and urlsplit(url).netloc.lower() in self.source.hosts else None
 
     def fetch(self, listing: Listing) -> RawPage:
-        response = self.session.get(listing.url, policy=self.policy)
+        response = self.session.get(listing.url, policy=self.policy, max_attempts=listing.max_attempts)
         return fetched_page(self.source.id, listing, response)
 
     def parse(self, raw: RawPage) -> Release | ParseFailure:

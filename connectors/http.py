@@ -39,6 +39,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 
 from pressroom.connectors.charset import decide_encoding, media_type
@@ -67,8 +68,9 @@ ROBOTS_MAX_BYTES = 500 * 1024
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 _CHUNK_BYTES = 64 * 1024
-#: seconds between looks at a netloc another thread has a request in flight to
-_BUSY_POLL = 0.01
+#: a thread waiting for a netloc's requests in flight to end is woken when one ends; this is the longest
+#: it sleeps without being woken (a safety net, never the pace)
+_BUSY_POLL = 0.5
 _ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
@@ -154,18 +156,23 @@ class SitePolicy:
     and with default ports (:80 for http, :443 for https) ignored. ``min_interval`` is the minimum
     number of seconds between the starts of two requests to the same netloc, robots.txt included.
     ``retry_statuses`` are retried for this site on top of the session's own (a site that throttles
-    with 403 rather than 429, as the US State Department does, lists 403 here).
+    with 403 rather than 429, as the US State Department does, lists 403 here). ``connections`` is how
+    many requests to one netloc may be in flight at once (1: the next starts after the last ended);
+    the interval between starts holds whatever it is.
     """
 
     hosts: frozenset[str]
     min_interval: float = 1.0
     retry_statuses: frozenset[int] = frozenset()
+    connections: int = 1
 
     def __post_init__(self) -> None:
         if isinstance(self.hosts, str):
             raise TypeError("SitePolicy.hosts must be a set of netlocs, not a single string")
         if self.min_interval < 0:
             raise ValueError(f"min_interval must be >= 0 seconds, got {self.min_interval}")
+        if self.connections < 1:
+            raise ValueError(f"connections must be >= 1, got {self.connections}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,48 +253,60 @@ class _Throttle:
     """Spacing per netloc, shared by all threads, and at most ``slots`` requests in flight.
 
     A request to a netloc starts ``interval`` s or more after the previous one to it started *and*
-    after that one ended (its response read), so one request per netloc is in flight at a time and
-    the server sees the interval too, whatever the network delays: a request that reached it late
-    still reached it before it was answered. A request first waits, holding nothing, until its netloc
-    is ready; then takes an in-flight slot; then checks again (another thread may have started a
-    request to the netloc meanwhile) and records its start only if the netloc is still ready. So no
-    thread sleeps on a host while holding a slot others could use.
+    after the last one ended (its response read), and only while fewer than ``connections`` requests
+    to it are in flight (one unless the source allows more), so the server sees the interval too,
+    whatever the network delays: a request that reached it late still reached it before it was
+    answered. A request first waits, holding nothing, until its netloc is ready; then takes an
+    in-flight slot; then checks again (another thread may have started a request to the netloc
+    meanwhile) and records its start only if the netloc is still ready. So no thread sleeps on a host
+    while holding a slot others could use. A thread waiting for a request in flight to end is woken
+    when it ends.
     """
 
     def __init__(self, clock: Clock, *, slots: int = 32) -> None:
         self._clock = clock
         self._lock = threading.Lock()
+        self._ended = threading.Condition(self._lock)
         self._slots = threading.BoundedSemaphore(slots)
         self._last_start: dict[str, float] = {}
         self._last_end: dict[str, float] = {}
-        self._busy: set[str] = set()
+        self._in_flight: dict[str, int] = {}
         self._last_interval: dict[str, float] = {}
         self._not_before: dict[str, float] = {}
 
-    def _ready(self, netloc: str, interval: float) -> float:
-        """When a request to ``netloc`` may start (inf while one is in flight)."""
-        if netloc in self._busy:
+    def _ready(self, netloc: str, interval: float, connections: int = 1) -> float:
+        """When a request to ``netloc`` may start (inf while ``connections`` are in flight to it)."""
+        if self._in_flight.get(netloc, 0) >= connections:
             return math.inf
         return max(self._last_start.get(netloc, -math.inf) + interval,
                    self._last_end.get(netloc, -math.inf) + interval,
                    self._not_before.get(netloc, -math.inf))
 
+    def _until_ready(self, netloc: str, interval: float, connections: int) -> bool:
+        """Wait (outside the lock) until ``netloc`` may be ready; ``True`` when it may be now."""
+        with self._lock:
+            wait = self._ready(netloc, interval, connections) - self._clock.monotonic()
+            if wait == math.inf:
+                self._ended.wait(_BUSY_POLL)
+                return False
+        if wait > 0:
+            self._clock.sleep(wait)
+            return False
+        return True
+
     @contextmanager
-    def turn(self, netloc: str, interval: float) -> Iterator[None]:
+    def turn(self, netloc: str, interval: float, connections: int = 1) -> Iterator[None]:
         """Hold an in-flight slot for one request to ``netloc`` that may start now (see the class)."""
         while True:
-            with self._lock:
-                wait = self._ready(netloc, interval) - self._clock.monotonic()
-            if wait > 0:
-                self._clock.sleep(min(wait, _BUSY_POLL) if math.isinf(wait) else wait)
+            if not self._until_ready(netloc, interval, connections):
                 continue
             self._slots.acquire()
             with self._lock:
                 now = self._clock.monotonic()
-                started = now >= self._ready(netloc, interval)
+                started = now >= self._ready(netloc, interval, connections)
                 if started:
                     self._last_start[netloc] = now
-                    self._busy.add(netloc)
+                    self._in_flight[netloc] = self._in_flight.get(netloc, 0) + 1
             if started:
                 break
             self._slots.release()
@@ -295,9 +314,10 @@ class _Throttle:
             yield
         finally:
             with self._lock:
-                self._busy.discard(netloc)
+                self._in_flight[netloc] -= 1
                 self._last_end[netloc] = max(self._clock.monotonic(), self._last_start[netloc])
                 self._last_interval[netloc] = interval
+                self._ended.notify_all()
             self._slots.release()
 
     def wait(self, netloc: str, interval: float) -> None:
@@ -320,9 +340,12 @@ class _Throttle:
                 ready = max((self._ready(netloc, self._last_interval.get(netloc, 0.0)) for netloc in netlocs),
                             default=-math.inf)
                 wait = ready - self._clock.monotonic()
+                if wait == math.inf:
+                    self._ended.wait(_BUSY_POLL)
+                    continue
             if wait <= 0:
                 return
-            self._clock.sleep(min(wait, _BUSY_POLL) if math.isinf(wait) else wait)
+            self._clock.sleep(wait)
 
 
 def _netloc(url: str) -> str:
@@ -377,6 +400,11 @@ class PoliteSession:
         self._clock = clock or SystemClock()
         self._rng = rng or random.Random()
         self._session = requests.Session()
+        # one kept-alive pool per host in flight (requests keeps 10 by default, so with more hosts at once
+        # each request would open a new connection), with room for the most connections a source may allow
+        adapter = HTTPAdapter(pool_connections=max(10, self._settings.max_hosts_in_parallel), pool_maxsize=16)
+        for scheme in ("http://", "https://"):
+            self._session.mount(scheme, adapter)
         self._session.headers.update({"User-Agent": self._settings.user_agent, "Accept": _ACCEPT})
         self._throttle = _Throttle(self._clock, slots=self._settings.max_hosts_in_parallel)
         self._robots = RobotsCache()
@@ -400,12 +428,14 @@ class PoliteSession:
         self._throttle.settle(netlocs | {n.removesuffix(port) for n in netlocs for port in _DEFAULT_PORTS.values()})
 
     def get(
-        self, url: str, *, policy: SitePolicy, etag: str | None = None, last_modified: str | None = None
+        self, url: str, *, policy: SitePolicy, etag: str | None = None, last_modified: str | None = None,
+        max_attempts: int | None = None,
     ) -> Response:
         """Fetch ``url`` politely; returns a 2xx or 304 :class:`Response`, raises :class:`FetchError`.
 
         ``etag`` / ``last_modified`` are the validators of a previous response, sent as
-        ``If-None-Match`` / ``If-Modified-Since``.
+        ``If-None-Match`` / ``If-Modified-Since``. ``max_attempts`` lowers the session's (a page that
+        already had its retries in an earlier run is tried once).
         """
         hosts = frozenset(host.lower() for host in policy.hosts)
         settings = self._settings
@@ -424,7 +454,9 @@ class PoliteSession:
             try:
                 interval = self._interval(current, policy, hosts)
                 raw, attempts = self._fetch_with_retries(
-                    current, interval, headers, settings.retry_statuses | policy.retry_statuses
+                    current, interval, headers, settings.retry_statuses | policy.retry_statuses,
+                    connections=policy.connections,
+                    max_attempts=min(settings.max_attempts, max_attempts or settings.max_attempts),
                 )
             except FetchError as exc:
                 if current == url:
@@ -499,16 +531,19 @@ class PoliteSession:
         return allow_all(source, "unavailable: too many redirects", expected=False)
 
     def _fetch_with_retries(
-        self, url: str, interval: float, headers: dict[str, str], retry_statuses: frozenset[int]
+        self, url: str, interval: float, headers: dict[str, str], retry_statuses: frozenset[int], *,
+        connections: int, max_attempts: int,
     ) -> tuple[_Raw, int]:
-        """The first response whose status is not in ``retry_statuses``, with the attempts it took."""
+        """The first response whose status is not in ``retry_statuses``, with the attempts it took (at
+        most ``max_attempts``). Between attempts this thread sleeps holding nothing: other requests to
+        the host go on meanwhile."""
         settings = self._settings
         netloc = _netloc(url)
-        for attempt in range(1, settings.max_attempts + 1):
+        for attempt in range(1, max_attempts + 1):
             status: int | None = None
             retry_after: float | None = None
             try:
-                with self._throttle.turn(netloc, interval):
+                with self._throttle.turn(netloc, interval, connections):
                     raw = self._send(url, headers)
             except _AttemptFailed as exc:
                 if not isinstance(exc.reason, Retryable):
@@ -520,7 +555,7 @@ class PoliteSession:
                 status = raw.status
                 reason = http_reason(status)
                 retry_after = _retry_after(raw.headers.get("retry-after"), now=self._clock.now())
-            if attempt == settings.max_attempts:
+            if attempt == max_attempts:
                 break
             if retry_after is not None and retry_after > settings.max_retry_after:
                 raise FetchError(
@@ -538,11 +573,11 @@ class PoliteSession:
                 url,
                 reason,
                 attempt,
-                settings.max_attempts,
+                max_attempts,
                 delay,
             )
             self._clock.sleep(delay)
-        raise FetchError(url, reason, attempts=settings.max_attempts, status=status)
+        raise FetchError(url, reason, attempts=max_attempts, status=status)
 
     def _send(self, url: str, headers: dict[str, str], *, truncate_at: int | None = None) -> _Raw:
         """One GET without redirects; the body is streamed and capped at ``max_bytes`` (``too-large``),

@@ -54,8 +54,13 @@ class Listing:
     #: Set when discovery saw the link but must not load it (``off-host``, ``robots-disallowed`` …):
     #: the pipeline records it as a skip with this reason and makes no request.
     skip: Skip | None = None
+    #: Lowers the session's attempts for this page (``None``: the session's): a page that failed in an
+    #: earlier run had its retries then, and is tried once by each later run.
+    max_attempts: int | None = None
 
     def __post_init__(self) -> None:
+        if self.max_attempts is not None and self.max_attempts < 1:
+            raise ValueError(f"max_attempts must be >= 1, got {self.max_attempts}")
         if self.skip is not None:
             object.__setattr__(self, "skip", Skip(self.skip))
 

@@ -135,7 +135,7 @@ class SitemapConnector:
             yield Listing(source_id=self.source.id, url=url, title=title, listed_at=listed_at, skip=skip)
 
     def fetch(self, listing: Listing) -> RawPage:
-        response = self.session.get(listing.url, policy=self.policy)
+        response = self.session.get(listing.url, policy=self.policy, max_attempts=listing.max_attempts)
         return fetched_page(self.source.id, listing, response)
 
     def parse(self, raw: RawPage) -> Release | ParseFailure:

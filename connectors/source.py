@@ -37,6 +37,8 @@ class SourceConfig(BaseModel):
 
     ``retry_statuses`` are HTTP statuses retried for this source on top of the session's own
     (429 and 5xx): the US State Department throttles with ``403`` HTML pages, so its entry lists 403.
+    ``connections`` is how many requests to the source's host may be in flight at once (default 1:
+    the next starts after the last was answered); ``min_interval`` between starts holds whatever it is.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -53,6 +55,7 @@ class SourceConfig(BaseModel):
     min_interval: float = Field(default=1.0, ge=0)
     max_pages: int = Field(default=200, ge=1, description="listing pages followed at most in one run")
     retry_statuses: tuple[int, ...] = ()
+    connections: int = Field(default=1, ge=1, le=16, description="requests in flight to the host at once")
 
     @field_validator(*_FORMATS)
     @classmethod
@@ -94,9 +97,11 @@ class SourceConfig(BaseModel):
 
     @property
     def policy(self) -> SitePolicy:
-        """How this source may be fetched: its hosts, its interval and its extra retry statuses."""
+        """How this source may be fetched: its hosts, its interval, its extra retry statuses and how many
+        requests may be in flight to it."""
         return SitePolicy(
-            hosts=self.hosts, min_interval=self.min_interval, retry_statuses=frozenset(self.retry_statuses)
+            hosts=self.hosts, min_interval=self.min_interval, retry_statuses=frozenset(self.retry_statuses),
+            connections=self.connections,
         )
 
 

@@ -113,7 +113,7 @@ class WordpressConnector:
         slug = urlsplit(listing.url).path.rstrip("/").rsplit("/", 1)[-1]
         params = {"slug": slug, **({"_embed": "author"} if self.source.byline != "none" else {})}
         url = f"{self.endpoint}?{urlencode(params)}"
-        response = self.session.get(url, policy=self.policy)
+        response = self.session.get(url, policy=self.policy, max_attempts=listing.max_attempts)
         try:
             posts = load_json(response.content)
         except ValueError:

@@ -57,6 +57,8 @@ def test_good_source_parses_with_defaults(tmp_path: Path) -> None:
         ('item = "article"', 'item = "article[["', "'item'"),
         ('url = "http://127.0.0.1:8000/press-releases/"', 'url = "ftp://x/y"', "'url'"),
         ('min_interval = 0.5', 'min_interval = -1', "'min_interval'"),
+        ('min_interval = 0.5', 'min_interval = 0.5\nconnections = 0', "'connections'"),
+        ('min_interval = 0.5', 'min_interval = 0.5\nconnections = 17', "'connections'"),
         ('country = "XA"', 'country = "xa"', "'xa' is not an ISO 3166-1 alpha-2 code"),
         ('language = "en"', 'language = "English"', "'English' is not a language code such as 'en'"),
         ('id = "xa-mfa"', 'id = "-xa"', "'-xa' must match [a-z0-9-]+"),
@@ -93,6 +95,12 @@ def test_defaults_table_layers_under_each_source(tmp_path: Path) -> None:
     assert config.sources[0].language == "en"
     config = load_config(write(tmp_path, "[defaults]\nmax_pages = 7\n" + GOOD))
     assert config.sources[0].max_pages == 7
+
+
+def test_connections_default_to_one_and_reach_the_site_policy(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, GOOD)).sources[0].policy.connections == 1
+    config = load_config(write(tmp_path, "[defaults]\nconnections = 4\n" + GOOD))
+    assert config.sources[0].policy.connections == 4
 
 
 def test_select_unknown_source(tmp_path: Path) -> None:

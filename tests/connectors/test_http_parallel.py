@@ -22,6 +22,7 @@ from tests.connectors.clock import FakeClock
 
 SLACK = 0.05  # arrival times are stamped server-side; see TIMING_SLACK in test_http.py
 ANSWER_SECONDS = 0.05
+SLOW_SECONDS = 0.4
 
 
 class Farm:
@@ -31,6 +32,8 @@ class Farm:
         self.lock = threading.Lock()
         self.in_flight = 0
         self.most_in_flight = 0
+        self.host_in_flight: dict[str, int] = {}
+        self.most_host_in_flight: dict[str, int] = {}
         self.arrivals: dict[str, list[float]] = {}
         farm = self
 
@@ -41,9 +44,13 @@ class Farm:
                     farm.arrivals.setdefault(netloc, []).append(time.monotonic())
                     farm.in_flight += 1
                     farm.most_in_flight = max(farm.most_in_flight, farm.in_flight)
-                time.sleep(ANSWER_SECONDS)
+                    farm.host_in_flight[netloc] = farm.host_in_flight.get(netloc, 0) + 1
+                    farm.most_host_in_flight[netloc] = max(farm.most_host_in_flight.get(netloc, 0),
+                                                           farm.host_in_flight[netloc])
+                time.sleep(SLOW_SECONDS if self.path.startswith("/slow") else ANSWER_SECONDS)
                 with farm.lock:
                     farm.in_flight -= 1
+                    farm.host_in_flight[netloc] -= 1
                 status = 404 if self.path == "/robots.txt" else 200
                 self.send_response(status)
                 self.send_header("Content-Length", "2")
@@ -108,6 +115,33 @@ def test_one_slot_still_serves_every_host_in_turn(farm: Farm) -> None:
                       farm.netlocs))
     assert farm.most_in_flight == 1
     assert sorted(farm.arrivals) == sorted(farm.netlocs)
+
+
+@pytest.mark.parametrize("connections", [1, 2, 3])
+def test_a_host_never_has_more_requests_in_flight_than_its_connections(farm: Farm, connections: int) -> None:
+    """Eight threads on one host's slow pages: at most ``connections`` are answered at once (and that
+    many are, so slow answers overlap), and starts stay ``min_interval`` apart whatever ``connections``."""
+    netloc, interval, pages = farm.netlocs[0], 0.05, 8
+    policy = SitePolicy(hosts=frozenset({netloc}), min_interval=interval, connections=connections)
+    settings = HttpSettings(connect_timeout=5, read_timeout=5, respect_robots=False)
+    began = time.monotonic()
+    with PoliteSession(settings) as session, ThreadPoolExecutor(max_workers=pages) as pool:
+        statuses = list(pool.map(lambda page: session.get(f"http://{netloc}/slow{page}", policy=policy).status,
+                                 range(pages)))
+    elapsed = time.monotonic() - began
+    assert statuses == [200] * pages
+    assert farm.most_host_in_flight[netloc] == connections
+    starts = farm.arrivals[netloc]
+    assert all(b - a >= interval - SLACK for a, b in itertools.pairwise(starts)), starts
+    # one connection: the pages one after another; more: about pages / connections slow answers
+    assert elapsed >= pages / connections * SLOW_SECONDS - SLACK
+    assert elapsed < (pages / connections + 1.5) * (SLOW_SECONDS + interval)
+
+
+@pytest.mark.parametrize("value", [0, -1])
+def test_connections_below_one_are_refused(value: int) -> None:
+    with pytest.raises(ValueError, match="connections"):
+        SitePolicy(hosts=frozenset({"a.example"}), connections=value)
 
 
 def test_settle_waits_out_the_last_interval_of_the_hosts_named() -> None:
