@@ -7,10 +7,11 @@ the run goes on. A source that fails as a whole is recorded and the other source
 
 from __future__ import annotations
 
+import itertools
 import logging
 import secrets
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -146,6 +147,8 @@ class Discovery:
         #: The next batch, being fetched while the caller loads and checks the one before (see `fetched`).
         self._ahead: Future[FetchedBatch | None] | None = None
         self._fetcher: ThreadPoolExecutor | None = None
+        #: Threads fetching the pages of a batch (see `fetch_and_parse`).
+        self._pages: ThreadPoolExecutor | None = None
         self._stop = threading.Event()
 
     def _loaded(self) -> frozenset[str]:
@@ -181,10 +184,12 @@ class Discovery:
 
         While the caller loads and checks it, the batch after it is fetched on a thread of this cursor:
         the network waits of one batch (slow pages, retries) overlap the work on the one before, and one
-        source never has more than two batches of pages in memory. Pages are fetched in the same order
-        as without it, and nothing is written until the caller loads a batch."""
+        source never has more than two batches of pages in memory. Pages are recorded in the order listed,
+        whichever was answered first, and nothing is written until the caller loads a batch."""
         if self._fetcher is None:
             self._fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"fetch-{self.source.id}")
+            self._pages = ThreadPoolExecutor(max_workers=fetch_threads(self.source),
+                                             thread_name_prefix=f"page-{self.source.id}")
         ahead = self._ahead or self._fetcher.submit(self._fetch_next, limit)
         self._ahead = None
         batch = ahead.result()
@@ -196,7 +201,7 @@ class Discovery:
         listings = discover(self.ctx, self, limit)
         if not listings:
             return None
-        return fetch_and_parse(self.connector, self.source, listings, stop=self._stop)
+        return fetch_and_parse(self.connector, self.source, listings, stop=self._stop, pool=self._pages)
 
     def close(self) -> None:
         """Stop fetching ahead: a batch being fetched stops after its current page and is dropped (none of
@@ -205,6 +210,9 @@ class Discovery:
         if self._fetcher is not None:
             self._fetcher.shutdown(wait=True, cancel_futures=True)
             self._fetcher = None
+        if self._pages is not None:
+            self._pages.shutdown(wait=True, cancel_futures=True)
+            self._pages = None
         self._ahead = None
 
     def _next(self) -> Listing | None:
@@ -226,12 +234,17 @@ class Discovery:
         if self._retries is None:
             since = self.window.since
             with self.ctx.warehouse.transaction() as con:
-                urls = store.open_failures(con, self.source.id)
+                failed = store.open_failures(con, self.source.id)
+                unlisted: list[str] = []
                 if self._complete and self.failure is None and since is not None:
                     listed = lifecycle.releases_in_window(con, source_id=self.source.id, since=since,
                                                           until=self.window.until)
-                    urls = [*urls, *(url for url in listed if url not in self.seen and url not in urls)]
-            self._retries = (Listing(source_id=self.source.id, url=url) for url in urls)
+                    unlisted = [url for url in listed if url not in self.seen and url not in set(failed)]
+            # a page that failed in an earlier run had its retries then: one attempt in each later run
+            self._retries = itertools.chain(
+                (Listing(source_id=self.source.id, url=url, max_attempts=1) for url in failed),
+                (Listing(source_id=self.source.id, url=url) for url in unlisted),
+            )
         return next(self._retries, None)
 
 
@@ -260,34 +273,75 @@ class FetchedBatch:
     settled: Settled = field(default_factory=Settled)
 
 
+def fetch_threads(source: SourceConfig) -> int:
+    """Pages of one source fetched at once. The throttle still spaces the requests to the host and keeps
+    at most ``connections`` in flight; what the other threads add is that one page's waits that hold no
+    connection (a retry's backoff, a slow answer while the source allows more connections) overlap the
+    fetching of the next pages."""
+    return max(4, 2 * source.connections)
+
+
+def _fetch_one(connector: Connector, listing: Listing) -> RawPage | Exception:
+    try:
+        return connector.fetch(listing)
+    except Exception as error:  # noqa: BLE001 - per-page isolation: the caller records it in the page's place
+        return error
+
+
+def _fetched(connector: Connector, listings: Sequence[Listing], stop: threading.Event | None,
+             pool: ThreadPoolExecutor | None, width: int) -> Iterator[tuple[Listing, RawPage | Exception | None]]:
+    """Each listing with its page (or what fetching it raised; ``None`` for a listing not followed), in
+    the order listed, with up to ``width`` fetches running ahead on ``pool``; none is started once
+    ``stop`` is set."""
+    pending: deque[tuple[Listing, Future[RawPage | Exception] | None]] = deque()
+    ahead = iter(listings)
+    while True:
+        while len(pending) < width and not (stop is not None and stop.is_set()):
+            listing = next(ahead, None)
+            if listing is None:
+                break
+            if listing.skip is not None:
+                pending.append((listing, None))
+            elif pool is None:
+                done: Future[RawPage | Exception] = Future()
+                done.set_result(_fetch_one(connector, listing))
+                pending.append((listing, done))
+            else:
+                pending.append((listing, pool.submit(_fetch_one, connector, listing)))
+            if pool is None:
+                break  # one at a time, in this thread
+        if not pending or (stop is not None and stop.is_set()):
+            return
+        listing, future = pending.popleft()
+        yield listing, None if future is None else future.result()
+
+
 def fetch_and_parse(connector: Connector, source: SourceConfig, listings: Sequence[Listing], *,
-                    stop: threading.Event | None = None) -> FetchedBatch:
-    """Fetch and parse ``listings`` in order; with ``stop`` set, the pages not yet fetched are left out
-    (the batch is being dropped)."""
+                    stop: threading.Event | None = None, pool: ThreadPoolExecutor | None = None) -> FetchedBatch:
+    """Fetch and parse ``listings``, recorded in the order listed, the pages fetched ``fetch_threads``
+    at a time on ``pool`` (one at a time without it) and parsed in this thread; with ``stop`` set, the
+    pages not yet fetched are left out (the batch is being dropped)."""
     pages: list[RawPage] = []
     releases: list[Release] = []
     failures: list[FailureRecord] = []
     skips: list[SkipRecord] = []
-    for listing in listings:
-        if stop is not None and stop.is_set():
-            break
-        if listing.skip is not None:
-            skips.append(SkipRecord(source.id, listing.url, listing.skip, "seen on the listing, not followed"))
+    for listing, page in _fetched(connector, listings, stop, pool, fetch_threads(source)):
+        if listing.skip is not None or page is None:
+            skips.append(SkipRecord(source.id, listing.url, listing.skip or Skip.BAD_URL,
+                                    "seen on the listing, not followed"))
             continue
-        try:
-            page = connector.fetch(listing)
-        except FetchError as error:
-            if isinstance(error.reason, Skip):
-                skips.append(SkipRecord(source.id, listing.url, error.reason, str(error)))
+        if isinstance(page, FetchError):
+            if isinstance(page.reason, Skip):
+                skips.append(SkipRecord(source.id, listing.url, page.reason, str(page)))
             else:
                 failures.append(FailureRecord(
-                    source.id, listing.url, error.reason, error.attempts, "page", str(error), listing.listed_at
+                    source.id, listing.url, page.reason, page.attempts, "page", str(page), listing.listed_at
                 ))
             continue
-        except Exception as error:  # per-page isolation: this page fails, the batch goes on
-            log.exception("%s: fetching %s failed", source.id, listing.url)
+        if isinstance(page, Exception):  # per-page isolation: this page fails, the batch goes on
+            log.error("%s: fetching %s failed", source.id, listing.url, exc_info=page)
             failures.append(FailureRecord(source.id, listing.url, Permanent.UNREADABLE, 1, "page",
-                                          unreadable(error), listing.listed_at))
+                                          unreadable(page), listing.listed_at))
             continue
         pages.append(page)
         parsed = parse_safely(connector.parse, page)

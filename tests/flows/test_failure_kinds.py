@@ -123,8 +123,8 @@ def govuk_item_without_id(server: HTTPServer) -> dict[str, Any]:
             "kind": "govuk", "url": server.url_for("/").rstrip("/"), "organisation": "testland-office"}
 
 
-def run_nightly(entry: dict[str, Any], warehouse: Warehouse) -> pipeline.SourceOutcome:
-    """One nightly source run, its first (window from the beginning to ``STARTED``)."""
+def run_nightly(entry: dict[str, Any], warehouse: Warehouse, window: Window = WINDOW) -> pipeline.SourceOutcome:
+    """One nightly source run over ``window`` (by default its first: from the beginning to ``STARTED``)."""
     config = parse_config({"sources": [entry], "http": {"max_attempts": 2}})
     (source,) = config.sources
     run_id = pipeline.new_run_id(STARTED)
@@ -134,7 +134,7 @@ def run_nightly(entry: dict[str, Any], warehouse: Warehouse) -> pipeline.SourceO
     with PoliteSession(config.http.settings(), clock=FakeClock()) as session:
         ctx = pipeline.RunContext(run_id=run_id, flow="nightly", started_at=STARTED, config=config,
                                   warehouse=warehouse)
-        return pipeline.run_source(ctx, source, WINDOW, session=session, move_watermark=True)
+        return pipeline.run_source(ctx, source, window, session=session, move_watermark=True)
 
 
 def watermark(warehouse: Warehouse, source_id: str) -> datetime | None:
@@ -171,6 +171,31 @@ def test_a_retryable_failure_still_holds_the_watermark(httpserver: HTTPServer, t
     with warehouse.transaction() as con:
         assert con.execute("SELECT reason FROM fetch_failures").fetchall() == [("http-503",)]
     assert watermark(warehouse, entry["id"]) == FAILED_AT
+
+
+def test_a_page_that_failed_in_an_earlier_run_is_tried_once_by_each_later_run(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    """It had its retries when it failed; a later run that no longer lists it asks once, not
+    ``max_attempts`` times, and a page listed again gets its retries again."""
+    httpserver.expect_request("/news/floods").respond_with_data("down", status=503)
+    entry = feed_source(httpserver)
+    warehouse = Warehouse(tmp_path / "w.duckdb")
+
+    def asked() -> int:
+        return sum(request.path == "/news/floods" for request, _ in httpserver.log)
+
+    run_nightly(entry, warehouse)
+    assert asked() == 2  # listed: the session's max_attempts
+    later = Window(since=STARTED, until=datetime(2026, 2, 2, 6, 0, tzinfo=UTC))
+    for run in range(1, 3):
+        outcome = run_nightly(entry, warehouse, later)
+        assert (outcome.status, outcome.counts["failed"]) == ("partial", 1)
+        assert asked() == 2 + run
+    with warehouse.transaction() as con:
+        assert con.execute("SELECT reason, attempts FROM fetch_failures").fetchall() == [("http-503", 4)]  # 2 + 1 + 1
+    run_nightly(entry, warehouse)
+    assert asked() == 2 + 2 + 2
 
 
 def test_an_attachment_is_a_skip_not_a_failure(httpserver: HTTPServer, tmp_path: Path) -> None:
