@@ -24,6 +24,7 @@ import argparse
 import hashlib
 import html
 import json
+import os
 import signal
 import threading
 import time
@@ -269,9 +270,13 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
 
-def sources_toml(base_urls: dict[str, str], *, backoff: float = 0.05) -> str:
-    """The four sources, ``min_interval = 0``, pointed at a running mirror."""
-    common = 'country = "XA"\nlanguage = "en"\ntimezone = "UTC"\nmin_interval = 0.0\n'
+def sources_toml(base_urls: dict[str, str], *, backoff: float = 0.05, connections: int | None = None) -> str:
+    """The four sources, ``min_interval = 0``, pointed at a running mirror, each allowing ``connections``
+    requests in flight (``PRESSROOM_BENCH_CONNECTIONS``, default 4: the sites are ours)."""
+    if connections is None:
+        connections = int(os.environ.get("PRESSROOM_BENCH_CONNECTIONS", "4"))
+    common = ('country = "XA"\nlanguage = "en"\ntimezone = "UTC"\nmin_interval = 0.0\n'
+              f"connections = {connections}\n")
     wp_common = common.replace('"UTC"', '"America/New_York"')  # WordPress dates are the site's local time
     return f"""[http]
 max_attempts = 3
