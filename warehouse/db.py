@@ -4,7 +4,10 @@ DuckDB lets one process write a database file (and a writer keeps readers of oth
 pressroom therefore holds the file only for short transactions — one batch at a time — and a second
 process waiting for it retries for at most ``lock_timeout`` seconds, logging once who holds it.
 Within one process, :class:`Warehouse` serialises writers with a lock, so flows can load from
-several threads.
+several threads. Opening and closing the file costs ten times a small transaction (closing writes the
+WAL into the file), so a transaction that ends while another thread of the process waits for the lock
+hands it the open file; the file is closed when nobody in the process waits, or after
+:data:`HANDOFF_SECONDS` of handing on, so another process gets its turn.
 
 DuckDB's own memory is capped by ``memory_limit`` (default :data:`DEFAULT_MEMORY_LIMIT`, or
 ``PRESSROOM_DUCKDB_MEMORY_LIMIT``): DuckDB's default is 80 % of the machine's RAM, and under it the
@@ -59,6 +62,8 @@ class WarehouseConflict(WarehouseError):
 #: how often :meth:`Warehouse.write` runs a transaction that conflicted (DuckLake), with a random
 #: exponential wait between runs of at most :data:`CONFLICT_WAIT_MAX` seconds
 CONFLICT_ATTEMPTS = 12
+#: The longest a DuckDB file stays open while it is handed from one waiting thread to the next.
+HANDOFF_SECONDS = 2.0
 CONFLICT_WAIT_MAX = 2.0
 
 
@@ -117,6 +122,11 @@ class Warehouse:
         self.memory_limit = memory_limit or default_memory_limit()
         self._lock = threading.RLock()
         self._migrated = False
+        #: Threads waiting for ``_lock``, and the open DuckDB file handed to the next of them (see the module).
+        self._waiting = 0
+        self._count_lock = threading.Lock()
+        self._handed: duckdb.DuckDBPyConnection | None = None
+        self._opened_at = 0.0
 
     @property
     def backend(self) -> str:
@@ -192,6 +202,43 @@ class Warehouse:
             _attached.add(location)
         return con
 
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """This warehouse's lock, counting the threads that wait for it."""
+        with self._count_lock:
+            self._waiting += 1
+        try:
+            self._lock.acquire()
+        finally:
+            with self._count_lock:
+                self._waiting -= 1
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def _take(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """The file handed on by the transaction before (read-write: a reader may use it too), else a new
+        connection."""
+        con, self._handed = self._handed, None
+        if con is not None:
+            return con
+        con = self._connect(read_only=read_only)
+        self._opened_at = time.monotonic()
+        return con
+
+    def _give_back(self, con: duckdb.DuckDBPyConnection, *, healthy: bool) -> None:
+        """Hand ``con`` to a thread of this process waiting for the lock, else close it (see the module).
+        A DuckDB file only: a DuckLake catalog is attached as it is, and a failed transaction's
+        connection is never handed on."""
+        with self._count_lock:
+            waiting = self._waiting
+        if (healthy and waiting and self.lake is None and self._handed is None
+                and time.monotonic() - self._opened_at < HANDOFF_SECONDS):
+            self._handed = con
+            return
+        self._release(con)
+
     def _release(self, con: duckdb.DuckDBPyConnection) -> None:
         con.close()
         if self.lake is not None and self.lake.metadata_file is not None:
@@ -217,10 +264,11 @@ class Warehouse:
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A write connection inside one transaction: committed on success, rolled back on error. On
         DuckLake, a commit refused for a concurrent change is :class:`WarehouseConflict` (see :meth:`write`)."""
-        with self._lock:
+        with self._locked():
             if self.lake is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            con = self._connect(read_only=False)
+            con = self._take(read_only=False)
+            done = False
             try:
                 if not self._migrated:
                     migrate(con, on_lake=self.lake is not None)
@@ -238,16 +286,17 @@ class Warehouse:
                     if lake.is_conflict(error):
                         raise WarehouseConflict(f"{self.shown}: {str(error).splitlines()[-1]}") from error
                     raise
+                done = True
             finally:
-                self._release(con)
+                self._give_back(con, healthy=done)
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A write connection to the migrated warehouse without an enclosing transaction: each statement
         commits on its own (for statements that cannot run in a transaction, and for tests)."""
         self.ensure_schema()
-        with self._lock:
-            con = self._connect(read_only=False)
+        with self._locked():
+            con = self._take(read_only=False)
             try:
                 yield con
             finally:
@@ -276,8 +325,8 @@ class Warehouse:
         cannot be written, that is a :class:`WarehouseError`. ``migrate=False`` reads it as it is."""
         if not self.exists():
             raise WarehouseError(f"no warehouse at {self.shown}: run `pressroom run` or `pressroom demo` first")
-        with self._lock:
-            con = self._connect(read_only=True)
+        with self._locked():
+            con = self._take(read_only=True)
             try:
                 if check_version(con) < SCHEMA_VERSION and migrate:
                     self._release(con)
