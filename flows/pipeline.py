@@ -7,7 +7,6 @@ the run goes on. A source that fails as a whole is recorded and the other source
 
 from __future__ import annotations
 
-import itertools
 import logging
 import secrets
 import threading
@@ -143,6 +142,10 @@ class Discovery:
         #: With ``skip_loaded``: URLs of the window in the warehouse and not failing since, listed but not
         #: fetched again.
         self.loaded: frozenset[str] = self._loaded() if skip_loaded else frozenset()
+        #: Pages that failed in an earlier run and not since: they had their retries then, and are tried
+        #: once by this run, listed again or not.
+        with ctx.warehouse.transaction() as con:
+            self._failed_before = frozenset(store.open_failures(con, source.id))
         self.already_loaded = 0
         #: The next batch, being fetched while the caller loads and checks the one before (see `fetched`).
         self._ahead: Future[FetchedBatch | None] | None = None
@@ -168,6 +171,8 @@ class Discovery:
             if listing is None:
                 break
             listing = _cleaned(listing)
+            if listing.url in self._failed_before and listing.max_attempts is None:
+                listing = replace(listing, max_attempts=1)
             if listing.url in self.seen:
                 continue
             self.seen.add(listing.url)
@@ -234,17 +239,13 @@ class Discovery:
         if self._retries is None:
             since = self.window.since
             with self.ctx.warehouse.transaction() as con:
-                failed = store.open_failures(con, self.source.id)
-                unlisted: list[str] = []
+                urls = store.open_failures(con, self.source.id)
                 if self._complete and self.failure is None and since is not None:
                     listed = lifecycle.releases_in_window(con, source_id=self.source.id, since=since,
                                                           until=self.window.until)
-                    unlisted = [url for url in listed if url not in self.seen and url not in set(failed)]
-            # a page that failed in an earlier run had its retries then: one attempt in each later run
-            self._retries = itertools.chain(
-                (Listing(source_id=self.source.id, url=url, max_attempts=1) for url in failed),
-                (Listing(source_id=self.source.id, url=url) for url in unlisted),
-            )
+                    failed = set(urls)
+                    urls = [*urls, *(url for url in listed if url not in self.seen and url not in failed)]
+            self._retries = (Listing(source_id=self.source.id, url=url) for url in urls)
         return next(self._retries, None)
 
 
