@@ -28,9 +28,6 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-_ARRAYS = ("ptc", "pc", "nextmove", "row", "output")
-
-
 def cache_folder() -> Path | None:
     """Where the model's copy lives (see the module docstring), or None when the copy is turned off."""
     configured = os.environ.get("PRESSROOM_CACHE_DIR")
@@ -85,16 +82,30 @@ def _read_copy(copy: Path, identifier_class: Any) -> Any:
     """The identifier from the `.npy` files of `copy`; the feature table stays mapped, not read."""
     import numpy as np
 
-    arrays = {name: np.load(copy / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
+    ptc = np.load(copy / "ptc.npy", mmap_mode="r", allow_pickle=False)
+    pc = np.load(copy / "pc.npy", allow_pickle=False)
     classes = json.loads((copy / "classes.json").read_text(encoding="utf-8"))
-    if arrays["ptc"].ndim != 2 or arrays["ptc"].shape[1] != len(classes) or len(arrays["pc"]) != len(classes):
-        raise ValueError(f"feature table of shape {arrays['ptc'].shape} for {len(classes)} languages")
-    transitions = {2: "H", 4: "I", 8: "L"}
-    nextmove = array(transitions[arrays["nextmove"].dtype.itemsize])
-    nextmove.frombytes(arrays["nextmove"].tobytes())
-    row = array(transitions[arrays["row"].dtype.itemsize])
-    row.frombytes(arrays["row"].tobytes())
+    if ptc.ndim != 2 or ptc.shape[1] != len(classes) or pc.shape != (len(classes),):
+        raise ValueError(f"feature table of shape {ptc.shape} for {len(classes)} languages")
+    output = np.load(copy / "output.npy", allow_pickle=False).tolist()
     return identifier_class(
-        arrays["ptc"], np.asarray(arrays["pc"]), classes, nextmove, arrays["output"].tolist(),
-        norm_probs=True, tk_row=row,
+        ptc, pc, classes, _transitions(copy / "nextmove.npy"), output, norm_probs=True,
+        tk_row=_transitions(copy / "row.npy"),
     )
+
+
+def _transitions(path: Path) -> array[int]:
+    """The one-dimensional unsigned `.npy` file at `path` as the `array` py3langid's tokeniser indexes,
+    read straight into it (a NumPy array in between would double the 39 MB of the transition table)."""
+    import numpy as np
+
+    typecodes = {2: "H", 4: "I", 8: "L"}
+    with path.open("rb") as handle:
+        if np.lib.format.read_magic(handle) != (1, 0):
+            raise ValueError(f"{path}: not a version 1.0 .npy file")
+        shape, _, dtype = np.lib.format.read_array_header_1_0(handle)
+        if len(shape) != 1 or dtype.kind != "u" or not dtype.isnative or dtype.itemsize not in typecodes:
+            raise ValueError(f"{path}: {dtype} array of shape {shape}")
+        values = array(typecodes[dtype.itemsize])
+        values.fromfile(handle, shape[0])
+    return values

@@ -57,12 +57,12 @@ class Mojibake(Check):
         spans: list[tuple[int, int, str]] = []
         if text.isascii():
             return []
-        suspects = [match.start() for match in _SUSPECT_RE.finditer(text)]
-        if any(text[position] in _BROKEN_CHARACTERS for position in suspects):
+        windows, broken = _suspect_windows(text)
+        if broken:
             for match in _BROKEN_RE.finditer(text):
                 kind = "replacement character" if "\ufffd" in match.group() else "C1 control character"
                 spans.append((match.start(), match.end(), kind))
-        for start, end in _badness_spans(text, suspects):
+        for start, end in _badness_spans(text, windows):
             spans.append((start, end, "mojibake"))
         if "Ã" in text or "Â" in text:
             spans.extend((start, end, "lost no-break space") for start, end in _lost_nbsp_spans(text))
@@ -92,13 +92,16 @@ class Mojibake(Check):
         return findings
 
 
-def _badness_spans(text: str, suspects: list[int]) -> list[tuple[int, int]]:
-    """Spans matched by ftfy's badness regex, searched only in windows around the `suspects` (the
-    ascending offsets of `_SUSPECT_RE` matches)."""
-    spans: list[tuple[int, int]] = []
+def _suspect_windows(text: str) -> tuple[list[tuple[int, int]], bool]:
+    """The windows of `_WINDOW` characters either side of suspect characters (`_SUSPECT_RE`), overlapping
+    ones merged, and whether any suspect character is one `_BROKEN_RE` matches; one scan of `text`."""
     window_start = window_end = -1
     windows: list[tuple[int, int]] = []
-    for position in suspects:
+    broken = False
+    for match in _SUSPECT_RE.finditer(text):
+        position = match.start()
+        if not broken and match.group() in _BROKEN_CHARACTERS:
+            broken = True
         if position - _WINDOW <= window_end:
             window_end = position + _WINDOW
             continue
@@ -107,6 +110,12 @@ def _badness_spans(text: str, suspects: list[int]) -> list[tuple[int, int]]:
         window_start, window_end = max(position - _WINDOW, 0), position + _WINDOW
     if window_end >= 0:
         windows.append((window_start, window_end))
+    return windows, broken
+
+
+def _badness_spans(text: str, windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans matched by ftfy's badness regex, searched only in `windows` (`_suspect_windows`)."""
+    spans: list[tuple[int, int]] = []
     if not windows:
         return spans
     from ftfy.badness import BADNESS_RE  # imported by a text with a suspect character only
