@@ -58,6 +58,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
+from pressroom.expectations.checks.language import load_model_before_fork
 from pressroom.expectations.engine import check_text
 from pressroom.expectations.findings import Finding
 from pressroom.expectations.fixes import FixResult, diff_line, fix_text
@@ -152,7 +153,10 @@ def _outcomes(
 
     task = partial(check_input, fmt=fmt, include_info=include_info, language=language)
     files = [path for path in paths if path != "-"]
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    forking = "fork" in multiprocessing.get_all_start_methods()
+    if forking:
+        load_model_before_fork(len(files), workers)
+    context = multiprocessing.get_context("fork" if forking else None)
     with context.Pool(workers) as pool:
         done = pool.imap(task, files, chunksize=max(1, min(MAX_CHUNK, len(files) // (workers * 8))))
         for path in paths:

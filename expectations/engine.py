@@ -46,6 +46,7 @@ from pressroom.expectations.checks import (
     UnbalancedPunctuation,
     WrongLanguage,
 )
+from pressroom.expectations.checks.language import load_model_before_fork
 from pressroom.expectations.findings import SEVERITY_RANK, Finding
 from pressroom.expectations.fixes import attach_suggestions, proposals_for
 
@@ -215,6 +216,7 @@ def check_releases(
     count = min(jobs if jobs is not None else (os.cpu_count() or 1), len(releases) // MIN_PER_WORKER)
     if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [_check_one_of(releases, index, suggest=suggest) for index in range(len(releases))]
+    load_model_before_fork(len(releases), count)
     with _batch_lock:
         _batch = (releases, suggest)
         try:

@@ -21,9 +21,9 @@ Reason shapes:
 * C1 control characters (U+0080–U+009F) — they have no use in text; they are Windows-1252 bytes
   decoded as Latin-1: `error`.
 
-Speed: every badness pattern contains at least one non-ASCII character outside ordinary typography, so
-the regex only runs in small windows around such characters (`_SUSPECT_RE`); clean English text with
-curly quotes and dashes costs one scan.
+Speed: every badness pattern, and every replacement or C1 character, contains at least one non-ASCII
+character outside ordinary typography, so the regexes only run in small windows around such characters
+(`_SUSPECT_RE`); clean English text with curly quotes and dashes costs one scan, plain ASCII none.
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ _VIETNAMESE_RE = re.compile("(?<=[^\\W\\d_])á[¸¹º»][€‚ƒ„†‡ˆ‰�
 decoded as Windows-1252 ("Ná»™i"), inside a word; ftfy's badness regex misses some of these."""
 _LOST_NBSP_RE = re.compile(r"(?:(?<=[^\W_])[ÂÃ]|(?<!\S)Â)(?= )")
 _BROKEN_RE = re.compile(r"[\ufffd\x80-\x9f]+")
+_BROKEN_CHARACTERS = frozenset("\ufffd" + "".join(map(chr, range(0x80, 0xA0))))
+"""What `_BROKEN_RE` matches; all of it is also suspect, so `_BROKEN_RE` runs only on a text whose suspect
+characters include one (a non-ASCII character class makes `re` slow: this saves a scan of most texts)."""
 _WINDOW = 8
 """Characters either side of a suspect character searched by the badness regex (its longest pattern
 is seven characters)."""
@@ -52,10 +55,14 @@ class Mojibake(Check):
 
     def find(self, text: str) -> list[Finding]:
         spans: list[tuple[int, int, str]] = []
-        for match in _BROKEN_RE.finditer(text):
-            kind = "replacement character" if "\ufffd" in match.group() else "C1 control character"
-            spans.append((match.start(), match.end(), kind))
-        for start, end in _badness_spans(text):
+        if text.isascii():
+            return []
+        windows, broken = _suspect_windows(text)
+        if broken:
+            for match in _BROKEN_RE.finditer(text):
+                kind = "replacement character" if "\ufffd" in match.group() else "C1 control character"
+                spans.append((match.start(), match.end(), kind))
+        for start, end in _badness_spans(text, windows):
             spans.append((start, end, "mojibake"))
         if "Ã" in text or "Â" in text:
             spans.extend((start, end, "lost no-break space") for start, end in _lost_nbsp_spans(text))
@@ -85,13 +92,16 @@ class Mojibake(Check):
         return findings
 
 
-def _badness_spans(text: str) -> list[tuple[int, int]]:
-    """Spans matched by ftfy's badness regex, searched only in windows around suspect characters."""
-    spans: list[tuple[int, int]] = []
+def _suspect_windows(text: str) -> tuple[list[tuple[int, int]], bool]:
+    """The windows of `_WINDOW` characters either side of suspect characters (`_SUSPECT_RE`), overlapping
+    ones merged, and whether any suspect character is one `_BROKEN_RE` matches; one scan of `text`."""
     window_start = window_end = -1
     windows: list[tuple[int, int]] = []
+    broken = False
     for match in _SUSPECT_RE.finditer(text):
         position = match.start()
+        if not broken and match.group() in _BROKEN_CHARACTERS:
+            broken = True
         if position - _WINDOW <= window_end:
             window_end = position + _WINDOW
             continue
@@ -100,6 +110,12 @@ def _badness_spans(text: str) -> list[tuple[int, int]]:
         window_start, window_end = max(position - _WINDOW, 0), position + _WINDOW
     if window_end >= 0:
         windows.append((window_start, window_end))
+    return windows, broken
+
+
+def _badness_spans(text: str, windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans matched by ftfy's badness regex, searched only in `windows` (`_suspect_windows`)."""
+    spans: list[tuple[int, int]] = []
     if not windows:
         return spans
     from ftfy.badness import BADNESS_RE  # imported by a text with a suspect character only

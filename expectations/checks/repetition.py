@@ -334,6 +334,8 @@ class DuplicatedPhrase(Check):
         (`_ends_clause`). Middle segments are items whole (they may contain "and": "Trinidad and
         Tobago"). In the last segment, the words before its first "and"/"or" are an item, and so are the
         first words after it; the item right before that conjunction is never compared ("more and more").
+        A segment that is only "and"/"or" ("X, Y, or, Z") is empty once its conjunction is dropped: it
+        holds no item and repeats nothing.
         """
         folded = tokens.folded
         head, head_start, head_stop = 0, bounds[0], bounds[1]
@@ -342,6 +344,8 @@ class DuplicatedPhrase(Check):
         clause_tails: set[tuple[str, ...]] = set()
 
         def repeats(position: int, words: tuple[str, ...], *, closing: bool = False) -> bool:
+            if not words:
+                return False  # a segment that is only "and"/"or" (", or,") holds no item
             if any(words == item for number, item in earlier if number < position - 1):
                 return _is_item(words)
             cut = head_stop - len(words)

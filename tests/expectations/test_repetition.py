@@ -289,3 +289,16 @@ def test_list_item_repeated_after_and_before_a_comma_or_with_a_named_head(text: 
 )
 def test_list_look_alikes_stay_quiet(text: str) -> None:
     assert DuplicatedPhrase().find(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "excerpt"),
+    [
+        ("Leaders from Chile, Peru, or, Bolivia and Chile in the region met.", "Chile"),
+        ("Ministers discussed trade, energy, and, climate and trade in the talks.", "trade"),
+    ],
+)
+def test_segment_that_is_only_a_conjunction_holds_no_item(text: str, excerpt: str) -> None:
+    """A segment ", or," is empty once its conjunction is dropped; it once raised IndexError (31 of 2,000
+    random texts became an internal-error finding). The rest of the series is still read."""
+    assert only(DuplicatedPhrase().find(text)).excerpt == excerpt

@@ -8,6 +8,9 @@
   those of the whole text at once.
 * A short text is checked without importing numpy or ftfy (start-up of `pressroom check`), and a text
   that needs them still gets them.
+* `mojibake` looks for replacement and C1 characters only when a suspect character is one: the same
+  findings as looking always.
+* The language model is loaded before forking workers only for batches in which they would likely load it.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from hypothesis import strategies as st
 from pressroom.expectations import check_release
 from pressroom.expectations import text as text_module
 from pressroom.expectations.analysis import Analysis
-from pressroom.expectations.checks import repetition
+from pressroom.expectations.checks import encoding, language, repetition
 from pressroom.expectations.checks.repetition import _doubled_at, _joined
 from pressroom.expectations.engine import ReleaseText, check_releases, default_checks
 
@@ -127,3 +130,32 @@ def test_check_releases_ends_its_workers_under_a_handler_that_only_notes_sigterm
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["40", "[]"]
+
+
+class _Everything:
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+MOJIBAKE_PIECES = ["The", " ", "minister", "’", "“", "—", "\ufffd", "\x85", "\x9f", "â€™", "Ã©", "Ã ", "Â ",
+                   "Ná»™i", "é", "😀", "\u00a0", "\n"]
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(pieces=st.lists(st.sampled_from(MOJIBAKE_PIECES), max_size=30))
+def test_mojibake_scans_for_broken_characters_only_where_a_suspect_is_one(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    fast = encoding.Mojibake().find(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(encoding, "_BROKEN_CHARACTERS", _Everything())
+        assert encoding.Mojibake().find(text) == fast
+
+
+def test_language_model_is_loaded_before_forking_only_for_enough_texts_per_worker() -> None:
+    per_worker = language.MODEL_TEXTS_PER_WORKER
+    language._identifier.cache_clear()
+    language.load_model_before_fork(2 * per_worker - 1, 2)
+    language.load_model_before_fork(10 * per_worker, 1)
+    assert language._identifier.cache_info().currsize == 0
+    language.load_model_before_fork(2 * per_worker, 2)
+    assert language._identifier.cache_info().currsize == 1
