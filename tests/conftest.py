@@ -19,6 +19,9 @@ os.environ["DO_NOT_TRACK"] = "1"
 os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "90"
 os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
 os.environ["GX_ANALYTICS_ENABLED"] = "false"
+# the language model's uncompressed copy (expectations/language_model.py): one per machine for the test
+# sessions, not in the user's own cache
+os.environ["PRESSROOM_CACHE_DIR"] = str(Path(tempfile.gettempdir()) / "pressroom-test-cache")
 for name in ("PRESSROOM_DATA_DIR", "PRESSROOM_WAREHOUSE", "PRESSROOM_SOURCES", "PRESSROOM_LOCK_TIMEOUT"):
     os.environ.pop(name, None)
 
