@@ -68,6 +68,18 @@ class RunContext:
     #: Per source, the near-duplicate signatures of the texts its last batch was compared with: the next
     #: batch's neighbours are mostly the same releases, so their signatures are not computed again.
     signatures: dict[str, Mapping[str, Any]] = field(default_factory=dict, repr=False, compare=False)
+    #: Pages that failed in an earlier run and were tried again by this one (see `Discovery`): a backfill's
+    #: chunks of one source each end with the source's earlier failures, which one run tries once.
+    retried: set[str] = field(default_factory=set, repr=False, compare=False)
+    _retried_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def first_retry(self, urls: Iterable[str]) -> list[str]:
+        """Those of ``urls`` (pages that failed in an earlier run) this run has not tried again yet, now
+        marked tried."""
+        with self._retried_lock:
+            fresh = [url for url in urls if url not in self.retried]
+            self.retried.update(fresh)
+        return fresh
 
 
 #: Per-source counts beyond the ``runs`` columns, kept in ``runs.sources``: pages skipped (with a reason,
@@ -239,12 +251,13 @@ class Discovery:
         if self._retries is None:
             since = self.window.since
             with self.ctx.warehouse.transaction() as con:
-                urls = store.open_failures(con, self.source.id)
+                failed = store.open_failures(con, self.source.id)
+                urls = self.ctx.first_retry(failed)  # once per run, whichever of a backfill's chunks comes first
                 if self._complete and self.failure is None and since is not None:
                     listed = lifecycle.releases_in_window(con, source_id=self.source.id, since=since,
                                                           until=self.window.until)
-                    failed = set(urls)
-                    urls = [*urls, *(url for url in listed if url not in self.seen and url not in failed)]
+                    known = {*failed, *self.seen}
+                    urls = [*urls, *(url for url in listed if url not in known)]
             self._retries = (Listing(source_id=self.source.id, url=url) for url in urls)
         return next(self._retries, None)
 

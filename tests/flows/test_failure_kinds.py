@@ -198,6 +198,30 @@ def test_a_page_that_failed_in_an_earlier_run_is_tried_once_by_each_later_run(
     assert asked() == 2 + 2 + 1
 
 
+def test_the_chunks_of_one_run_try_an_earlier_failure_once_between_them(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    """A backfill runs a source's months one after another in one run: each ends with the source's
+    earlier failures, which the run tries once, not once per month."""
+    httpserver.expect_request("/news/floods").respond_with_data("down", status=503)
+    entry = feed_source(httpserver)
+    warehouse = Warehouse(tmp_path / "w.duckdb")
+    run_nightly(entry, warehouse)
+    before = sum(request.path == "/news/floods" for request, _ in httpserver.log)
+    config = parse_config({"sources": [entry], "http": {"max_attempts": 2}})
+    (source,) = config.sources
+    run_id = pipeline.new_run_id(STARTED)
+    with warehouse.transaction() as con:
+        store.start_run(con, run_id=run_id, flow="backfill", started_at=STARTED)
+    ctx = pipeline.RunContext(run_id=run_id, flow="backfill", started_at=STARTED, config=config, warehouse=warehouse)
+    months = [Window(since=datetime(2026, m, 1, tzinfo=UTC), until=datetime(2026, m + 1, 1, tzinfo=UTC))
+              for m in (2, 3, 4)]
+    with PoliteSession(config.http.settings(), clock=FakeClock()) as session:
+        outcomes = [pipeline.run_source(ctx, source, month, session=session, move_watermark=False) for month in months]
+    assert sum(request.path == "/news/floods" for request, _ in httpserver.log) == before + 1
+    assert [o.counts["failed"] for o in outcomes] == [1, 0, 0]
+
+
 def test_an_attachment_is_a_skip_not_a_failure(httpserver: HTTPServer, tmp_path: Path) -> None:
     httpserver.expect_request("/news/floods").respond_with_data(gzip.compress(b"x"), content_type="application/zip")
     entry = feed_source(httpserver)
