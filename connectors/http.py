@@ -71,6 +71,8 @@ _CHUNK_BYTES = 64 * 1024
 #: a thread waiting for a netloc's requests in flight to end is woken when one ends; this is the longest
 #: it sleeps without being woken (a safety net, never the pace)
 _BUSY_POLL = 0.5
+#: The most requests a source may allow in flight to its host at once (``SitePolicy.connections``).
+MAX_CONNECTIONS = 16
 _ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
@@ -171,8 +173,8 @@ class SitePolicy:
             raise TypeError("SitePolicy.hosts must be a set of netlocs, not a single string")
         if self.min_interval < 0:
             raise ValueError(f"min_interval must be >= 0 seconds, got {self.min_interval}")
-        if self.connections < 1:
-            raise ValueError(f"connections must be >= 1, got {self.connections}")
+        if not 1 <= self.connections <= MAX_CONNECTIONS:
+            raise ValueError(f"connections must be between 1 and {MAX_CONNECTIONS}, got {self.connections}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,7 +404,8 @@ class PoliteSession:
         self._session = requests.Session()
         # one kept-alive pool per host in flight (requests keeps 10 by default, so with more hosts at once
         # each request would open a new connection), with room for the most connections a source may allow
-        adapter = HTTPAdapter(pool_connections=max(10, self._settings.max_hosts_in_parallel), pool_maxsize=16)
+        adapter = HTTPAdapter(pool_connections=max(10, self._settings.max_hosts_in_parallel),
+                              pool_maxsize=MAX_CONNECTIONS)
         for scheme in ("http://", "https://"):
             self._session.mount(scheme, adapter)
         self._session.headers.update({"User-Agent": self._settings.user_agent, "Accept": _ACCEPT})

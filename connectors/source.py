@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import soupsieve
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from pressroom.connectors.http import SitePolicy
+from pressroom.connectors.http import MAX_CONNECTIONS, SitePolicy
 
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 #: Keys whose value must match a pattern (``re.match``), and what a value that does not is said to be.
@@ -55,7 +55,7 @@ class SourceConfig(BaseModel):
     min_interval: float = Field(default=1.0, ge=0)
     max_pages: int = Field(default=200, ge=1, description="listing pages followed at most in one run")
     retry_statuses: tuple[int, ...] = ()
-    connections: int = Field(default=1, ge=1, le=16, description="requests in flight to the host at once")
+    connections: int = Field(default=1, ge=1, le=MAX_CONNECTIONS, description="requests in flight to the host at once")
 
     @field_validator(*_FORMATS)
     @classmethod

@@ -28,6 +28,7 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
+
 def cache_folder() -> Path | None:
     """Where the model's copy lives (see the module docstring), or None when the copy is turned off."""
     configured = os.environ.get("PRESSROOM_CACHE_DIR")
@@ -43,17 +44,16 @@ def load_identifier() -> Any:
 
     model_file = MODEL_DIR / MODEL_FILE
     folder = cache_folder()
-    if folder is None:
-        return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    stat = model_file.stat()
-    copy = folder / f"langid-{version('py3langid')}-{stat.st_size}-{stat.st_mtime_ns}"
-    try:
-        if not copy.is_dir():
-            _write_copy(model_file, copy)
-        return _read_copy(copy, LanguageIdentifier)
-    except (OSError, ValueError, KeyError) as error:
-        logger.warning("language model copy in %s not usable (%s); reading %s", copy, error, model_file)
-        return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    if folder is not None:
+        stat = model_file.stat()
+        copy = folder / f"langid-{version('py3langid')}-{stat.st_size}-{stat.st_mtime_ns}"
+        try:
+            if not copy.is_dir():
+                _write_copy(model_file, copy)
+            return _read_copy(copy, LanguageIdentifier)
+        except (OSError, ValueError, KeyError) as error:
+            logger.warning("language model copy in %s not usable (%s); reading %s", copy, error, model_file)
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def _write_copy(model_file: Path, copy: Path) -> None:

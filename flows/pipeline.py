@@ -153,11 +153,11 @@ class Discovery:
         self.listed = 0
         #: With ``skip_loaded``: URLs of the window in the warehouse and not failing since, listed but not
         #: fetched again.
-        self.loaded: frozenset[str] = self._loaded() if skip_loaded else frozenset()
         #: Pages that failed in an earlier run and not since: they had their retries then, and are tried
         #: once by this run, listed again or not.
         with ctx.warehouse.transaction() as con:
             self._failed_before = frozenset(store.open_failures(con, source.id))
+        self.loaded: frozenset[str] = self._loaded() if skip_loaded else frozenset()
         self.already_loaded = 0
         #: The next batch, being fetched while the caller loads and checks the one before (see `fetched`).
         self._ahead: Future[FetchedBatch | None] | None = None
@@ -173,8 +173,8 @@ class Discovery:
         with self.ctx.warehouse.transaction() as con:
             loaded = lifecycle.releases_in_window(con, source_id=self.source.id, since=self.window.since - margin,
                                                   until=self.window.until + margin)
-            failed = set(store.open_failures(con, self.source.id))
-        return frozenset(url for url in loaded if url not in failed)  # a page that failed since is fetched
+        # a page that failed since is fetched
+        return frozenset(url for url in loaded if url not in self._failed_before)
 
     def take(self, limit: int) -> list[Listing]:
         batch: list[Listing] = []
@@ -303,31 +303,29 @@ def _fetch_one(connector: Connector, listing: Listing) -> RawPage | Exception:
 
 
 def _fetched(connector: Connector, listings: Sequence[Listing], stop: threading.Event | None,
-             pool: ThreadPoolExecutor | None, width: int) -> Iterator[tuple[Listing, RawPage | Exception | None]]:
-    """Each listing with its page (or what fetching it raised; ``None`` for a listing not followed), in
-    the order listed, with up to ``width`` fetches running ahead on ``pool``; none is started once
-    ``stop`` is set."""
-    pending: deque[tuple[Listing, Future[RawPage | Exception] | None]] = deque()
+             pool: ThreadPoolExecutor | None, width: int) -> Iterator[tuple[Listing, RawPage | Exception | Skip]]:
+    """Each listing with its page, what fetching it raised, or the skip it was listed with, in the order
+    listed: one at a time in this thread without ``pool``, else with up to ``width`` fetches running
+    ahead on it. None is started once ``stop`` is set."""
+    def stopped() -> bool:
+        return stop is not None and stop.is_set()
+
+    if pool is None:
+        for listing in listings:
+            if stopped():
+                return
+            yield listing, listing.skip if listing.skip is not None else _fetch_one(connector, listing)
+        return
+    pending: deque[tuple[Listing, Future[RawPage | Exception] | Skip]] = deque()
     ahead = iter(listings)
     while True:
-        while len(pending) < width and not (stop is not None and stop.is_set()):
-            listing = next(ahead, None)
-            if listing is None:
-                break
-            if listing.skip is not None:
-                pending.append((listing, None))
-            elif pool is None:
-                done: Future[RawPage | Exception] = Future()
-                done.set_result(_fetch_one(connector, listing))
-                pending.append((listing, done))
-            else:
-                pending.append((listing, pool.submit(_fetch_one, connector, listing)))
-            if pool is None:
-                break  # one at a time, in this thread
-        if not pending or (stop is not None and stop.is_set()):
+        while len(pending) < width and not stopped() and (following := next(ahead, None)) is not None:
+            pending.append((following, following.skip if following.skip is not None
+                            else pool.submit(_fetch_one, connector, following)))
+        if not pending or stopped():
             return
-        listing, future = pending.popleft()
-        yield listing, None if future is None else future.result()
+        listed, started = pending.popleft()
+        yield listed, started if isinstance(started, Skip) else started.result()
 
 
 def fetch_and_parse(connector: Connector, source: SourceConfig, listings: Sequence[Listing], *,
@@ -340,9 +338,8 @@ def fetch_and_parse(connector: Connector, source: SourceConfig, listings: Sequen
     failures: list[FailureRecord] = []
     skips: list[SkipRecord] = []
     for listing, page in _fetched(connector, listings, stop, pool, fetch_threads(source)):
-        if listing.skip is not None or page is None:
-            skips.append(SkipRecord(source.id, listing.url, listing.skip or Skip.BAD_URL,
-                                    "seen on the listing, not followed"))
+        if isinstance(page, Skip):
+            skips.append(SkipRecord(source.id, listing.url, page, "seen on the listing, not followed"))
             continue
         if isinstance(page, FetchError):
             if isinstance(page.reason, Skip):
