@@ -1,13 +1,16 @@
 """The Great Expectations layer of the publish gate: one call validates a run's releases.
 
-`validate_releases` validates the releases of one run, one batch per source, against suites defined in
-code (`suites.py`) with the committed file context (`great_expectations.yml`, `context.py`), and says
-which releases fail which record-level expectation. Everything it writes goes under the directories
+`validate_releases` validates the releases of one run as two batches whatever the number of sources (all
+the releases; one row per source), against suites defined in code (`suites.py`) with the committed file
+context (`great_expectations.yml`, `context.py`), and says which releases fail which record-level
+expectation. Everything it writes goes under the directories
 the caller passes; GX is imported only when it is called (importing GX takes ~4 s).
 
 Layout of `results_dir` after a run:
 
-- `<run_id>.json`: this run's outcome and every source's GX validation result (`GxOutcome.results_path`);
+- `<run_id>.json`: this run's outcome, the per-source figures the batch expectations judged
+  (`source_batches`) and both GX validation results, under `results.releases` and
+  `results.source_batches` (`GxOutcome.results_path`);
 - `gx/`: GX's stores (suites, validation definitions, validation results) that Data Docs are built from.
 
 `docs_dir` (optional) receives the Data Docs site, readable offline (`docs.py`).
@@ -72,7 +75,8 @@ class GxOutcome:
     failing release_id to the names of the record-level expectations it failed (`suites.py` lists
     them); a release absent from it passed them all. Text-defect expectations mirror findings already
     stored in `dq_findings` and are not repeated here. `batch_warnings` has one line per failed
-    batch-level expectation; they never hold a release. `statistics` sums GX's counts over sources:
+    batch-level expectation and source; they never hold a release. `statistics` sums GX's counts over both
+    batches:
     `evaluated`, `successful`, `unsuccessful` expectations.
     """
 

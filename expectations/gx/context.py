@@ -19,6 +19,7 @@ CONTEXT_ROOT = Path(__file__).resolve().parent
 DATASOURCE = "pressroom"
 ASSET = "releases"
 HEALTH_ASSET = "source_health"
+BATCHES_ASSET = "source_batches"
 BATCH_DEFINITION = "run"
 DOCS_SITE = "pressroom"
 

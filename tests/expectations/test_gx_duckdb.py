@@ -75,8 +75,9 @@ def test_frames_read_from_duckdb_validate(tmp_path: Path) -> None:
         "alpha: 2 of 4 checked releases (50 %) have error findings; at most 25% expected",
     )
     stored = json.loads(outcome.results_path.read_text(encoding="utf-8"))
-    volume = next(r for r in stored["results"]["alpha"]["results"]
-                  if r["expectation_config"]["meta"]["name"] == "volume")
-    assert volume["success"]
-    assert (volume["expectation_config"]["kwargs"]["min_value"], volume["expectation_config"]["kwargs"]["max_value"]) \
-        == (0, 7)
+    volume = [r for r in stored["results"]["source_batches"]["results"]
+              if r["expectation_config"]["meta"]["name"] == "volume"]
+    assert [r["success"] for r in volume] == [True, True]
+    assert stored["source_batches"] == [{
+        "source_id": "alpha", "releases": 5, "checked": 4, "with_errors": 2, "clean_share": 0.5,
+        "min_clean_share": 0.75, "volume_low": 0, "volume_high": 7}]

@@ -1,8 +1,6 @@
-"""The small pure pieces of the GX layer: volume bounds, the host pattern, the `error_checks` column."""
+"""The small pure pieces of the GX layer: volume bounds, the URL host column, the `error_checks` column."""
 
 from __future__ import annotations
-
-import re
 
 import numpy as np
 import pandas as pd
@@ -12,7 +10,7 @@ from pressroom.expectations import check_release
 from pressroom.expectations.engine import default_checks
 from pressroom.expectations.gx import SourceRules
 from pressroom.expectations.gx.defects import error_checks_column, join_checks, known_checks
-from pressroom.expectations.gx.suites import MIN_HISTORY_RUNS, host_pattern, usual_range
+from pressroom.expectations.gx.suites import MIN_HISTORY_RUNS, url_host, usual_range
 
 BODY = ("The Minister met the Ambassador of the Republic in the capital on Monday. They discussed trade, energy "
         "and the next round of talks, and agreed to meet again in the spring.\n\nThe Ministry will publish a "
@@ -46,11 +44,20 @@ def test_volume_uses_only_the_last_thirty_runs() -> None:
         ("ftp://www.mofa.gov.pk/x", False),
         ("http://127.0.0.1:9999/press/1", False),
         ("https://mofa.gov.pk/x", False),
+        ("https://user@www.mofa.gov.pk/x", False),
+        ("www.mofa.gov.pk/x", False),
+        ("", False),
     ],
 )
-def test_host_pattern_matches_exactly_the_allowed_netlocs(url: str, ok: bool) -> None:
-    pattern = host_pattern(frozenset({"www.mofa.gov.pk", "127.0.0.1:8123"}))
-    assert bool(re.search(pattern, url)) is ok
+def test_url_host_is_an_allowed_netloc_exactly_when_the_url_is_http_on_it(url: str, ok: bool) -> None:
+    assert (url_host(url) in {"www.mofa.gov.pk", "127.0.0.1:8123"}) is ok
+
+
+def test_url_host_of_a_missing_url_is_missing_and_of_any_other_string_empty() -> None:
+    assert url_host(None) is None
+    assert url_host(float("nan")) is None
+    assert url_host("mailto:press@mofa.gov.pk") == ""
+    assert url_host("HTTPS://WWW.Mofa.gov.PK:443#top") == "www.mofa.gov.pk:443"
 
 
 def test_error_checks_cells_are_normalised_to_sorted_comma_joined_ids() -> None:
