@@ -60,3 +60,37 @@ def test_a_run_that_published_nothing_writes_no_run_file(warehouse: Warehouse, t
     with warehouse.transaction() as con:
         result = export_published(con, tmp_path / "out", run_id="run2")
     assert result.run_file is None and not (tmp_path / "out" / "runs").exists()
+
+
+def test_each_partition_holds_exactly_its_source_days_rows_with_the_warehouse_types(
+    make_warehouse: MakeWarehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Partitions are cut from one Arrow read per group; groups of 2 make the cut cross group borders.
+    monkeypatch.setattr(exports, "EXPORT_GROUP", 2)
+    warehouse = make_warehouse()
+    items = [Release(release_id=f"{source}-{n:02d}", source_id=source, url=f"https://{source}.org/pr/{n}",
+                     title=f"Release {n}", published_at=NOW - timedelta(hours=7 * n) if n != 5 else None,
+                     body_text=f"Body {n} of {source}, long enough to publish. " * 3, language="en", extractor="x/1")
+             for source in ("xa-mfa", "xb-mfa", "xc-mfa") for n in range(9)]
+    with warehouse.transaction() as con:
+        upsert_releases(con, items, run_id="run1", now=NOW)
+        save_checks(con, [CheckResult(r.release_id, r.content_hash, "test", (), ()) for r in items],
+                    run_id="run1", now=NOW)
+        publish(con, run_id="run1", now=NOW, engine_version="test")
+        result = export_published(con, tmp_path / "out")
+        expected = con.execute(
+            f"SELECT source_id, {exports._DAY} AS day, list(release_id ORDER BY release_id) FROM {exports.PUBLISHED}"
+            " GROUP BY ALL ORDER BY ALL").fetchall()
+        types = con.execute(f"DESCRIBE SELECT {exports.COLUMNS} FROM {exports.PUBLISHED}").fetchall()
+        rows = con.execute(f"SELECT {exports.COLUMNS} FROM {exports.PUBLISHED} ORDER BY release_id").fetchall()
+    assert result.partitions_written == len(expected) > 6
+    reader = duckdb.connect()
+    for source_id, day, ids in expected:
+        part = tmp_path / "out" / f"source={source_id}" / f"date={day}" / "part-0.parquet"
+        assert [r[0] for r in reader.execute(f"SELECT release_id FROM read_parquet('{part}', hive_partitioning = false)").fetchall()] == ids
+        assert [t[:2] for t in reader.execute(f"DESCRIBE SELECT * FROM read_parquet('{part}', hive_partitioning = false)").fetchall()] == \
+            [t[:2] for t in types]
+    every = reader.execute(f"SELECT * FROM read_parquet('{tmp_path}/out/source=*/date=*/part-0.parquet',"
+                           " hive_partitioning = false) ORDER BY release_id").fetchall()
+    assert every == rows
+    assert not list((tmp_path / "out").rglob("*.tmp"))
