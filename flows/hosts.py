@@ -12,15 +12,17 @@ Why a held slot and not Prefect's ``rate_limit`` per request: a rate limit's slo
 from the limit row's last update, which every denied attempt moves too, and costs two calls to the
 Prefect server per page; a job-long slot costs two per job and is exact. Jobs on one host are then
 served one at a time, which is all a host's interval allows anyway. A worker that dies keeps its slot
-until the lease runs out (:data:`LEASE_SECONDS`, renewed while the job lives).
+until the lease runs out (:data:`LEASE_SECONDS`, renewed while the job lives). A server in trouble (a
+5xx, no connection) is asked again for up to :data:`ACQUIRE_PATIENCE` before the source fails.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 
 from pressroom.connectors.http import PoliteSession
 
@@ -30,6 +32,10 @@ log = logging.getLogger("pressroom.flows")
 
 HOST_LIMIT_PREFIX = "pressroom-host:"
 LEASE_SECONDS = 60.0
+#: How long a source waits, in all, for a Prefect server that answers errors while it asks for its hosts'
+#: slots, and the longest pause between two askings.
+ACQUIRE_PATIENCE = 300.0
+ACQUIRE_BACKOFF_MAX = 30.0
 _ensured: set[str] = set()
 _ensured_lock = threading.Lock()
 
@@ -76,12 +82,52 @@ def host_slots(session: PoliteSession, hosts: Iterable[str], *, shared: bool) ->
     if not shared or not netlocs:
         yield
         return
-    from prefect.concurrency.sync import concurrency
 
     names = [limit_name(netloc) for netloc in netlocs]
     _ensure_limits(names)
-    with concurrency(names, occupy=1, lease_duration=LEASE_SECONDS, strict=True, raise_on_lease_renewal_failure=False):
+    with ExitStack() as held:
+        _acquire(held, names)
         try:
             yield
         finally:
             session.settle(netlocs)
+
+
+def _acquire(stack: ExitStack, names: list[str], *, patience: float | None = None,
+             sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+    """Take a slot of every limit of ``names`` into ``stack``, waiting as long as another holder keeps it.
+
+    A Prefect server that answers an error (a 5xx: a server on SQLite answers 503 when 100 sources ask at
+    once) or cannot be reached is asked again, a second, then twice as long each time up to
+    :data:`ACQUIRE_BACKOFF_MAX`, for ``patience`` seconds (:data:`ACQUIRE_PATIENCE`) in all: the source
+    waits for the server rather than failing as a whole. Any other refusal is raised at once."""
+    from prefect.concurrency.sync import concurrency
+
+    patience = ACQUIRE_PATIENCE if patience is None else patience
+    deadline = clock() + patience
+    delay = 1.0
+    while True:
+        try:
+            stack.enter_context(concurrency(names, occupy=1, lease_duration=LEASE_SECONDS, strict=True,
+                                            raise_on_lease_renewal_failure=False))
+            return
+        except Exception as error:
+            if not _transient(error) or clock() + delay > deadline:
+                raise
+            log.warning("Prefect server did not give the slots of %s (%s); asking again in %.0f s",
+                        ", ".join(names), error, delay)
+            sleep(delay)
+            delay = min(delay * 2, ACQUIRE_BACKOFF_MAX)
+
+
+def _transient(error: BaseException) -> bool:
+    """Whether a failed acquisition is the server's trouble (5xx, no connection), not a refusal."""
+    import httpx
+    from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError
+
+    if not isinstance(error, ConcurrencySlotAcquisitionError):
+        return False
+    cause = error.__cause__
+    if isinstance(cause, httpx.HTTPStatusError):
+        return cause.response.status_code >= 500
+    return isinstance(cause, httpx.TransportError)
