@@ -521,15 +521,22 @@ def record_source(
     ctx: RunContext, outcome: SourceOutcome, *, watermark: datetime | None, move_watermark: bool
 ) -> None:
     with ctx.warehouse.transaction() as con:
-        store.save_state(
-            con,
-            source_id=outcome.source_id,
-            run_id=ctx.run_id,
-            run_at=ctx.started_at,
-            status=outcome.status,
-            watermark=watermark if move_watermark else None,
-            error=outcome.error,
-        )
+        _save_state(con, ctx, outcome, watermark=watermark, move_watermark=move_watermark)
+
+
+def _save_state(
+    con: duckdb.DuckDBPyConnection, ctx: RunContext, outcome: SourceOutcome, *, watermark: datetime | None,
+    move_watermark: bool,
+) -> None:
+    store.save_state(
+        con,
+        source_id=outcome.source_id,
+        run_id=ctx.run_id,
+        run_at=ctx.started_at,
+        status=outcome.status,
+        watermark=watermark if move_watermark else None,
+        error=outcome.error,
+    )
 
 
 def publish_run(ctx: RunContext, source_ids: Sequence[str], *, export_root: Path) -> PublishResult:
@@ -612,24 +619,27 @@ def run_source(
         cursor.close()
     counts["listed"] = cursor.listed
     counts["unchanged"] += cursor.already_loaded
-    now = datetime.now(UTC)
-    with ctx.warehouse.transaction() as con:
-        if cursor.failure is not None:
-            store.record_failures(con, [cursor.failure], run_id=ctx.run_id, now=now)
-        else:
-            listing_failures = store.open_failures(con, source.id, kind="listing")
-            store.resolve_failures(con, source_id=source.id, urls=listing_failures, now=now)
-    if cursor.failure is not None:
-        failures.insert(0, cursor.failure)
+    listing_failure = cursor.failure
+    if listing_failure is not None:
+        failures.insert(0, listing_failure)
         counts["failed"] += 1
-        outcome.error = f"listing failed: {cursor.failure.detail}"
+        outcome.error = f"listing failed: {listing_failure.detail}"
     if failures:
-        outcome.status = "failed" if cursor.failure is not None and not counts["fetched"] else "partial"
+        outcome.status = "failed" if listing_failure is not None and not counts["fetched"] else "partial"
         outcome.error = outcome.error or f"{len(failures)} page(s) failed, first: {failures[0].detail}"
     # An empty listing teaches nothing (a quiet week, or a redesign the selectors no longer match):
     # keep the watermark so the next run looks at this window again.
     watermark = next_watermark(window, failures) if counts["listed"] else None
-    record_source(ctx, outcome, watermark=watermark, move_watermark=move_watermark)
+    now = datetime.now(UTC)
+    # One transaction for the listing's failure (or its old ones resolved) and the source's state: a run
+    # of 200 sources queues 200 of them on the warehouse, and a kill between the two no longer splits them.
+    with ctx.warehouse.transaction() as con:
+        if listing_failure is not None:
+            store.record_failures(con, [listing_failure], run_id=ctx.run_id, now=now)
+        else:
+            listing_failures = store.open_failures(con, source.id, kind="listing")
+            store.resolve_failures(con, source_id=source.id, urls=listing_failures, now=now)
+        _save_state(con, ctx, outcome, watermark=watermark, move_watermark=move_watermark)
     reporter().end(source.id, status=outcome.status)
     return outcome
 
