@@ -11,10 +11,13 @@
 * `mojibake` looks for replacement and C1 characters only when a suspect character is one: the same
   findings as looking always.
 * The language model is loaded before forking workers only for batches in which they would likely load it.
+* `unbalanced-punctuation` does not visit a single quote between two letters or digits (an apostrophe):
+  the same findings as visiting every mark.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from array import array
@@ -26,7 +29,7 @@ from hypothesis import strategies as st
 from pressroom.expectations import check_release
 from pressroom.expectations import text as text_module
 from pressroom.expectations.analysis import Analysis
-from pressroom.expectations.checks import encoding, language, repetition
+from pressroom.expectations.checks import encoding, language, punctuation, repetition
 from pressroom.expectations.checks.repetition import _doubled_at, _joined
 from pressroom.expectations.engine import ReleaseText, check_releases, default_checks
 
@@ -159,3 +162,29 @@ def test_language_model_is_loaded_before_forking_only_for_enough_texts_per_worke
     assert language._identifier.cache_info().currsize == 0
     language.load_model_before_fork(2 * per_worker, 2)
     assert language._identifier.cache_info().currsize == 1
+
+
+def test_a_letter_or_digit_in_the_mark_regex_is_exactly_what_isalnum_says() -> None:
+    alphanumeric = re.compile(r"[^\W_]")
+    differing = [code for code in range(sys.maxunicode + 1)
+                 if (alphanumeric.fullmatch(chr(code)) is not None) != chr(code).isalnum()]
+    assert differing == []
+
+
+QUOTE_PIECES = ["’", "‘", "'", '"', "“", "”", "(", ")", "[", "]", "a", "B", "7", "²", "_", "é", " ", "\n",
+                "\n\n", "Pakistan", "don", "t", "s", " the", "http://x.org/a'b", ":)", "مسیح", "١"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(pieces=st.lists(st.sampled_from(QUOTE_PIECES), max_size=40))
+def test_punctuation_skipping_apostrophes_finds_what_visiting_every_mark_finds(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    check = punctuation.UnbalancedPunctuation()
+    fast = check.find_in(Analysis(text))
+    original = punctuation._MARK_RE
+    try:
+        punctuation._MARK_RE = re.compile(r"[()\[\]{}（）【】\"“”„‘’']")
+        plain = check.find_in(Analysis(text))
+    finally:
+        punctuation._MARK_RE = original
+    assert fast == plain
