@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from functools import lru_cache
 from itertools import pairwise
 
 from pressroom.expectations.analysis import Analysis
@@ -173,8 +174,12 @@ Kelvin sign with "k")."""
 _FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
 
 
+@lru_cache(maxsize=256)
 def _is_prose(excerpt: str) -> bool:
-    """Not written in capitals and free of URLs and link text: formula lines of lists are not prose."""
+    """Not written in capitals and free of URLs and link text: formula lines of lists are not prose.
+
+    Asked only of a sentence or paragraph that repeats an earlier one, so the same excerpts come again
+    and again in a text pasted many times over; cached (a few hundred excerpts, so bounded memory)."""
     if not any(character.islower() for character in excerpt):
         return False
     lowered = excerpt.lower()
