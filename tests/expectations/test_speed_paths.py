@@ -11,6 +11,8 @@
 * `mojibake` looks for replacement and C1 characters only when a suspect character is one: the same
   findings as looking always.
 * The language model is loaded before forking workers only for batches in which they would likely load it.
+* The Gopher metrics order long arrays with a stable sort, short ones with numpy's default: the same
+  masks either way.
 * `unbalanced-punctuation` does not visit a single quote between two letters or digits (an apostrophe):
   the same findings as visiting every mark.
 """
@@ -29,7 +31,7 @@ from hypothesis import strategies as st
 from pressroom.expectations import check_release
 from pressroom.expectations import text as text_module
 from pressroom.expectations.analysis import Analysis
-from pressroom.expectations.checks import encoding, language, punctuation, repetition
+from pressroom.expectations.checks import encoding, language, metrics, punctuation, repetition
 from pressroom.expectations.checks.repetition import _doubled_at, _joined
 from pressroom.expectations.engine import ReleaseText, check_releases, default_checks
 
@@ -188,3 +190,24 @@ def test_punctuation_skipping_apostrophes_finds_what_visiting_every_mark_finds(p
     finally:
         punctuation._MARK_RE = original
     assert fast == plain
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=2**64 - 1) | st.sampled_from([0, 1, 2**63, 2**64 - 1]),
+                min_size=1, max_size=200))
+def test_gopher_repeats_are_the_same_with_the_stable_and_the_default_sort(values: list[int]) -> None:
+    import numpy as np
+
+    array_ = np.array(values, dtype=np.uint64)
+    original = metrics._STABLE_SORT_FROM
+    try:
+        metrics._STABLE_SORT_FROM = 0
+        stable = metrics._repeated(array_)
+        metrics._STABLE_SORT_FROM = 10**9
+        default = metrics._repeated(array_)
+    finally:
+        metrics._STABLE_SORT_FROM = original
+    assert (stable is None) == (default is None)
+    if stable is not None and default is not None:
+        assert stable[0].tolist() == default[0].tolist()
+        assert stable[1].tolist() == default[1].tolist()
