@@ -21,6 +21,7 @@ from pressroom.expectations.text import (
     paragraphs_of,
     sentences_of,
     speaker_turns,
+    token_ranges_of,
     tokens_of,
     url_spans,
     word_ids_of,
@@ -54,6 +55,11 @@ class Analysis:
     def paragraphs(self) -> tuple[tuple[int, int], ...]:
         """Spans of the paragraphs (`expectations.text.paragraphs_of`)."""
         return paragraphs_of(self.text)
+
+    @cached_property
+    def paragraph_tokens(self) -> tuple[tuple[int, int], ...]:
+        """The token range `[first, stop)` of each paragraph of `paragraphs` (`expectations.text.token_ranges_of`)."""
+        return token_ranges_of(self.tokens, self.paragraphs)
 
     @cached_property
     def word_ids(self) -> tuple[np.ndarray, dict[str, int]]:

@@ -248,6 +248,12 @@ def paragraphs_of(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(spans)
 
 
+def token_ranges_of(tokens: Tokens, spans: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """The index range `[first, stop)` of the tokens lying inside each of `spans` (offsets into `tokens.text`)."""
+    starts, ends = tokens.starts, tokens.ends
+    return tuple((bisect_left(starts, start), bisect_right(ends, end)) for start, end in spans)
+
+
 def _trimmed(text: str, start: int, end: int) -> list[tuple[int, int]]:
     segment = text[start:end]
     stripped = segment.strip()

@@ -24,7 +24,6 @@ running the model (English prose runs at 40–50 %; other languages written in L
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from functools import cache
 from itertools import accumulate
@@ -117,8 +116,7 @@ class WrongLanguage(Check):
         if self.expected != "en":
             return []
         findings: list[Finding] = []
-        for start, end in analysis.paragraphs:
-            first, stop = bisect_left(tokens.starts, start), bisect_right(tokens.ends, end)
+        for (start, end), (first, stop) in zip(analysis.paragraphs, analysis.paragraph_tokens, strict=True):
             if stop - first < self.min_paragraph_words:
                 continue
             found = self._foreign(common, first, stop, text[start:end])

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from functools import lru_cache
 from itertools import pairwise
 
 from pressroom.expectations.analysis import Analysis
@@ -89,15 +90,16 @@ class RepeatedSentence(Check):
         findings: list[Finding] = []
         skipped: list[tuple[int, int]] = []
         seen: dict[tuple[str, ...], int] = {}
-        for start, end in analysis.paragraphs:
-            words = _words(tokens, start, end)
+        folded = tokens.folded
+        for (start, end), (first_token, stop_token) in zip(analysis.paragraphs, analysis.paragraph_tokens, strict=True):
+            words = folded[first_token:stop_token]
             if len(words) < self.min_paragraph_words:
                 skipped.append((start, end))
                 continue
             first = seen.setdefault(words, start)
             if first != start and _is_prose(text[start:end]):
                 findings.append(self.finding(text, start, end, f"paragraph repeats the one at offset {first}"))
-                label = bisect_left(tokens.starts, speaker_label_end(text, start)) - bisect_left(tokens.starts, start)
+                label = bisect_left(tokens.starts, speaker_label_end(text, start)) - first_token
                 if len(words) - label < self.min_transcript_words:
                     speech.add(start)
                 skipped.append((start, end))
@@ -140,12 +142,15 @@ class RepeatedSentence(Check):
             return []
         parts = analysis.sentences
         ends = [sentence.end for sentence in parts]
+        folded = tokens.folded
         findings: list[Finding] = []
-        for (previous_start, previous_end), (start, end) in pairwise(spans):
+        for ((_, previous_end), (start, end)), ((previous_first, previous_stop), (first_token, stop_token)) in zip(
+            pairwise(spans), pairwise(analysis.paragraph_tokens), strict=True
+        ):
             label = speaker_label_end(text, start) if transcript else start
-            words = _words(tokens, label, end)
+            words = folded[first_token:stop_token] if label == start else _words(tokens, label, end)
             size = len(words)
-            before = _words(tokens, previous_start, previous_end)
+            before = folded[previous_first:previous_stop]
             if size < self.min_echo_words or len(before) <= size or before[-size:] != words:
                 continue
             index = bisect_left(ends, previous_end)
@@ -154,7 +159,7 @@ class RepeatedSentence(Check):
             )
             if not whole and size < self.min_echo_tail_words:
                 continue
-            first = tokens.starts[bisect_right(tokens.ends, previous_end) - size]
+            first = tokens.starts[previous_stop - size]
             message = f"paragraph repeats the words that end the one before (offset {first})"
             findings.append(self.finding(text, start, end, message))
             if label != start:
@@ -169,8 +174,12 @@ Kelvin sign with "k")."""
 _FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
 
 
+@lru_cache(maxsize=256)
 def _is_prose(excerpt: str) -> bool:
-    """Not written in capitals and free of URLs and link text: formula lines of lists are not prose."""
+    """Not written in capitals and free of URLs and link text: formula lines of lists are not prose.
+
+    Asked only of a sentence or paragraph that repeats an earlier one, so the same excerpts come again
+    and again in a text pasted many times over; cached (a few hundred excerpts, so bounded memory)."""
     if not any(character.islower() for character in excerpt):
         return False
     lowered = excerpt.lower()

@@ -130,7 +130,9 @@ def _releases() -> list[str]:
         return [release_text(json.loads(line)["content_html"]) for line in lines]
 
 
-_PARTS = ("tokens", "sentences", "paragraphs", "word_ids", "is_transcript", "wrapped_joins", "url_spans")
+_PARTS = (
+    "tokens", "sentences", "paragraphs", "paragraph_tokens", "word_ids", "is_transcript", "wrapped_joins", "url_spans",
+)
 
 
 def _cost_by_part(texts: list[str]) -> dict[str, float]:

@@ -11,10 +11,15 @@
 * `mojibake` looks for replacement and C1 characters only when a suspect character is one: the same
   findings as looking always.
 * The language model is loaded before forking workers only for batches in which they would likely load it.
+* The Gopher metrics order long arrays with a stable sort, short ones with numpy's default: the same
+  masks either way.
+* `unbalanced-punctuation` does not visit a single quote between two letters or digits (an apostrophe):
+  the same findings as visiting every mark.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from array import array
@@ -26,7 +31,7 @@ from hypothesis import strategies as st
 from pressroom.expectations import check_release
 from pressroom.expectations import text as text_module
 from pressroom.expectations.analysis import Analysis
-from pressroom.expectations.checks import encoding, language, repetition
+from pressroom.expectations.checks import encoding, language, metrics, punctuation, repetition
 from pressroom.expectations.checks.repetition import _doubled_at, _joined
 from pressroom.expectations.engine import ReleaseText, check_releases, default_checks
 
@@ -159,3 +164,50 @@ def test_language_model_is_loaded_before_forking_only_for_enough_texts_per_worke
     assert language._identifier.cache_info().currsize == 0
     language.load_model_before_fork(2 * per_worker, 2)
     assert language._identifier.cache_info().currsize == 1
+
+
+def test_a_letter_or_digit_in_the_mark_regex_is_exactly_what_isalnum_says() -> None:
+    alphanumeric = re.compile(r"[^\W_]")
+    differing = [code for code in range(sys.maxunicode + 1)
+                 if (alphanumeric.fullmatch(chr(code)) is not None) != chr(code).isalnum()]
+    assert differing == []
+
+
+QUOTE_PIECES = ["’", "‘", "'", '"', "“", "”", "(", ")", "[", "]", "a", "B", "7", "²", "_", "é", " ", "\n",
+                "\n\n", "Pakistan", "don", "t", "s", " the", "http://x.org/a'b", ":)", "مسیح", "١"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(pieces=st.lists(st.sampled_from(QUOTE_PIECES), max_size=40))
+def test_punctuation_skipping_apostrophes_finds_what_visiting_every_mark_finds(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    check = punctuation.UnbalancedPunctuation()
+    fast = check.find_in(Analysis(text))
+    original = punctuation._MARK_RE
+    try:
+        punctuation._MARK_RE = re.compile(r"[()\[\]{}（）【】\"“”„‘’']")
+        plain = check.find_in(Analysis(text))
+    finally:
+        punctuation._MARK_RE = original
+    assert fast == plain
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=2**64 - 1) | st.sampled_from([0, 1, 2**63, 2**64 - 1]),
+                min_size=1, max_size=200))
+def test_gopher_repeats_are_the_same_with_the_stable_and_the_default_sort(values: list[int]) -> None:
+    import numpy as np
+
+    array_ = np.array(values, dtype=np.uint64)
+    original = metrics._STABLE_SORT_FROM
+    try:
+        metrics._STABLE_SORT_FROM = 0
+        stable = metrics._repeated(array_)
+        metrics._STABLE_SORT_FROM = 10**9
+        default = metrics._repeated(array_)
+    finally:
+        metrics._STABLE_SORT_FROM = original
+    assert (stable is None) == (default is None)
+    if stable is not None and default is not None:
+        assert stable[0].tolist() == default[0].tolist()
+        assert stable[1].tolist() == default[1].tolist()
