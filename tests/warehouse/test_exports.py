@@ -87,9 +87,9 @@ def test_each_partition_holds_exactly_its_source_days_rows_with_the_warehouse_ty
     reader = duckdb.connect()
     for source_id, day, ids in expected:
         part = tmp_path / "out" / f"source={source_id}" / f"date={day}" / "part-0.parquet"
-        assert [r[0] for r in reader.execute(f"SELECT release_id FROM read_parquet('{part}', hive_partitioning = false)").fetchall()] == ids
-        assert [t[:2] for t in reader.execute(f"DESCRIBE SELECT * FROM read_parquet('{part}', hive_partitioning = false)").fetchall()] == \
-            [t[:2] for t in types]
+        file = f"read_parquet('{part}', hive_partitioning = false)"
+        assert [r[0] for r in reader.execute(f"SELECT release_id FROM {file}").fetchall()] == ids
+        assert [t[:2] for t in reader.execute(f"DESCRIBE SELECT * FROM {file}").fetchall()] == [t[:2] for t in types]
     every = reader.execute(f"SELECT * FROM read_parquet('{tmp_path}/out/source=*/date=*/part-0.parquet',"
                            " hive_partitioning = false) ORDER BY release_id").fetchall()
     assert every == rows
