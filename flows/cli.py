@@ -866,6 +866,9 @@ def _record_interrupted(settings: Settings, stop: Any) -> str:
 
 def main() -> None:
     """Console-script entry point."""
+    from pressroom.flows import allocator
+
+    allocator.tune()  # before any thread: see flows/allocator.py
     app()
 
 

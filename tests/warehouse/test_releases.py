@@ -118,3 +118,9 @@ def test_duckdb_memory_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         assert con.execute("SELECT current_setting('memory_limit')").fetchone() == ("953.6 MiB",)
     with Warehouse(tmp_path / "c.duckdb", memory_limit="100MB").transaction() as con:
         assert con.execute("SELECT current_setting('memory_limit')").fetchone() == ("95.3 MiB",)
+
+
+def test_duckdb_runs_one_thread_and_returns_freed_memory(tmp_path: Path) -> None:
+    with Warehouse(tmp_path / "a.duckdb").transaction() as con:
+        assert con.execute("SELECT current_setting('threads'), current_setting('allocator_flush_threshold')"
+                           ).fetchone() == (1, "15.2 MiB")
