@@ -126,3 +126,14 @@ def test_the_near_duplicate_check_reads_the_shared_tokens_as_its_own() -> None:
         assert view.find_in(Analysis(text)) == view.find(text)
         found += len(index.find_in(Analysis(text)))
     assert found >= len(texts)  # each text is at least its own near-duplicate when not excluded
+
+
+@pytest.mark.parametrize(("threshold", "num_perm"), [(0.8, 128), (0.5, 64), (0.95, 256)])
+def test_the_near_duplicate_index_has_the_bands_datasketch_would_pick(threshold: float, num_perm: int) -> None:
+    from datasketch import MinHashLSH
+
+    own = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    for _ in range(2):  # the second index reuses the bands found for the first
+        index = NearDuplicateRelease([("1", "one two three four five six seven")], threshold=threshold,
+                                     num_perm=num_perm)
+        assert (index._index.b, index._index.r) == (own.b, own.r)
