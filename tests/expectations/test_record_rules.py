@@ -11,7 +11,7 @@ import pandas as pd
 
 from pressroom.connectors.model import Release
 from pressroom.expectations.gx import SourceRules, validate_releases
-from pressroom.expectations.gx.suites import build_suite
+from pressroom.expectations.gx.suites import build_releases_suite
 from pressroom.expectations.records import FUTURE_TOLERANCE, MIN_BODY_CHARS, RECORD_RULES, record_failures
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -47,7 +47,7 @@ def test_record_failures_and_the_gx_suite_agree(tmp_path: Path) -> None:
 
 
 def test_every_test_of_the_table_is_one_expectation_of_the_suite() -> None:
-    names = [e.meta["name"] for e in build_suite(RULES, volume=None, now=NOW).expectations
+    names = [e.meta["name"] for e in build_releases_suite({"alpha": RULES}, now=NOW).expectations
              if e.meta and e.meta["level"] == "record"]
     tests = [test.name for rule in RECORD_RULES for test in rule.tests]
     assert len(set(tests)) == len(tests) and len(set(names)) == len(names)
